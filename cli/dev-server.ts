@@ -1,0 +1,128 @@
+/**
+ * A small node:http front for the Lambda handler: each request becomes an API Gateway v2 event, so local mode
+ * runs exactly the code Lambda runs. Loopback only; foreign Host/Origin headers get 403 (DNS rebinding).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import type { McpLambdaHandler } from "../functions/mcp-server/handler.js";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+export interface DevServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function hostname(hostHeader: string): string {
+  return hostHeader.startsWith("[")
+    ? hostHeader.slice(0, hostHeader.indexOf("]") + 1)
+    : hostHeader.split(":")[0]!;
+}
+
+/** True when Host (and Origin, if sent) name this machine's loopback. */
+export function isLocalRequest(host: string | undefined, origin: string | undefined): boolean {
+  if (!host || !LOCAL_HOSTS.has(hostname(host).toLowerCase())) return false;
+  if (origin === undefined) return true;
+  try {
+    return LOCAL_HOSTS.has(new URL(origin).hostname.toLowerCase().replace(/^::1$/, "[::1]"));
+  } catch {
+    return false;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | "too-large"> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req) {
+    size += (part as Buffer).length;
+    if (size > MAX_BODY_BYTES) return "too-large";
+    parts.push(part as Buffer);
+  }
+  return Buffer.concat(parts);
+}
+
+function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const method = (req.method ?? "GET").toUpperCase();
+  const now = new Date();
+  return {
+    version: "2.0",
+    routeKey: `${method} ${url.pathname}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: {
+      accountId: "local",
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "local",
+      http: {
+        method,
+        path: url.pathname,
+        protocol: "HTTP/1.1",
+        sourceIp: req.socket.remoteAddress ?? "",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: `local-${now.getTime()}`,
+      routeKey: `${method} ${url.pathname}`,
+      stage: "$default",
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? body.toString("base64") : undefined,
+    isBase64Encoded: body.length > 0,
+  } as APIGatewayProxyEventV2;
+}
+
+function sendJsonError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+}
+
+export async function startDevServer(options: {
+  handler: McpLambdaHandler;
+  port: number;
+  host?: string;
+}): Promise<DevServer> {
+  const host = options.host ?? "127.0.0.1";
+  const server = createServer(async (req, res) => {
+    try {
+      if (!isLocalRequest(req.headers.host, req.headers.origin)) {
+        return sendJsonError(res, 403, "forbidden: this local server only answers requests for localhost");
+      }
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > MAX_BODY_BYTES)
+        return sendJsonError(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+      const body = await readBody(req);
+      if (body === "too-large")
+        return sendJsonError(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+      const result = await options.handler(toEvent(req, body));
+      const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+      if (result.cookies?.length) headers["set-cookie"] = result.cookies;
+      res.writeHead(result.statusCode ?? 200, headers);
+      res.end(
+        result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : (result.body ?? ""),
+      );
+    } catch {
+      if (!res.headersSent) sendJsonError(res, 500, "internal server error");
+      else res.end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    server,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseRuntimeEnv } from "../shared/config.js";
+import { clientConfig } from "../shared/client-config.js";
+import { ENV, MCP_PATH } from "../shared/names.js";
+import { listPublishedCollections } from "../functions/core/bundle.js";
+import { openMcpApp } from "../functions/mcp-server/app.js";
+import { createHandler } from "../functions/mcp-server/handler.js";
+import { createRuntime } from "../functions/lib/runtime.js";
+import { startDevServer, type DevServer } from "./dev-server.js";
+import { describeSummary, indexFolder } from "./index-folder.js";
+
+export const SAMPLE_HANDBOOK = resolve(dirname(fileURLToPath(import.meta.url)), "../examples/handbook");
+export const SAMPLE_COLLECTION = "handbook";
+
+/** The API key for local mode: THOTH_API_KEY, else one generated once and kept in the data dir. */
+async function localApiKey(dataDir: string): Promise<{ key: string; generated: boolean }> {
+  const fromEnv = process.env[ENV.apiKey]?.trim();
+  if (fromEnv) return { key: fromEnv, generated: false };
+  const file = join(dataDir, "local-api-key");
+  const existing = await readFile(file, "utf8").catch(() => "");
+  if (existing.trim()) return { key: existing.trim(), generated: false };
+  const key = `thoth_${randomBytes(24).toString("base64url")}`;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return { key, generated: true };
+}
+
+/**
+ * `thoth dev`: index the sample handbook on first run, then serve every collection of the data dir through
+ * the Lambda handler on a loopback port.
+ */
+export async function runDev(options: {
+  port: number;
+  host: string;
+  log: (line: string) => void;
+}): Promise<DevServer> {
+  const env = parseRuntimeEnv(process.env);
+  const store = createRuntime(env).store;
+  if (!(await listPublishedCollections(store)).length) {
+    options.log(
+      `First run: indexing the sample handbook (${SAMPLE_HANDBOOK}) into collection "${SAMPLE_COLLECTION}"…`,
+    );
+    const summary = await indexFolder({
+      folder: SAMPLE_HANDBOOK,
+      collection: SAMPLE_COLLECTION,
+      env,
+      showProgress: !!process.stderr.isTTY,
+    });
+    options.log(describeSummary(summary));
+  }
+  const { key, generated } = await localApiKey(env.THOTH_DATA_DIR);
+  // Opened before listening, so the first client request does not pay for loading the bundles.
+  const app = await openMcpApp({ ...process.env, [ENV.apiKey]: key });
+  const handler = createHandler(async () => app);
+  const server = await startDevServer({ handler, port: options.port, host: options.host });
+  const url = `${server.url}${MCP_PATH}`;
+  options.log(`Thoth MCP server listening on ${url}`);
+  options.log(
+    generated
+      ? `API key (generated, kept in ${join(env.THOTH_DATA_DIR, "local-api-key")}): ${key}`
+      : `API key: from ${process.env[ENV.apiKey] ? ENV.apiKey : join(env.THOTH_DATA_DIR, "local-api-key")}`,
+  );
+  options.log(
+    `Claude Desktop (claude_desktop_config.json):\n${clientConfig("claude", { url, apiKey: key })}`,
+  );
+  options.log(`Claude Code:\n  ${clientConfig("claude-code", { url, apiKey: key })}`);
+  return server;
+}

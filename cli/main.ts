@@ -1,0 +1,97 @@
+/** The `thoth` command. */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { parseRuntimeEnv } from "../shared/config.js";
+import { DEFAULT_PORT, ENV } from "../shared/names.js";
+import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
+import { logger } from "../functions/lib/logger.js";
+import { createRuntime, openKnowledgeBase } from "../functions/lib/runtime.js";
+import { citation } from "../functions/mcp-server/tools/search-documents.js";
+import { runDev } from "./dev.js";
+import { describeSummary, indexFolder } from "./index-folder.js";
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a whole number");
+  return n;
+};
+
+function quietUnlessAsked(level: "WARN" | "INFO") {
+  if (!process.env[ENV.logLevel]) logger.setLogLevel(level);
+}
+
+const program = new Command()
+  .name("thoth")
+  .description("Index documents and serve them to MCP clients (local mode of the Thoth platform).")
+  .option("--data-dir <dir>", `where the local object store lives (env ${ENV.dataDir}, default .thoth)`)
+  .hook("preAction", (cmd) => {
+    const dataDir = cmd.opts<{ dataDir?: string }>().dataDir;
+    if (dataDir) process.env[ENV.dataDir] = dataDir;
+  });
+
+program
+  .command("dev")
+  .description("index the sample handbook on first run, then serve MCP on http://127.0.0.1:8787/mcp")
+  .option("-p, --port <port>", `port (env ${ENV.port})`, positiveInt)
+  .option("--host <host>", "interface to bind (loopback by default)", "127.0.0.1")
+  .action(async (opts: { port?: number; host: string }) => {
+    quietUnlessAsked("INFO");
+    const port = opts.port ?? (process.env[ENV.port] ? positiveInt(process.env[ENV.port]!) : DEFAULT_PORT);
+    const server = await runDev({ port, host: opts.host, log: (line) => console.error(line) });
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program
+  .command("index")
+  .description("index a folder of Markdown, text and HTML files into a collection")
+  .argument("<folder>", "the folder to index")
+  .requiredOption("-c, --collection <name>", "collection name (lowercase, digits, dashes)")
+  .option("--json", "print one JSON summary line")
+  .action(async (folder: string, opts: { collection: string; json?: boolean }) => {
+    quietUnlessAsked("WARN");
+    const summary = await indexFolder({
+      folder,
+      collection: opts.collection,
+      env: parseRuntimeEnv(process.env),
+      showProgress: !opts.json && !!process.stderr.isTTY,
+    });
+    console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary));
+  });
+
+program
+  .command("search")
+  .description("search the local index without a server")
+  .argument("<query>", "what to look for")
+  .option("-c, --collection <name>", "search one collection")
+  .addOption(new Option("-m, --mode <mode>", "search mode").choices(SEARCH_MODES).default("hybrid"))
+  .option("-n, --limit <n>", "number of results", positiveInt, 5)
+  .option("--json", "print the results as JSON")
+  .action(
+    async (query: string, opts: { collection?: string; mode: SearchMode; limit: number; json?: boolean }) => {
+      quietUnlessAsked("WARN");
+      const kb = await openKnowledgeBase(createRuntime(parseRuntimeEnv(process.env)));
+      const result = await kb.search({
+        query,
+        mode: opts.mode,
+        limit: opts.limit,
+        ...(opts.collection ? { collection: opts.collection } : {}),
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(result));
+        return;
+      }
+      if (!result.hits.length) console.log(`No results (${result.mode}).`);
+      result.hits.forEach((hit, i) =>
+        console.log(`${i + 1}. ${citation(hit)}  score ${hit.score}\n   ${hit.snippet}`),
+      );
+      for (const notice of result.notices) console.error(`note: ${notice}`);
+    },
+  );
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  console.error(`thoth: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

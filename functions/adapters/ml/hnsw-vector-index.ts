@@ -1,0 +1,90 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import hnswlib from "hnswlib-node";
+import type { ScoredLabel, VectorIndex, VectorIndexCodec } from "../../core/ports.js";
+
+const { HierarchicalNSW } = hnswlib;
+type Hnsw = InstanceType<typeof HierarchicalNSW>;
+
+export interface HnswParams {
+  /** Graph degree: more links, better recall, larger index. */
+  M: number;
+  efConstruction: number;
+  /** Search breadth at query time; raised to k when k is larger. */
+  efSearch: number;
+}
+
+export const DEFAULT_HNSW_PARAMS: HnswParams = { M: 16, efConstruction: 200, efSearch: 64 };
+const SEED = 100;
+
+class HnswVectorIndex implements VectorIndex {
+  constructor(
+    private readonly index: Hnsw,
+    private readonly efSearch: number,
+  ) {}
+
+  get size(): number {
+    return this.index.getCurrentCount();
+  }
+
+  search(query: Float32Array, k: number, filter?: (label: number) => boolean): ScoredLabel[] {
+    const n = Math.min(k, this.size);
+    if (n === 0) return [];
+    this.index.setEf(Math.max(this.efSearch, n));
+    const { neighbors, distances } = this.index.searchKnn(Array.from(query), n, filter);
+    // hnswlib's cosine space returns 1 - cosine similarity.
+    return neighbors.map((label, i) => ({ label, score: 1 - distances[i]! }));
+  }
+
+  vector(label: number): Float32Array {
+    return Float32Array.from(this.index.getPoint(label));
+  }
+
+  async serialize(): Promise<Uint8Array> {
+    // hnswlib-node reads and writes files only.
+    return withTempFile(async (file) => {
+      this.index.writeIndexSync(file);
+      return new Uint8Array(await readFile(file));
+    });
+  }
+}
+
+async function withTempFile<T>(fn: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "thoth-hnsw-"));
+  try {
+    return await fn(join(dir, "index.bin"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** hnswlib-node indexes in cosine space; labels are chunk positions. */
+export function hnswCodec(params: HnswParams = DEFAULT_HNSW_PARAMS): VectorIndexCodec {
+  return {
+    params: { ...params },
+    async build(vectors, dimensions) {
+      const index = new HierarchicalNSW("cosine", dimensions);
+      index.initIndex({
+        maxElements: Math.max(1, vectors.length),
+        m: params.M,
+        efConstruction: params.efConstruction,
+        randomSeed: SEED,
+      });
+      vectors.forEach((v, label) => {
+        if (v.length !== dimensions)
+          throw new RangeError(`vector ${label} has ${v.length} dimensions, expected ${dimensions}`);
+        index.addPoint(Array.from(v), label);
+      });
+      return new HnswVectorIndex(index, params.efSearch);
+    },
+    async load(bytes, dimensions) {
+      return withTempFile(async (file) => {
+        await writeFile(file, bytes);
+        const index = new HierarchicalNSW("cosine", dimensions);
+        index.readIndexSync(file);
+        return new HnswVectorIndex(index, params.efSearch);
+      });
+    },
+  };
+}

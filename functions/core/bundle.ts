@@ -1,0 +1,253 @@
+/**
+ * The index bundle: the contract between the refresh job (writer) and the MCP server (reader).
+ *
+ *   collections/<name>/versions/<version>/{documents.json, chunks.json, keyword-index.json, vectors.hnsw, manifest.json}
+ *   collections/<name>/current.json   → the live version, written last
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { SOURCE_TYPES } from "../../shared/types.js";
+import { BundleIntegrityError } from "./errors.js";
+import type { ObjectStore } from "./ports.js";
+
+export const BUNDLE_FORMAT_VERSION = 1;
+
+export const BUNDLE_FILES = {
+  documents: "documents.json",
+  chunks: "chunks.json",
+  keywordIndex: "keyword-index.json",
+  vectorIndex: "vectors.hnsw",
+} as const;
+export type BundleFileName = (typeof BUNDLE_FILES)[keyof typeof BUNDLE_FILES];
+
+export const DocumentRecordSchema = z.object({
+  id: z.string(),
+  path: z.string(),
+  title: z.string(),
+  url: z.string().optional(),
+  source: z.enum(SOURCE_TYPES),
+  /** sha256 of the normalised text; equal hashes mean the chunks and vectors can be reused. */
+  contentHash: z.string(),
+  updatedAt: z.string().optional(),
+  /** The normalised document text (Markdown), served by get_document. */
+  text: z.string(),
+  /** Labels `[firstChunk, firstChunk + chunkCount)` in the chunk list. */
+  firstChunk: z.number().int().nonnegative(),
+  chunkCount: z.number().int().nonnegative(),
+});
+export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;
+
+export const ChunkRecordSchema = z.object({
+  docId: z.string(),
+  headingPath: z.array(z.string()),
+  text: z.string(),
+  tokens: z.number().int().nonnegative(),
+});
+export type ChunkRecord = z.infer<typeof ChunkRecordSchema>;
+
+const FileEntrySchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int() });
+
+export const ManifestSchema = z.object({
+  formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+  collection: z.string(),
+  version: z.string(),
+  builtAt: z.string(),
+  /** `null` when no embedding model was available: the bundle then serves keyword search only. */
+  model: z
+    .object({
+      id: z.string(),
+      dimensions: z.number().int().positive(),
+      space: z.literal("cosine"),
+      index: z.record(z.string(), z.number()),
+    })
+    .nullable(),
+  source: z.object({ type: z.enum(SOURCE_TYPES), origin: z.string(), cursor: z.string().optional() }),
+  chunking: z.object({ maxTokens: z.number().int(), overlapTokens: z.number().int() }),
+  counts: z.object({
+    documents: z.number().int(),
+    chunks: z.number().int(),
+    skipped: z.number().int(),
+  }),
+  files: z.record(z.string(), FileEntrySchema),
+});
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export const PointerSchema = z.object({
+  formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+  version: z.string(),
+  manifestSha256: z.string(),
+  publishedAt: z.string(),
+});
+export type Pointer = z.infer<typeof PointerSchema>;
+
+export const bundleKeys = {
+  collectionsPrefix: "collections/",
+  pointer: (collection: string) => `collections/${collection}/current.json`,
+  versionsPrefix: (collection: string) => `collections/${collection}/versions/`,
+  versionPrefix: (collection: string, version: string) => `collections/${collection}/versions/${version}/`,
+  file: (collection: string, version: string, file: string) =>
+    `collections/${collection}/versions/${version}/${file}`,
+  manifest: (collection: string, version: string) =>
+    `collections/${collection}/versions/${version}/manifest.json`,
+};
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** A version id that sorts by build time: `20261121T120812Z-3f9a1c`. */
+export function newVersionId(now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+const encoder = new TextEncoder();
+const toBytes = (body: Uint8Array | string) => (typeof body === "string" ? encoder.encode(body) : body);
+
+export type ManifestDraft = Omit<Manifest, "formatVersion" | "collection" | "version" | "files">;
+
+/**
+ * Uploads every file of a new version, reads each back to verify its checksum, writes the manifest, and only
+ * then moves `current.json` to the new version. If anything fails before the pointer is written, readers keep
+ * the previous version.
+ */
+export async function publishVersion(
+  store: ObjectStore,
+  collection: string,
+  version: string,
+  files: Partial<Record<BundleFileName, Uint8Array | string>>,
+  draft: ManifestDraft,
+): Promise<Manifest> {
+  const entries: Manifest["files"] = {};
+  for (const [name, body] of Object.entries(files)) {
+    if (body === undefined) continue;
+    const bytes = toBytes(body);
+    const key = bundleKeys.file(collection, version, name);
+    await store.put(key, bytes, { contentType: name.endsWith(".json") ? "application/json" : undefined });
+    entries[name] = { sha256: sha256(bytes), bytes: bytes.byteLength };
+  }
+  for (const [name, entry] of Object.entries(entries)) {
+    const stored = await store.get(bundleKeys.file(collection, version, name));
+    if (!stored || sha256(stored) !== entry.sha256) {
+      throw new BundleIntegrityError(`uploaded file ${name} of ${collection}@${version} did not verify`);
+    }
+  }
+  const manifest: Manifest = {
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    collection,
+    version,
+    ...draft,
+    files: entries,
+  };
+  const manifestBytes = toBytes(JSON.stringify(manifest, null, 2));
+  await store.put(bundleKeys.manifest(collection, version), manifestBytes, {
+    contentType: "application/json",
+  });
+  const pointer: Pointer = {
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    version,
+    manifestSha256: sha256(manifestBytes),
+    publishedAt: new Date().toISOString(),
+  };
+  await store.put(bundleKeys.pointer(collection), JSON.stringify(pointer, null, 2), {
+    contentType: "application/json",
+  });
+  return manifest;
+}
+
+function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (cause) {
+    throw new BundleIntegrityError(`${what} is not valid JSON`, { cause });
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new BundleIntegrityError(
+      `${what} does not match the bundle format: ${result.error.issues[0]?.message}`,
+    );
+  }
+  return result.data;
+}
+
+/** The live version of a collection, or `undefined` if none was ever published. */
+export async function readPointer(store: ObjectStore, collection: string): Promise<Pointer | undefined> {
+  const bytes = await store.get(bundleKeys.pointer(collection));
+  return bytes ? parseJson(bytes, PointerSchema, `${collection}/current.json`) : undefined;
+}
+
+/** Names of the collections that have a live version. */
+export async function listPublishedCollections(store: ObjectStore): Promise<string[]> {
+  const keys = await store.list(bundleKeys.collectionsPrefix);
+  const names = keys
+    .map((key) => /^collections\/([^/]+)\/current\.json$/.exec(key)?.[1])
+    .filter((name): name is string => name !== undefined);
+  return [...new Set(names)].sort();
+}
+
+/** Version ids stored for a collection, oldest first. */
+export async function listVersions(store: ObjectStore, collection: string): Promise<string[]> {
+  const prefix = bundleKeys.versionsPrefix(collection);
+  const keys = await store.list(prefix);
+  const versions = keys
+    .filter((key) => key.endsWith("/manifest.json"))
+    .map((key) => key.slice(prefix.length).split("/")[0]!);
+  return [...new Set(versions)].sort();
+}
+
+export interface LoadedVersion {
+  manifest: Manifest;
+  files: Map<string, Uint8Array>;
+}
+
+/** Reads a version's manifest and every file it lists, verifying each checksum. */
+export async function loadVersion(
+  store: ObjectStore,
+  collection: string,
+  pointer: Pointer,
+): Promise<LoadedVersion> {
+  const where = `${collection}@${pointer.version}`;
+  const manifestBytes = await store.get(bundleKeys.manifest(collection, pointer.version));
+  if (!manifestBytes) throw new BundleIntegrityError(`${where}: manifest.json is missing`);
+  if (sha256(manifestBytes) !== pointer.manifestSha256) {
+    throw new BundleIntegrityError(`${where}: manifest.json does not match the checksum in current.json`);
+  }
+  const manifest = parseJson(manifestBytes, ManifestSchema, `${where}/manifest.json`);
+  const files = new Map<string, Uint8Array>();
+  await Promise.all(
+    Object.entries(manifest.files).map(async ([name, entry]) => {
+      const bytes = await store.get(bundleKeys.file(collection, pointer.version, name));
+      if (!bytes) throw new BundleIntegrityError(`${where}: ${name} is missing`);
+      if (sha256(bytes) !== entry.sha256)
+        throw new BundleIntegrityError(`${where}: ${name} fails its checksum`);
+      files.set(name, bytes);
+    }),
+  );
+  return { manifest, files };
+}
+
+/** Parses a JSON bundle file with its schema, naming the file in any error. */
+export function decodeBundleJson<T>(
+  files: Map<string, Uint8Array>,
+  name: BundleFileName,
+  schema: z.ZodType<T>,
+): T {
+  const bytes = files.get(name);
+  if (!bytes) throw new BundleIntegrityError(`${name} is not in the bundle`);
+  return parseJson(bytes, schema, name);
+}
+
+/** Deletes all but the newest `keep` versions, never the live one. Returns the deleted version ids. */
+export async function pruneVersions(store: ObjectStore, collection: string, keep: number): Promise<string[]> {
+  const live = (await readPointer(store, collection))?.version;
+  const versions = await listVersions(store, collection);
+  const doomed = versions.slice(0, Math.max(0, versions.length - keep)).filter((v) => v !== live);
+  for (const version of doomed) {
+    await store.delete(await store.list(bundleKeys.versionPrefix(collection, version)));
+  }
+  return doomed;
+}

@@ -1,0 +1,157 @@
+/**
+ * Structure-aware chunking: Markdown is split at headings into sections, sections into blocks (paragraphs,
+ * lists, code, tables), blocks into sentences or lines only when they exceed the budget. Pieces are packed
+ * greedily into chunks of at most `maxTokens` model tokens; consecutive chunks of one section share up to
+ * `overlapTokens` of trailing text. Every chunk keeps the heading path it sits under, for citations.
+ */
+import { Lexer, type Token } from "marked";
+
+export type TokenCounter = (text: string) => number;
+
+export interface ChunkingOptions {
+  maxTokens: number;
+  overlapTokens: number;
+  countTokens: TokenCounter;
+}
+
+export interface TextChunk {
+  text: string;
+  headingPath: string[];
+  tokens: number;
+}
+
+export const DEFAULT_CHUNKING = { maxTokens: 200, overlapTokens: 32 } as const;
+
+/**
+ * A tokenizer-free estimate used when no model is loaded: one token per short word or punctuation mark, more
+ * for long words (WordPiece splits them).
+ */
+export const estimateTokens: TokenCounter = (text) => {
+  let n = 0;
+  for (const m of text.matchAll(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu))
+    n += Math.max(1, Math.ceil(m[0].length / 6));
+  return n;
+};
+
+interface Piece {
+  text: string;
+  tokens: number;
+  /** What joins this piece to the one before it inside a chunk. */
+  separator: string;
+}
+
+interface Section {
+  headingPath: string[];
+  blocks: Token[];
+}
+
+export function chunkMarkdown(markdown: string, options: ChunkingOptions): TextChunk[] {
+  if (options.overlapTokens >= options.maxTokens) {
+    throw new RangeError("overlapTokens must be smaller than maxTokens");
+  }
+  const chunks: TextChunk[] = [];
+  for (const section of splitSections(markdown)) {
+    const pieces = section.blocks.flatMap((block) => blockPieces(block, options));
+    for (const text of packPieces(pieces, options)) {
+      chunks.push({ text: text.text, tokens: text.tokens, headingPath: section.headingPath });
+    }
+  }
+  return chunks;
+}
+
+function splitSections(markdown: string): Section[] {
+  const sections: Section[] = [];
+  const headings: { depth: number; text: string }[] = [];
+  let current: Section = { headingPath: [], blocks: [] };
+  for (const token of new Lexer().lex(markdown)) {
+    if (token.type === "heading") {
+      if (current.blocks.length) sections.push(current);
+      while (headings.length && headings[headings.length - 1]!.depth >= token.depth) headings.pop();
+      headings.push({ depth: token.depth, text: plainHeading(token.text) });
+      current = { headingPath: headings.map((h) => h.text), blocks: [] };
+    } else if (token.type !== "space" && token.type !== "hr" && token.type !== "def" && token.raw.trim()) {
+      current.blocks.push(token);
+    }
+  }
+  if (current.blocks.length) sections.push(current);
+  return sections;
+}
+
+function plainHeading(text: string): string {
+  return text
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/[*_`]/g, "")
+    .trim();
+}
+
+const sentenceSegmenter = new Intl.Segmenter("en", { granularity: "sentence" });
+
+/** A block becomes one piece if it fits; otherwise sentences (prose) or lines (code, lists, tables). */
+function blockPieces(block: Token, options: ChunkingOptions): Piece[] {
+  const text = block.raw.trim();
+  const tokens = options.countTokens(text);
+  if (tokens <= options.maxTokens) return [{ text, tokens, separator: "\n\n" }];
+  const byLines = block.type === "code" || block.type === "list" || block.type === "table";
+  const parts = byLines
+    ? text.split("\n").filter((line) => line.trim())
+    : [...sentenceSegmenter.segment(text)].map((s) => s.segment.trim()).filter(Boolean);
+  const separator = byLines ? "\n" : " ";
+  return parts.flatMap((part, i) => {
+    const partTokens = options.countTokens(part);
+    const sep = i === 0 ? "\n\n" : separator;
+    if (partTokens <= options.maxTokens) return [{ text: part, tokens: partTokens, separator: sep }];
+    return splitWords(part, options).map((p, j) => ({ ...p, separator: j === 0 ? sep : " " }));
+  });
+}
+
+/** Last resort for a sentence longer than the budget: runs of whole words. */
+function splitWords(text: string, options: ChunkingOptions): Omit<Piece, "separator">[] {
+  const out: Omit<Piece, "separator">[] = [];
+  let words: string[] = [];
+  let tokens = 0;
+  for (const word of text.split(/\s+/)) {
+    const t = options.countTokens(word);
+    if (words.length && tokens + t > options.maxTokens) {
+      out.push({ text: words.join(" "), tokens });
+      words = [];
+      tokens = 0;
+    }
+    words.push(word);
+    tokens += t;
+  }
+  if (words.length) out.push({ text: words.join(" "), tokens });
+  return out;
+}
+
+function packPieces(pieces: Piece[], options: ChunkingOptions): { text: string; tokens: number }[] {
+  const chunks: { text: string; tokens: number }[] = [];
+  let current: Piece[] = [];
+  let tokens = 0;
+  let fresh = 0; // pieces in `current` that are not overlap from the previous chunk
+  const flush = () => {
+    if (!fresh) return;
+    chunks.push({ text: current.map((p, i) => (i ? p.separator : "") + p.text).join(""), tokens });
+    const overlap: Piece[] = [];
+    let overlapTokens = 0;
+    for (let i = current.length - 1; i > 0; i--) {
+      const p = current[i]!;
+      if (overlapTokens + p.tokens > options.overlapTokens) break;
+      overlap.unshift(p);
+      overlapTokens += p.tokens;
+    }
+    current = overlap;
+    tokens = overlapTokens;
+    fresh = 0;
+  };
+  for (const piece of pieces) {
+    if (tokens + piece.tokens > options.maxTokens) {
+      flush();
+      while (current.length && tokens + piece.tokens > options.maxTokens) tokens -= current.shift()!.tokens;
+    }
+    current.push(piece);
+    tokens += piece.tokens;
+    fresh++;
+  }
+  flush();
+  return chunks;
+}

@@ -1,0 +1,26 @@
+/** Named errors; each keeps what caused it as `cause`. Messages never carry secrets. */
+
+export class ThothError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A bundle file is missing, fails its checksum, or does not parse. */
+export class BundleIntegrityError extends ThothError {}
+
+/** A bundle was built with another embedding model than the one this process embeds queries with. */
+export class ModelMismatchError extends ThothError {}
+
+/** The embedding model could not be loaded (missing files, unreadable ONNX graph). */
+export class ModelUnavailableError extends ThothError {}
+
+/** A request names something that does not exist (collection, document). */
+export class NotFoundError extends ThothError {}
+
+/** A request is well-formed but cannot be served as asked (e.g. semantic search without a model). */
+export class InvalidRequestError extends ThothError {}
+
+/** A source could not be read. */
+export class SourceError extends ThothError {}

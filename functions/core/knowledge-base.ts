@@ -1,0 +1,351 @@
+/**
+ * The read side: loads the live version of every collection from an ObjectStore and answers searches,
+ * document reads and listings over them. Used by the MCP server and the `thoth search` command.
+ */
+import type { SearchMode, SourceType } from "../../shared/types.js";
+import {
+  BUNDLE_FILES,
+  ChunkRecordSchema,
+  DocumentRecordSchema,
+  decodeBundleJson,
+  listPublishedCollections,
+  loadVersion,
+  readPointer,
+  type ChunkRecord,
+  type DocumentRecord,
+  type Manifest,
+} from "./bundle.js";
+import { InvalidRequestError, ModelMismatchError, NotFoundError } from "./errors.js";
+import type {
+  Embedder,
+  KeywordIndex,
+  KeywordIndexCodec,
+  ObjectStore,
+  ScoredLabel,
+  VectorIndex,
+  VectorIndexCodec,
+} from "./ports.js";
+import { fuseLabels, makeSnippet, reciprocalRankFusion } from "./ranking.js";
+import { z } from "zod";
+
+export interface KnowledgeBaseDeps {
+  store: ObjectStore;
+  /** `null` when no embedding model could be loaded: search then runs in keyword mode only. */
+  embedder: Embedder | null;
+  /** Why the embedder is missing, for heartbeat and notices. */
+  embedderUnavailableReason?: string;
+  vectorCodec: VectorIndexCodec;
+  keywordCodec: KeywordIndexCodec;
+}
+
+export interface LoadedCollection {
+  name: string;
+  manifest: Manifest;
+  documents: DocumentRecord[];
+  chunks: ChunkRecord[];
+  keyword: KeywordIndex;
+  vectors?: VectorIndex;
+  /** Why semantic search is off for this collection, when it is. */
+  semanticUnavailable?: string;
+  docsById: Map<string, DocumentRecord>;
+  docsByPath: Map<string, DocumentRecord>;
+}
+
+export interface SearchRequest {
+  query: string;
+  collection?: string;
+  limit?: number;
+  mode?: SearchMode;
+  pathPrefix?: string;
+  source?: SourceType;
+}
+
+export interface SearchHit {
+  collection: string;
+  docId: string;
+  title: string;
+  path: string;
+  url?: string;
+  source: SourceType;
+  heading: string;
+  snippet: string;
+  score: number;
+}
+
+export interface SearchResponse {
+  /** The mode that produced the results (hybrid falls back to keyword without a model). */
+  mode: SearchMode;
+  hits: SearchHit[];
+  notices: string[];
+}
+
+export interface CollectionSummary {
+  name: string;
+  version: string;
+  builtAt: string;
+  documents: number;
+  chunks: number;
+  model: string | null;
+  modes: SearchMode[];
+  source: { type: SourceType; origin: string; cursor?: string };
+}
+
+/** A document as listings show it: everything but its text and bundle bookkeeping. */
+export type DocumentListing = Pick<
+  DocumentRecord,
+  "id" | "path" | "title" | "url" | "source" | "updatedAt"
+> & {
+  collection: string;
+};
+
+export const MAX_SEARCH_LIMIT = 50;
+export const DEFAULT_SEARCH_LIMIT = 8;
+const CANDIDATES = 50;
+
+const DocumentsSchema = z.array(DocumentRecordSchema);
+const ChunksSchema = z.array(ChunkRecordSchema);
+
+export class KnowledgeBase {
+  readonly #collections = new Map<string, LoadedCollection>();
+  readonly #failures = new Map<string, string>();
+
+  private constructor(private readonly deps: KnowledgeBaseDeps) {}
+
+  /** Loads the live version of every published collection. A collection that fails to load is reported, not fatal. */
+  static async open(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
+    const kb = new KnowledgeBase(deps);
+    for (const name of await listPublishedCollections(deps.store)) {
+      try {
+        const loaded = await kb.#load(name);
+        if (loaded) kb.#collections.set(name, loaded);
+      } catch (error) {
+        kb.#failures.set(name, error instanceof Error ? error.message : String(error));
+      }
+    }
+    return kb;
+  }
+
+  get embedder(): Embedder | null {
+    return this.deps.embedder;
+  }
+
+  async #load(name: string): Promise<LoadedCollection | undefined> {
+    const pointer = await readPointer(this.deps.store, name);
+    if (!pointer) return undefined;
+    const { manifest, files } = await loadVersion(this.deps.store, name, pointer);
+    const documents = decodeBundleJson(files, BUNDLE_FILES.documents, DocumentsSchema);
+    const chunks = decodeBundleJson(files, BUNDLE_FILES.chunks, ChunksSchema);
+    const keyword = this.deps.keywordCodec.load(files.get(BUNDLE_FILES.keywordIndex) ?? new Uint8Array());
+    const collection: LoadedCollection = {
+      name,
+      manifest,
+      documents,
+      chunks,
+      keyword,
+      docsById: new Map(documents.map((d) => [d.id, d])),
+      docsByPath: new Map(documents.map((d) => [d.path, d])),
+    };
+    const embedder = this.deps.embedder;
+    const vectorBytes = files.get(BUNDLE_FILES.vectorIndex);
+    if (!manifest.model || !vectorBytes) {
+      collection.semanticUnavailable = "the bundle was built without an embedding model";
+    } else if (!embedder) {
+      collection.semanticUnavailable = `no embedding model is loaded (${this.deps.embedderUnavailableReason ?? "unknown reason"})`;
+    } else if (manifest.model.id !== embedder.modelId || manifest.model.dimensions !== embedder.dimensions) {
+      collection.semanticUnavailable = new ModelMismatchError(
+        `the bundle was built with ${manifest.model.id} (${manifest.model.dimensions} dimensions) but this server embeds queries with ${embedder.modelId} (${embedder.dimensions})`,
+      ).message;
+    } else {
+      collection.vectors = await this.deps.vectorCodec.load(vectorBytes, manifest.model.dimensions);
+    }
+    return collection;
+  }
+
+  collectionNames(): string[] {
+    return [...this.#collections.keys()].sort();
+  }
+
+  /** Collections that are published but could not be loaded, with the reason. */
+  failures(): { collection: string; reason: string }[] {
+    return [...this.#failures].map(([collection, reason]) => ({ collection, reason }));
+  }
+
+  collection(name: string): LoadedCollection {
+    const found = this.#collections.get(name);
+    if (!found) {
+      throw new NotFoundError(
+        `no collection named "${name}"; available: ${this.collectionNames().join(", ") || "none"}`,
+      );
+    }
+    return found;
+  }
+
+  listCollections(): CollectionSummary[] {
+    return this.collectionNames().map((name) => {
+      const c = this.collection(name);
+      return {
+        name,
+        version: c.manifest.version,
+        builtAt: c.manifest.builtAt,
+        documents: c.documents.length,
+        chunks: c.chunks.length,
+        model: c.manifest.model?.id ?? null,
+        modes: c.vectors ? ["hybrid", "semantic", "keyword"] : ["keyword"],
+        source: c.manifest.source,
+      };
+    });
+  }
+
+  /** Reasons some search modes are off, one line per collection. Empty when everything is available. */
+  degradations(): string[] {
+    const lines = [...this.#collections.values()]
+      .filter((c) => c.semanticUnavailable)
+      .map((c) => `${c.name}: keyword search only: ${c.semanticUnavailable}`);
+    return [...lines, ...this.failures().map((f) => `${f.collection}: not loaded: ${f.reason}`)];
+  }
+
+  async search(request: SearchRequest): Promise<SearchResponse> {
+    const query = request.query.trim();
+    if (!query) throw new InvalidRequestError("the query is empty; pass a few words describing what to find");
+    const limit = Math.min(Math.max(1, Math.floor(request.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
+    const requested = request.mode ?? "hybrid";
+    const targets = request.collection
+      ? [this.collection(request.collection)]
+      : [...this.#collections.values()];
+    if (!targets.length)
+      return { mode: requested, hits: [], notices: ["no collection has been indexed yet"] };
+
+    const notices: string[] = [];
+    const semanticReady = targets.filter((c) => c.vectors);
+    if (requested === "semantic" && semanticReady.length < targets.length) {
+      const off = targets.find((c) => !c.vectors)!;
+      throw new InvalidRequestError(
+        `semantic search is unavailable for "${off.name}": ${off.semanticUnavailable}; use mode "keyword" or "hybrid"`,
+      );
+    }
+    let mode = requested;
+    if (requested === "hybrid" && !semanticReady.length) {
+      mode = "keyword";
+      notices.push(`hybrid search fell back to keyword mode: ${targets[0]!.semanticUnavailable}`);
+    }
+    const queryVector =
+      mode !== "keyword" && semanticReady.length ? (await this.deps.embedder!.embed([query]))[0] : undefined;
+
+    const perCollection = targets.map((c) => {
+      const filter = makeFilter(c, request);
+      const keyword = mode === "semantic" ? [] : c.keyword.search(query, CANDIDATES, filter);
+      const semantic =
+        mode !== "keyword" && c.vectors && queryVector
+          ? c.vectors.search(queryVector, CANDIDATES, filter)
+          : [];
+      let ranked: ScoredLabel[];
+      if (mode === "keyword") ranked = keyword;
+      else if (mode === "semantic") ranked = semantic;
+      else ranked = fuseLabels(semantic.length ? [semantic, keyword] : [keyword]);
+      return ranked.slice(0, limit).map((hit) => toHit(c, hit, query));
+    });
+    const hits =
+      perCollection.length === 1
+        ? perCollection[0]!
+        : reciprocalRankFusion(
+            perCollection,
+            (h) => `${h.collection}/${h.docId}/${h.heading}/${h.snippet}`,
+          ).map(({ item, score }) => ({ ...item, score }));
+    return { mode, hits: hits.slice(0, limit), notices };
+  }
+
+  /** A document by id or by path; with no collection given, every collection is searched. */
+  getDocument(ref: { id?: string; path?: string; collection?: string }): {
+    collection: string;
+    document: DocumentRecord;
+  } {
+    if (!ref.id && !ref.path) throw new InvalidRequestError("pass either id or path of the document");
+    const targets = ref.collection ? [this.collection(ref.collection)] : [...this.#collections.values()];
+    for (const c of targets) {
+      const document = ref.id ? c.docsById.get(ref.id) : c.docsByPath.get(ref.path!.replace(/^\/+/, ""));
+      if (document) return { collection: c.name, document };
+    }
+    const what = ref.id ? `id "${ref.id}"` : `path "${ref.path}"`;
+    throw new NotFoundError(`no document with ${what}; use list_documents or search_documents to find one`);
+  }
+
+  /** Documents sorted by collection then path, `limit` at a time; `cursor` continues a previous page. */
+  listDocuments(request: {
+    collection?: string;
+    pathPrefix?: string;
+    source?: SourceType;
+    limit?: number;
+    cursor?: string;
+  }): { documents: DocumentListing[]; nextCursor?: string; total: number } {
+    const limit = Math.min(Math.max(1, Math.floor(request.limit ?? 50)), 200);
+    const offset = request.cursor ? decodeCursor(request.cursor) : 0;
+    const targets = request.collection
+      ? [this.collection(request.collection)]
+      : [...this.#collections.values()];
+    const all = targets
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((c) =>
+        c.documents
+          .filter(
+            (d) =>
+              (!request.pathPrefix || d.path.startsWith(request.pathPrefix)) &&
+              (!request.source || d.source === request.source),
+          )
+          .sort((a, b) => a.path.localeCompare(b.path))
+          .map(({ id, path, title, url, source, updatedAt }) => ({
+            collection: c.name,
+            id,
+            path,
+            title,
+            url,
+            source,
+            updatedAt,
+          })),
+      );
+    const page = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? encodeCursor(offset + limit) : undefined;
+    return { documents: page, total: all.length, ...(next ? { nextCursor: next } : {}) };
+  }
+}
+
+function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {
+  if (!request.pathPrefix && !request.source) return undefined;
+  return (label) => {
+    const doc = c.docsById.get(c.chunks[label]?.docId ?? "");
+    return (
+      !!doc &&
+      (!request.pathPrefix || doc.path.startsWith(request.pathPrefix)) &&
+      (!request.source || doc.source === request.source)
+    );
+  };
+}
+
+function toHit(c: LoadedCollection, hit: ScoredLabel, query: string): SearchHit {
+  const chunk = c.chunks[hit.label]!;
+  const doc = c.docsById.get(chunk.docId)!;
+  return {
+    collection: c.name,
+    docId: doc.id,
+    title: doc.title,
+    path: doc.path,
+    ...(doc.url ? { url: doc.url } : {}),
+    source: doc.source,
+    heading: chunk.headingPath.join(" › "),
+    snippet: makeSnippet(chunk.text, query),
+    score: Number(hit.score.toFixed(6)),
+  };
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const o = (JSON.parse(Buffer.from(cursor, "base64url").toString()) as { o?: unknown }).o;
+    if (typeof o === "number" && Number.isInteger(o) && o >= 0) return o;
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidRequestError("the cursor is not valid; pass the nextCursor of a previous page, or none");
+}

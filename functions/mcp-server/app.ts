@@ -1,0 +1,36 @@
+import { parseRuntimeEnv } from "../../shared/config.js";
+import { PROJECT } from "../../shared/names.js";
+import type { KnowledgeBase } from "../core/knowledge-base.js";
+import { logger } from "../lib/logger.js";
+import { createRuntime, openKnowledgeBase } from "../lib/runtime.js";
+import { ApiKeyAuthenticator } from "./auth.js";
+import { handleMcpRequest } from "./http.js";
+import { createMcpServer, type ServerInfo } from "./server.js";
+
+export const SERVER_VERSION = "0.1.0";
+
+export interface McpApp {
+  kb: KnowledgeBase;
+  info: ServerInfo;
+  handle(request: Request): Promise<Response>;
+}
+
+/** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
+export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): Promise<McpApp> {
+  const env = parseRuntimeEnv(processEnv);
+  const runtime = createRuntime(env, processEnv);
+  const kb = await openKnowledgeBase(runtime);
+  for (const line of kb.degradations()) logger.warn("degraded", { detail: line });
+  logger.info("knowledge base loaded", { collections: kb.collectionNames() });
+  const info: ServerInfo = { name: PROJECT, version: SERVER_VERSION, stack: env.THOTH_STACK };
+  const auth = new ApiKeyAuthenticator(runtime.secrets);
+  return {
+    kb,
+    info,
+    handle: (request) =>
+      handleMcpRequest(request, {
+        createServer: () => createMcpServer({ kb, info }),
+        authenticate: (headers) => auth.authenticate(headers),
+      }),
+  };
+}

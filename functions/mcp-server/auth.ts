@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { SecretSource } from "../core/ports.js";
+import { logger } from "../lib/logger.js";
+
+/** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+export function presentedKey(headers: Headers): string | undefined {
+  const auth = headers.get("authorization");
+  const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1]?.trim();
+  return bearer || headers.get("x-api-key")?.trim() || undefined;
+}
+
+/**
+ * Parses the API-keys secret: a JSON array of strings, `{"keys": [...]}`, or keys separated by commas or
+ * newlines. Several keys allow rotation without downtime: add the new key, move clients, drop the old one.
+ */
+export function parseApiKeys(secret: string | undefined): string[] {
+  if (!secret?.trim()) return [];
+  const text = secret.trim();
+  if (text.startsWith("[") || text.startsWith("{")) {
+    try {
+      const value = JSON.parse(text) as unknown;
+      const list = Array.isArray(value) ? value : (value as { keys?: unknown }).keys;
+      if (Array.isArray(list)) return list.filter((k): k is string => typeof k === "string" && k.length > 0);
+    } catch {
+      // not JSON after all: fall through to the separated form
+    }
+  }
+  return text
+    .split(/[,\n]/)
+    .map((k) => k.trim())
+    .filter(Boolean);
+}
+
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/** Checks API keys against the `api-keys` secret, re-read at most every `ttlMs`. Fails closed. */
+export class ApiKeyAuthenticator {
+  #cache?: { digests: Buffer[]; expires: number };
+
+  constructor(
+    private readonly secrets: SecretSource,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  async #digests(): Promise<Buffer[]> {
+    if (this.#cache && this.#cache.expires > Date.now()) return this.#cache.digests;
+    const keys = parseApiKeys(await this.secrets.getSecret("api-keys"));
+    if (!keys.length) logger.error("no API keys are configured; every request is refused");
+    const digests = keys.map(digest);
+    this.#cache = { digests, expires: Date.now() + this.ttlMs };
+    return digests;
+  }
+
+  async authenticate(headers: Headers): Promise<boolean> {
+    const key = presentedKey(headers);
+    if (!key) return false;
+    const presented = digest(key);
+    let match = false;
+    // Compare fixed-length digests in constant time, against every key, so timing reveals nothing.
+    for (const known of await this.#digests()) match = timingSafeEqual(presented, known) || match;
+    return match;
+  }
+}

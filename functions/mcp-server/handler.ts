@@ -1,0 +1,33 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { logger } from "../lib/logger.js";
+import { openMcpApp, type McpApp } from "./app.js";
+import { RPC_ERRORS, eventToRequest, jsonRpcError, responseToResult } from "./http.js";
+
+export type McpLambdaHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A Lambda handler whose dependencies are built on the first event and reused (retried if that failed). */
+export function createHandler(open: () => Promise<McpApp> = () => openMcpApp()): McpLambdaHandler {
+  let app: Promise<McpApp> | undefined;
+  return async (event) => {
+    app ??= open().catch((error: unknown) => {
+      app = undefined;
+      throw error;
+    });
+    let ready: McpApp;
+    try {
+      ready = await app;
+    } catch (error) {
+      logger.error("cold start failed", { error: error as Error });
+      return responseToResult(
+        jsonRpcError(
+          503,
+          RPC_ERRORS.internal,
+          "the server is starting up or misconfigured; try again shortly",
+        ),
+      );
+    }
+    return responseToResult(await ready.handle(eventToRequest(event)));
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,36 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { KnowledgeBase } from "../core/knowledge-base.js";
+import { registerGetDocumentTool } from "./tools/get-document.js";
+import { registerHeartbeatTool } from "./tools/heartbeat.js";
+import { registerListCollectionsTool } from "./tools/list-collections.js";
+import { registerListDocumentsTool } from "./tools/list-documents.js";
+import { registerSearchDocumentsTool } from "./tools/search-documents.js";
+
+export interface ServerInfo {
+  name: string;
+  version: string;
+  stack: string;
+}
+
+/** What every tool gets. */
+export interface ToolDeps {
+  kb: KnowledgeBase;
+  info: ServerInfo;
+}
+
+const INSTRUCTIONS =
+  "Thoth answers questions from an indexed knowledge base. Start with search_documents; cite results by title and path or URL; read a whole document with get_document. list_collections shows what is indexed; heartbeat shows freshness.";
+
+/** A new McpServer with every Thoth tool; built per request (the transport is stateless). */
+export function createMcpServer(deps: ToolDeps): McpServer {
+  const server = new McpServer(
+    { name: deps.info.name, version: deps.info.version },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+  );
+  registerSearchDocumentsTool(server, deps);
+  registerGetDocumentTool(server, deps);
+  registerListDocumentsTool(server, deps);
+  registerListCollectionsTool(server, deps);
+  registerHeartbeatTool(server, deps);
+  return server;
+}

@@ -1,0 +1,65 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { SEARCH_MODES } from "../../../shared/types.js";
+import type { ToolDeps } from "../server.js";
+import { runTool, toolResult } from "../tool-results.js";
+
+/** `heartbeat`: liveness plus what a caller needs to trust the answers: versions, freshness, degraded modes. */
+export function registerHeartbeatTool(server: McpServer, { kb, info }: ToolDeps): void {
+  server.registerTool(
+    "heartbeat",
+    {
+      title: "Heartbeat",
+      description:
+        "Check that the server is up; reports its version, stack, index freshness and any degraded mode.",
+      inputSchema: {},
+      outputSchema: {
+        status: z.enum(["ok", "degraded"]),
+        server: z.object({ name: z.string(), version: z.string() }),
+        stack: z.string(),
+        time: z.string(),
+        embeddingModel: z.string().nullable(),
+        searchModes: z.array(z.enum(SEARCH_MODES)),
+        collections: z.array(
+          z.object({
+            name: z.string(),
+            version: z.string(),
+            builtAt: z.string(),
+            ageSeconds: z.number().int(),
+          }),
+        ),
+        degraded: z.array(z.string()),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    () =>
+      runTool("heartbeat", () => {
+        const now = new Date();
+        const degraded = kb.degradations();
+        const collections = kb.listCollections().map((c) => ({
+          name: c.name,
+          version: c.version,
+          builtAt: c.builtAt,
+          ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(c.builtAt)) / 1000)),
+        }));
+        const semantic = kb.listCollections().some((c) => c.modes.includes("semantic"));
+        const structured = {
+          status: degraded.length ? ("degraded" as const) : ("ok" as const),
+          server: { name: info.name, version: info.version },
+          stack: info.stack,
+          time: now.toISOString(),
+          embeddingModel: kb.embedder?.modelId ?? null,
+          searchModes: semantic ? [...SEARCH_MODES] : (["keyword"] as "keyword"[]),
+          collections,
+          degraded,
+        };
+        const text = [
+          `${info.name} ${info.version} on stack ${info.stack}: ${structured.status}`,
+          `search modes: ${structured.searchModes.join(", ")}; model: ${structured.embeddingModel ?? "none"}`,
+          ...collections.map((c) => `- ${c.name} version ${c.version}, built ${c.ageSeconds}s ago`),
+          ...degraded.map((d) => `degraded: ${d}`),
+        ].join("\n");
+        return toolResult(structured, text);
+      }),
+  );
+}

@@ -1,0 +1,50 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
+import type { ToolDeps } from "../server.js";
+import { runTool, toolResult } from "../tool-results.js";
+
+/** `list_collections`: what is indexed, how big, which version, built when and with which model. */
+export function registerListCollectionsTool(server: McpServer, { kb }: ToolDeps): void {
+  server.registerTool(
+    "list_collections",
+    {
+      title: "List collections",
+      description:
+        "List the indexed collections with their document and chunk counts, live version, build time, model and available search modes.",
+      inputSchema: {},
+      outputSchema: {
+        collections: z.array(
+          z.object({
+            name: z.string(),
+            version: z.string(),
+            builtAt: z.string(),
+            documents: z.number().int(),
+            chunks: z.number().int(),
+            model: z.string().nullable(),
+            modes: z.array(z.enum(SEARCH_MODES)),
+            source: z.object({
+              type: z.enum(SOURCE_TYPES),
+              origin: z.string(),
+              cursor: z.string().optional(),
+            }),
+          }),
+        ),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    () =>
+      runTool("list_collections", () => {
+        const collections = kb.listCollections();
+        const text = collections.length
+          ? collections
+              .map(
+                (c) =>
+                  `- ${c.name}: ${c.documents} documents, ${c.chunks} chunks, version ${c.version} built ${c.builtAt}, modes ${c.modes.join("/")}`,
+              )
+              .join("\n")
+          : "No collection has been indexed yet.";
+        return toolResult({ collections }, text);
+      }),
+  );
+}

@@ -1,0 +1,50 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { SOURCE_TYPES } from "../../../shared/types.js";
+import type { ToolDeps } from "../server.js";
+import { runTool, toolResult } from "../tool-results.js";
+
+/** `list_documents`: a paged listing of documents, filtered by collection, path prefix or source. */
+export function registerListDocumentsTool(server: McpServer, { kb }: ToolDeps): void {
+  server.registerTool(
+    "list_documents",
+    {
+      title: "List documents",
+      description:
+        "List indexed documents (id, path, title), sorted by path. Filter by collection, path prefix or source type; pass nextCursor back as cursor for the next page.",
+      inputSchema: {
+        collection: z.string().optional(),
+        pathPrefix: z.string().optional().describe("Only paths starting with this, e.g. security/"),
+        source: z.enum(SOURCE_TYPES).optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+        cursor: z.string().optional().describe("nextCursor from the previous page"),
+      },
+      outputSchema: {
+        documents: z.array(
+          z.object({
+            collection: z.string(),
+            id: z.string(),
+            path: z.string(),
+            title: z.string(),
+            url: z.string().optional(),
+            source: z.enum(SOURCE_TYPES),
+            updatedAt: z.string().optional(),
+          }),
+        ),
+        total: z.number().int(),
+        nextCursor: z.string().optional(),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      runTool("list_documents", () => {
+        const page = kb.listDocuments(args);
+        const text = [
+          `${page.documents.length} of ${page.total} document(s):`,
+          ...page.documents.map((d) => `- ${d.title} (${d.collection}: ${d.path}) [id ${d.id}]`),
+          ...(page.nextCursor ? [`More: call again with cursor "${page.nextCursor}".`] : []),
+        ].join("\n");
+        return toolResult(page, text);
+      }),
+  );
+}

@@ -1,0 +1,76 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
+import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, type SearchHit } from "../../core/knowledge-base.js";
+import type { ToolDeps } from "../server.js";
+import { runTool, toolResult } from "../tool-results.js";
+
+export const MAX_QUERY_LENGTH = 1000;
+
+const HitSchema = z.object({
+  collection: z.string(),
+  docId: z.string(),
+  title: z.string(),
+  path: z.string(),
+  url: z.string().optional(),
+  source: z.enum(SOURCE_TYPES),
+  heading: z.string(),
+  snippet: z.string(),
+  score: z.number(),
+});
+
+export function citation(hit: Pick<SearchHit, "title" | "heading" | "path" | "url">): string {
+  return `${hit.title}${hit.heading && hit.heading !== hit.title ? ` › ${hit.heading}` : ""} (${hit.url ?? hit.path})`;
+}
+
+/** `search_documents`: hybrid (default), semantic or keyword search with citations. */
+export function registerSearchDocumentsTool(server: McpServer, { kb }: ToolDeps): void {
+  server.registerTool(
+    "search_documents",
+    {
+      title: "Search documents",
+      description:
+        "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's docId to read the whole document.",
+      inputSchema: {
+        query: z
+          .string()
+          .min(1)
+          .max(MAX_QUERY_LENGTH)
+          .describe("What to look for, in natural language or keywords"),
+        collection: z.string().optional().describe("Search only this collection (see list_collections)"),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_SEARCH_LIMIT)
+          .default(DEFAULT_SEARCH_LIMIT)
+          .describe("How many results"),
+        mode: z
+          .enum(SEARCH_MODES)
+          .default("hybrid")
+          .describe(
+            "hybrid fuses semantic and keyword ranking; semantic uses embeddings only; keyword uses BM25 only",
+          ),
+        pathPrefix: z.string().optional().describe("Only documents whose path starts with this"),
+        source: z.enum(SOURCE_TYPES).optional().describe("Only documents from this kind of source"),
+      },
+      outputSchema: { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notices: z.array(z.string()) },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    (args) =>
+      runTool("search_documents", async () => {
+        const { mode, hits, notices } = await kb.search(args);
+        const lines = hits.map(
+          (h, i) => `${i + 1}. ${citation(h)} [docId ${h.docId}, score ${h.score}]\n   ${h.snippet}`,
+        );
+        const text = [
+          hits.length
+            ? `${hits.length} result(s) for "${args.query}" (${mode}):`
+            : `No results for "${args.query}" (${mode}).`,
+          ...lines,
+          ...notices.map((n) => `Note: ${n}`),
+        ].join("\n");
+        return toolResult({ mode, results: hits, notices }, text);
+      }),
+  );
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { normalizeDocument } from "../../../functions/core/normalize.js";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("normalizeDocument", () => {
+  it("takes the title from front matter, then the first H1, then the file name", () => {
+    const front = normalizeDocument({
+      path: "a.md",
+      bytes: bytes("---\ntitle: From Front\n---\n# H1\n\nbody"),
+    });
+    expect(front).toMatchObject({ ok: true, document: { title: "From Front", text: "# H1\n\nbody" } });
+    expect(normalizeDocument({ path: "a.md", bytes: bytes("# The H1\n\nbody") })).toMatchObject({
+      document: { title: "The H1" },
+    });
+    expect(normalizeDocument({ path: "dir/time-off_policy.txt", bytes: bytes("plain") })).toMatchObject({
+      document: { title: "Time off policy" },
+    });
+  });
+
+  it("turns HTML into Markdown without scripts or styles", () => {
+    const html =
+      "<html><head><title>Net &amp; Wi-Fi</title><style>p{}</style></head><body><h1>Net</h1><p>Use <b>VPN</b>.</p><script>evil()</script></body></html>";
+    const result = normalizeDocument({ path: "x.html", bytes: bytes(html) });
+    expect(result).toMatchObject({ ok: true, document: { title: "Net & Wi-Fi" } });
+    if (!result.ok) throw new Error("expected ok");
+    expect(result.document.text).toContain("# Net");
+    expect(result.document.text).toContain("**VPN**");
+    expect(result.document.text).not.toContain("evil");
+  });
+
+  it.each([
+    ["binary content", { path: "a.md", bytes: new Uint8Array([0x89, 0x50, 0x00, 0x47]) }],
+    ["not valid UTF-8", { path: "a.md", bytes: new Uint8Array([0x68, 0xff, 0xfe, 0x69]) }],
+    ["unsupported file type", { path: "image.png", bytes: bytes("x") }],
+    ["empty document", { path: "a.md", bytes: bytes("  \n\n ") }],
+  ])("rejects %s", (reason, doc) => {
+    expect(normalizeDocument(doc)).toEqual({ ok: false, reason });
+  });
+
+  it("rejects documents over the size limit", () => {
+    expect(normalizeDocument({ path: "a.md", bytes: bytes("x".repeat(101)) }, 100)).toEqual({
+      ok: false,
+      reason: "too large (101 bytes; limit 100)",
+    });
+  });
+});
