@@ -19,8 +19,11 @@ const HitSchema = z.object({
   score: z.number(),
 });
 
+/** "Title › Section › Subsection (path or url)"; a top heading equal to the title is not repeated. */
 export function citation(hit: Pick<SearchHit, "title" | "heading" | "path" | "url">): string {
-  return `${hit.title}${hit.heading && hit.heading !== hit.title ? ` › ${hit.heading}` : ""} (${hit.url ?? hit.path})`;
+  const sections = hit.heading.split(" › ").filter(Boolean);
+  if (sections[0] === hit.title) sections.shift();
+  return `${[hit.title, ...sections].join(" › ")} (${hit.url ?? hit.path})`;
 }
 
 /** `search_documents`: hybrid (default), semantic or keyword search with citations. */

@@ -1,0 +1,33 @@
+import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
+import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
+import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
+import type { Embedder, ObjectStore } from "../../functions/core/ports.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
+import { MemoryObjectStore } from "./memory-object-store.js";
+
+export const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+
+/** Indexes folders (collection → folder) into a store and opens a KnowledgeBase over it. */
+export async function knowledgeBaseFrom(
+  folders: Record<string, string>,
+  embedder: Embedder | null,
+  store: ObjectStore = new MemoryObjectStore(),
+): Promise<{ kb: KnowledgeBase; store: ObjectStore }> {
+  for (const [collection, folder] of Object.entries(folders)) {
+    await refreshCollection({
+      collection,
+      source: new LocalFolderSource(folder),
+      store,
+      embedder,
+      ...codecs,
+    });
+  }
+  const kb = await KnowledgeBase.open({
+    store,
+    embedder,
+    ...codecs,
+    embedderUnavailableReason: "no model in this test",
+  });
+  return { kb, store };
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import {
+  bundleKeys,
+  listPublishedCollections,
+  listVersions,
+  loadVersion,
+  newVersionId,
+  pruneVersions,
+  publishVersion,
+  readPointer,
+  sha256,
+  type ManifestDraft,
+} from "../../../functions/core/bundle.js";
+import { BundleIntegrityError } from "../../../functions/core/errors.js";
+import { MemoryObjectStore } from "../../helpers/memory-object-store.js";
+
+const draft: ManifestDraft = {
+  builtAt: "2026-11-21T12:00:00.000Z",
+  model: { id: "thoth/tiny", dimensions: 64, space: "cosine", index: { M: 16 } },
+  source: { type: "local", origin: "/docs" },
+  chunking: { maxTokens: 200, overlapTokens: 32 },
+  counts: { documents: 1, chunks: 1, skipped: 0 },
+};
+
+async function publish(store: MemoryObjectStore, version: string, content = "[]") {
+  return publishVersion(store, "docs", version, { "documents.json": content, "chunks.json": "[]" }, draft);
+}
+
+describe("publishVersion", () => {
+  it("writes every file, then the manifest, then current.json last", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1");
+    expect(store.writes).toEqual([
+      bundleKeys.file("docs", "v1", "documents.json"),
+      bundleKeys.file("docs", "v1", "chunks.json"),
+      bundleKeys.manifest("docs", "v1"),
+      bundleKeys.pointer("docs"),
+    ]);
+  });
+
+  it("records format, model, counts and a sha256 per file in the manifest", async () => {
+    const store = new MemoryObjectStore();
+    const manifest = await publish(store, "v1", '[{"x":1}]');
+    expect(manifest).toMatchObject({
+      formatVersion: 1,
+      collection: "docs",
+      version: "v1",
+      model: draft.model,
+      counts: draft.counts,
+    });
+    expect(manifest.files["documents.json"]).toEqual({ sha256: sha256('[{"x":1}]'), bytes: 9 });
+    const pointer = await readPointer(store, "docs");
+    expect(pointer?.version).toBe("v1");
+    expect(pointer?.manifestSha256).toBe(sha256((await store.get(bundleKeys.manifest("docs", "v1")))!));
+  });
+
+  it("leaves the previous pointer in place when an upload fails", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1");
+    store.failPut = (key) => key.includes("/v2/chunks.json");
+    await expect(publish(store, "v2")).rejects.toThrow(/injected failure/);
+    expect((await readPointer(store, "docs"))?.version).toBe("v1");
+  });
+});
+
+describe("loadVersion", () => {
+  it("returns the manifest and verified files", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1", '["doc"]');
+    const loaded = await loadVersion(store, "docs", (await readPointer(store, "docs"))!);
+    expect(new TextDecoder().decode(loaded.files.get("documents.json"))).toBe('["doc"]');
+  });
+
+  it("refuses a file whose checksum does not match", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1");
+    store.objects.set(bundleKeys.file("docs", "v1", "chunks.json"), new TextEncoder().encode("[1]"));
+    const pointer = (await readPointer(store, "docs"))!;
+    await expect(loadVersion(store, "docs", pointer)).rejects.toThrow(BundleIntegrityError);
+    await expect(loadVersion(store, "docs", pointer)).rejects.toThrow(/chunks.json fails its checksum/);
+  });
+
+  it("refuses a pointer to a missing version", async () => {
+    const store = new MemoryObjectStore();
+    await expect(
+      loadVersion(store, "docs", { formatVersion: 1, version: "gone", manifestSha256: "0", publishedAt: "" }),
+    ).rejects.toThrow(/manifest.json is missing/);
+  });
+
+  it("refuses a pointer that is not JSON", async () => {
+    const store = new MemoryObjectStore();
+    await store.put(bundleKeys.pointer("docs"), "{oops");
+    await expect(readPointer(store, "docs")).rejects.toThrow(/not valid JSON/);
+  });
+});
+
+describe("versions", () => {
+  it("lists published collections and versions in order", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "20260101T000000Z-aaaaaa");
+    await publish(store, "20260102T000000Z-bbbbbb");
+    expect(await listPublishedCollections(store)).toEqual(["docs"]);
+    expect(await listVersions(store, "docs")).toEqual(["20260101T000000Z-aaaaaa", "20260102T000000Z-bbbbbb"]);
+  });
+
+  it("prunes old versions but never the live one", async () => {
+    const store = new MemoryObjectStore();
+    for (const v of ["v1", "v2", "v3", "v4"]) await publish(store, v);
+    expect(await pruneVersions(store, "docs", 2)).toEqual(["v1", "v2"]);
+    expect(await listVersions(store, "docs")).toEqual(["v3", "v4"]);
+    // Point back at v3 (a rollback), publish v5 and v6: v3 is live and survives.
+    await store.put(
+      bundleKeys.pointer("docs"),
+      JSON.stringify({ ...(await readPointer(store, "docs"))!, version: "v3" }),
+    );
+    await store.put(bundleKeys.manifest("docs", "v5"), "{}");
+    await store.put(bundleKeys.manifest("docs", "v6"), "{}");
+    expect(await pruneVersions(store, "docs", 1)).toEqual(["v4", "v5"]);
+    expect(await listVersions(store, "docs")).toEqual(["v3", "v6"]);
+  });
+
+  it("makes version ids that sort by time", () => {
+    const a = newVersionId(new Date("2026-01-02T03:04:05.678Z"));
+    const b = newVersionId(new Date("2026-01-02T03:04:06.000Z"));
+    expect(a).toMatch(/^20260102T030405Z-[0-9a-f]{6}$/);
+    expect([b, a].sort()).toEqual([a, b]);
+  });
+});
