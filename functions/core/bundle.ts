@@ -95,12 +95,16 @@ export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** A version id that sorts by build time: `20261121T120812Z-3f9a1c`. */
+let lastVersionTime = 0;
+
+/**
+ * A version id that sorts by build time, to the millisecond: `20261121T120812345Z-3f9a1c`. Ids made by one
+ * process are strictly increasing even within a millisecond.
+ */
 export function newVersionId(now: Date = new Date()): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
+  const time = Math.max(now.getTime(), lastVersionTime + 1);
+  lastVersionTime = time;
+  const stamp = new Date(time).toISOString().replace(/[-:.]/g, "");
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 

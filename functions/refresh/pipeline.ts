@@ -71,6 +71,7 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
   const { collection, source, embedder } = options;
   const chunking = options.chunking ?? DEFAULT_CHUNKING;
   const maxTokens = embedder ? Math.min(chunking.maxTokens, embedder.maxTokens - 32) : chunking.maxTokens;
+  const overlapTokens = Math.min(chunking.overlapTokens, Math.floor(maxTokens / 4));
   const countTokens = embedder ? (t: string) => embedder.countTokens(t) : estimateTokens;
   const progress = options.onProgress ?? (() => {});
 
@@ -95,7 +96,7 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
     const id = documentId(raw.path);
     const docChunks = chunkMarkdown(normalized.document.text, {
       maxTokens,
-      overlapTokens: Math.min(chunking.overlapTokens, Math.floor(maxTokens / 4)),
+      overlapTokens,
       countTokens,
     });
     documents.push({
@@ -160,7 +161,7 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
         }
       : null,
     source: { type: source.type, origin: source.origin, ...(cursor ? { cursor } : {}) },
-    chunking: { maxTokens, overlapTokens: chunking.overlapTokens },
+    chunking: { maxTokens, overlapTokens },
     counts: { documents: documents.length, chunks: chunks.length, skipped: skipped.length },
   });
   const prunedVersions = await pruneVersions(options.store, collection, options.keepVersions ?? 5);

@@ -119,10 +119,11 @@ describe("versions", () => {
     expect(await listVersions(store, "docs")).toEqual(["v3", "v6"]);
   });
 
-  it("makes version ids that sort by time", () => {
-    const a = newVersionId(new Date("2026-01-02T03:04:05.678Z"));
-    const b = newVersionId(new Date("2026-01-02T03:04:06.000Z"));
-    expect(a).toMatch(/^20260102T030405Z-[0-9a-f]{6}$/);
-    expect([b, a].sort()).toEqual([a, b]);
+  it("makes version ids that sort by time, even within one millisecond", () => {
+    const a = newVersionId(new Date("2030-01-02T03:04:05.678Z"));
+    const b = newVersionId(new Date("2030-01-02T03:04:05.678Z"));
+    const c = newVersionId(new Date("2030-01-02T03:04:06.000Z"));
+    expect(a).toMatch(/^20300102T030405678Z-[0-9a-f]{6}$/);
+    expect([c, b, a].sort()).toEqual([a, b, c]);
   });
 });

@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, tempDir } from "../helpers/folders.js";
+import { tinyModelDir } from "../helpers/tiny-model.js";
+
+const API_KEY = "e2e-test-key-123";
+
+/** Starts `thoth dev` (what `npm start` runs) as a child process on a free port; resolves with its MCP URL. */
+async function startThothDev(
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, "bin/thoth.js"), "dev", "--port", "0"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, THOTH_LOG_LEVEL: "WARN", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`thoth dev did not start:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /listening on (http:\/\/\S+\/mcp)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stderr!.on("data", check);
+    child.stdout!.on("data", check);
+    child.once("exit", (code) => reject(new Error(`thoth dev exited with ${code}:\n${output}`)));
+  });
+  return { url, child, output: () => output };
+}
+
+async function connect(
+  url: string,
+  headers: Record<string, string> = { authorization: `Bearer ${API_KEY}` },
+): Promise<Client> {
+  const client = new Client({ name: "thoth-e2e", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+describe.each([
+  { name: "without a model (keyword mode, as npm start on a fresh clone)", withModel: false },
+  { name: "with the generated tiny model (hybrid mode)", withModel: true },
+])("thoth dev $name", ({ withModel }) => {
+  let server: Awaited<ReturnType<typeof startThothDev>>;
+  let client: Client;
+
+  beforeAll(async () => {
+    const env: Record<string, string> = {
+      THOTH_DATA_DIR: await tempDir("thoth-e2e-"),
+      THOTH_API_KEY: API_KEY,
+    };
+    if (withModel)
+      Object.assign(env, { THOTH_MODEL_DIR: await tinyModelDir(), THOTH_EMBEDDING_MODEL: "thoth/tiny" });
+    server = await startThothDev(env);
+    client = await connect(server.url);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    server?.child.kill("SIGTERM");
+  });
+
+  it("indexed the sample handbook on first run and printed a client config", () => {
+    expect(server.output()).toMatch(/First run: indexing the sample handbook/);
+    expect(server.output()).toContain('"mcp-remote"');
+  });
+
+  it("lists the tools", async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        "search_documents",
+        "get_document",
+        "list_documents",
+        "list_collections",
+        "heartbeat",
+      ]),
+    );
+  });
+
+  it("finds the on-call page for a question about swapping shifts, then reads it", async () => {
+    const search = await client.callTool({
+      name: "search_documents",
+      arguments: { query: "can I swap my on-call shift" },
+    });
+    const { mode, results } = search.structuredContent as {
+      mode: string;
+      results: { path: string; docId: string }[];
+    };
+    expect(mode).toBe(withModel ? "hybrid" : "keyword");
+    expect(results[0]!.path).toBe("on-call/rotation.md");
+    const doc = await client.callTool({ name: "get_document", arguments: { id: results[0]!.docId } });
+    expect((doc.structuredContent as { text: string }).text).toContain("Swapping shifts");
+  });
+
+  it("says in heartbeat whether it is degraded", async () => {
+    const beat = (await client.callTool({ name: "heartbeat", arguments: {} })).structuredContent as {
+      status: string;
+      collections: { name: string }[];
+    };
+    expect(beat.status).toBe(withModel ? "ok" : "degraded");
+    expect(beat.collections.map((c) => c.name)).toEqual(["handbook"]);
+  });
+
+  it("answers 401 without an API key", async () => {
+    await expect(connect(server.url, {})).rejects.toThrow(/missing or invalid API key/);
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+  });
+
+  it("answers 405 on GET and DELETE", async () => {
+    for (const method of ["GET", "DELETE"]) {
+      const response = await fetch(server.url, { method, headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(response.status).toBe(405);
+    }
+  });
+
+  it("refuses a foreign Host or Origin header (DNS rebinding)", async () => {
+    const { request } = await import("node:http");
+    const status = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          server.url,
+          { method: "POST", headers: { ...headers, "content-type": "application/json" } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end("{}");
+      });
+    expect(await status({ host: "evil.example.com" })).toBe(403);
+    expect(await status({ origin: "http://evil.example.com" })).toBe(403);
+  });
+});

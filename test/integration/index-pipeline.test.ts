@@ -1,0 +1,243 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
+import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
+import { BUNDLE_FILES, listVersions, loadVersion, readPointer } from "../../functions/core/bundle.js";
+import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
+import type { Embedder } from "../../functions/core/ports.js";
+import { RefreshError, refreshCollection, type RefreshSummary } from "../../functions/refresh/pipeline.js";
+import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
+import { HashingEmbedder } from "../helpers/fake-embedder.js";
+import { SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
+import { codecs } from "../helpers/knowledge-base.js";
+import { tinyModelDir } from "../helpers/tiny-model.js";
+
+/** Questions a new employee would ask, and the page that answers each. */
+const QUESTIONS: [string, string][] = [
+  ["how do I roll back a bad deploy", "deploys/rollback.md"],
+  ["how many vacation days do I get per year", "people/time-off.md"],
+  ["budget for a keyboard and monitor at home", "security/laptop-and-devices.md"],
+  ["blameless postmortem after an outage", "incidents/postmortems.md"],
+  ["how do I get reimbursed for receipts", "people/expenses.md"],
+  ["connect to the guest wifi password", "operations/legacy-office-network.html"],
+];
+
+describe("index pipeline over the sample handbook with the tiny model", () => {
+  let embedder: Embedder;
+  let store: FsObjectStore;
+  let summary: RefreshSummary;
+  let kb: KnowledgeBase;
+
+  beforeAll(async () => {
+    embedder = await loadTransformersEmbedder({ modelDir: await tinyModelDir(), modelId: "thoth/tiny" });
+    store = new FsObjectStore(await tempDir());
+    summary = await refreshCollection({
+      collection: "handbook",
+      source: new LocalFolderSource(SAMPLE_HANDBOOK),
+      store,
+      embedder,
+      ...codecs,
+    });
+    kb = await KnowledgeBase.open({ store, embedder, ...codecs });
+  });
+
+  it("indexes every page and embeds every chunk", () => {
+    expect(summary).toMatchObject({ collection: "handbook", model: "thoth/tiny", documentsSkipped: 0 });
+    expect(summary.documentsSeen).toBeGreaterThanOrEqual(40);
+    expect(summary.documentsIndexed).toBe(summary.documentsSeen);
+    expect(summary.chunksEmbedded).toBe(summary.chunks);
+    expect(summary.chunks).toBeGreaterThan(summary.documentsIndexed);
+  });
+
+  it("publishes a manifest that describes the bundle", async () => {
+    const pointer = (await readPointer(store, "handbook"))!;
+    expect(pointer.version).toBe(summary.version);
+    const { manifest } = await loadVersion(store, "handbook", pointer);
+    expect(manifest).toMatchObject({
+      formatVersion: 1,
+      model: { id: "thoth/tiny", dimensions: 64, space: "cosine" },
+      counts: { documents: summary.documentsIndexed, chunks: summary.chunks, skipped: 0 },
+      source: { type: "local", origin: SAMPLE_HANDBOOK },
+    });
+    expect(Object.keys(manifest.files).sort()).toEqual(Object.values(BUNDLE_FILES).sort());
+  });
+
+  it.each(["hybrid", "keyword", "semantic"] as const)(
+    "answers handbook questions with the right page in %s mode",
+    async (mode) => {
+      let top3 = 0;
+      for (const [query, path] of QUESTIONS) {
+        const { hits } = await kb.search({ query, mode, limit: 3 });
+        if (hits.some((h) => h.path === path)) top3++;
+      }
+      // The tiny model is crude; hybrid and keyword must get all, semantic most.
+      expect(top3).toBeGreaterThanOrEqual(mode === "semantic" ? QUESTIONS.length - 2 : QUESTIONS.length);
+    },
+  );
+
+  it("keeps heading paths for citations", async () => {
+    const { hits } = await kb.search({ query: "roll back database migrations", limit: 1 });
+    expect(hits[0]).toMatchObject({
+      path: "deploys/rollback.md",
+      heading: "Rolling back a deploy › Database migrations",
+    });
+  });
+
+  it("filters by path prefix", async () => {
+    const { hits } = await kb.search({ query: "policy", pathPrefix: "security/", limit: 10 });
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.every((h) => h.path.startsWith("security/"))).toBe(true);
+  });
+});
+
+describe("index pipeline failure handling", () => {
+  const embedder = new HashingEmbedder();
+
+  it("skips binary, invalid UTF-8, oversized and unsupported files and reports why", async () => {
+    const folder = await folderWith({
+      "good.md": "# Good\n\nReadable text.",
+      "logo.png": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]),
+      "binary.md": new Uint8Array([0x23, 0x20, 0x00, 0x01]),
+      "latin1.txt": new Uint8Array([0x63, 0x61, 0x66, 0xe9]),
+      "huge.md": `# Huge\n\n${"word ".repeat(5000)}`,
+    });
+    const store = new FsObjectStore(await tempDir());
+    const summary = await refreshCollection({
+      collection: "mixed",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder,
+      ...codecs,
+      maxDocumentBytes: 10_000,
+    });
+    expect(summary.documentsIndexed).toBe(1);
+    expect(Object.fromEntries(summary.skipped.map((s) => [s.path, s.reason]))).toEqual({
+      "binary.md": "binary content",
+      "huge.md": "too large (25008 bytes; limit 10000)",
+      "latin1.txt": "not valid UTF-8",
+      "logo.png": "unsupported file type",
+    });
+  });
+
+  it("refuses to publish when nothing could be indexed, leaving the live version serving", async () => {
+    const store = new FsObjectStore(await tempDir());
+    const good = await folderWith({ "a.md": "# A\n\nText." });
+    const first = await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(good),
+      store,
+      embedder,
+      ...codecs,
+    });
+    const broken = await folderWith({ "a.png": "x" });
+    await expect(
+      refreshCollection({
+        collection: "c",
+        source: new LocalFolderSource(broken),
+        store,
+        embedder,
+        ...codecs,
+      }),
+    ).rejects.toThrow(RefreshError);
+    expect((await readPointer(store, "c"))?.version).toBe(first.version);
+  });
+
+  it("fails cleanly when the folder does not exist", async () => {
+    const store = new FsObjectStore(await tempDir());
+    await expect(
+      refreshCollection({
+        collection: "c",
+        source: new LocalFolderSource("/no/such/folder"),
+        store,
+        embedder,
+        ...codecs,
+      }),
+    ).rejects.toThrow(/cannot read folder/);
+    expect(await readPointer(store, "c")).toBeUndefined();
+  });
+
+  it("keeps only the newest versions", async () => {
+    const store = new FsObjectStore(await tempDir());
+    const folder = await folderWith({ "a.md": "# A\n\nText." });
+    const versions: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await refreshCollection({
+        collection: "c",
+        source: new LocalFolderSource(folder),
+        store,
+        embedder,
+        ...codecs,
+        keepVersions: 2,
+      });
+      versions.push(s.version);
+    }
+    expect(await listVersions(store, "c")).toEqual(versions.slice(1).sort());
+  });
+
+  it("builds a keyword-only bundle without a model; a reader with a model says why semantic is off", async () => {
+    const store = new FsObjectStore(await tempDir());
+    const folder = await folderWith({ "a.md": "# Deploys\n\nShip it." });
+    const summary = await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder: null,
+      ...codecs,
+    });
+    expect(summary).toMatchObject({ model: null, chunksEmbedded: 0 });
+    const { manifest } = await loadVersion(store, "c", (await readPointer(store, "c"))!);
+    expect(manifest.model).toBeNull();
+    expect(manifest.files[BUNDLE_FILES.vectorIndex]).toBeUndefined();
+    const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
+    expect(kb.degradations()).toEqual([
+      "c: keyword search only: the bundle was built without an embedding model",
+    ]);
+    expect((await kb.search({ query: "ship" })).mode).toBe("keyword");
+  });
+
+  it("refuses semantic search on a bundle built with another model, and keeps serving keyword search", async () => {
+    const store = new FsObjectStore(await tempDir());
+    const folder = await folderWith({ "a.md": "# Deploys\n\nShip it." });
+    await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder,
+      ...codecs,
+    });
+    const kb = await KnowledgeBase.open({
+      store,
+      embedder: new HashingEmbedder("other/model", 128),
+      ...codecs,
+    });
+    expect(kb.degradations()[0]).toMatch(/built with test\/hashing .* embeds queries with other\/model/);
+    await expect(kb.search({ query: "ship", mode: "semantic" })).rejects.toThrow(
+      /semantic search is unavailable/,
+    );
+    expect((await kb.search({ query: "ship", mode: "keyword" })).hits).toHaveLength(1);
+  });
+
+  it("reports a corrupt bundle as a failed collection without taking down the others", async () => {
+    const store = new FsObjectStore(await tempDir());
+    const folder = await folderWith({ "a.md": "# A\n\nText." });
+    await refreshCollection({
+      collection: "good",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder,
+      ...codecs,
+    });
+    const bad = await refreshCollection({
+      collection: "bad",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder,
+      ...codecs,
+    });
+    await store.put(`collections/bad/versions/${bad.version}/chunks.json`, "[]");
+    const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
+    expect(kb.collectionNames()).toEqual(["good"]);
+    expect(kb.failures()).toEqual([
+      { collection: "bad", reason: expect.stringMatching(/chunks.json fails its checksum/) },
+    ]);
+  });
+});
