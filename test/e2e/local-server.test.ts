@@ -71,6 +71,8 @@ describe.each([
   it("indexed the sample handbook on first run and printed a client config", () => {
     expect(server.output()).toMatch(/First run: indexing the sample handbook/);
     expect(server.output()).toContain('"mcp-remote"');
+    // Without a model the keyword-only mode is announced in a log line.
+    expect(/keyword search only/.test(server.output())).toBe(!withModel);
   });
 
   it("lists the tools", async () => {

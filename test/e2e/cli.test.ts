@@ -1,0 +1,99 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
+
+const exec = promisify(execFile);
+
+async function thoth(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [join(REPO_ROOT, "bin/thoth.js"), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, THOTH_LOG_LEVEL: "", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("thoth command", () => {
+  let modelDir: string;
+
+  beforeAll(async () => {
+    modelDir = await tempDir("thoth-cli-model-");
+    // The script a user runs: npm run model:tiny -- <dir>
+    const { stdout } = await exec("npm", ["run", "--silent", "model:tiny", "--", modelDir], {
+      cwd: REPO_ROOT,
+    });
+    expect(stdout).toContain("wrote thoth/tiny");
+  });
+
+  it("npm run model:tiny writes a transformers.js model directory", () => {
+    for (const file of [
+      "config.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "onnx/model.onnx",
+      "onnx/model_quantized.onnx",
+    ]) {
+      expect(existsSync(join(modelDir, "thoth/tiny", file))).toBe(true);
+    }
+  });
+
+  it("index --json prints one summary line, and search --json finds the page", async () => {
+    const env = {
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_MODEL_DIR: modelDir,
+      THOTH_EMBEDDING_MODEL: "thoth/tiny",
+    };
+    const indexed = await thoth(["index", SAMPLE_HANDBOOK, "--collection", "handbook", "--json"], env);
+    expect(indexed.code).toBe(0);
+    const lines = indexed.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!);
+    expect(summary).toMatchObject({ collection: "handbook", model: "thoth/tiny", documentsSkipped: 0 });
+    expect(summary.chunksEmbedded).toBe(summary.chunks);
+    for (const key of ["documentsSeen", "documentsIndexed", "version", "durationMs"])
+      expect(summary).toHaveProperty(key);
+
+    const found = await thoth(
+      ["search", "what are the severity levels of incidents", "--json", "--limit", "3"],
+      env,
+    );
+    expect(found.code).toBe(0);
+    const result = JSON.parse(found.stdout);
+    expect(result.mode).toBe("hybrid");
+    expect(result.hits[0].path).toBe("incidents/severity-levels.md");
+  });
+
+  it("says in a log line when it runs without a model", async () => {
+    const folder = await folderWith({ "a.md": "# A\n\nText." });
+    const result = await thoth(["index", folder, "-c", "docs"], { THOTH_DATA_DIR: await tempDir() });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/keyword search only/);
+    expect(result.stdout).toMatch(/no model: keyword search only/);
+  });
+
+  it("rejects a bad collection name and a missing folder with a clear message and exit code 1", async () => {
+    const env = { THOTH_DATA_DIR: await tempDir() };
+    const badName = await thoth(["index", SAMPLE_HANDBOOK, "-c", "Bad Name"], env);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toMatch(/invalid collection name "Bad Name"/);
+    const missing = await thoth(["index", "/no/such/folder", "-c", "docs"], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read folder \/no\/such\/folder/);
+    expect(missing.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it("search names the available collections when asked for an unknown one", async () => {
+    const env = { THOTH_DATA_DIR: await tempDir() };
+    await thoth(["index", await folderWith({ "a.md": "# A\n\nText." }), "-c", "docs"], env);
+    const result = await thoth(["search", "text", "-c", "nope"], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no collection named "nope"; available: docs/);
+  });
+});
