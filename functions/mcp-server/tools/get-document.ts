@@ -1,8 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { SOURCE_TYPES } from "../../../shared/types.js";
 import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
+import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
 /** `get_document`: the full normalised text of one document, by id or path. */
 export function registerGetDocumentTool(server: McpServer, { kb }: ToolDeps): void {
@@ -17,17 +17,8 @@ export function registerGetDocumentTool(server: McpServer, { kb }: ToolDeps): vo
         path: z.string().min(1).max(1000).optional().describe("The document path, e.g. on-call/rotation.md"),
         collection: z.string().optional().describe("The collection; searched across all when omitted"),
       },
-      outputSchema: {
-        collection: z.string(),
-        id: z.string(),
-        path: z.string(),
-        title: z.string(),
-        url: z.string().optional(),
-        source: z.enum(SOURCE_TYPES),
-        updatedAt: z.string().optional(),
-        text: z.string(),
-      },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      outputSchema: { ...DocumentListingShape, text: z.string() },
+      annotations: READ_ONLY,
     },
     (args) =>
       runTool("get_document", () => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SEARCH_MODES } from "../../../shared/types.js";
 import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
+import { READ_ONLY } from "./schemas.js";
 
 /** `heartbeat`: liveness plus what a caller needs to trust the answers: versions, freshness, degraded modes. */
 export function registerHeartbeatTool(server: McpServer, { kb, info }: ToolDeps): void {
@@ -30,7 +31,7 @@ export function registerHeartbeatTool(server: McpServer, { kb, info }: ToolDeps)
         ),
         degraded: z.array(z.string()),
       },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     () =>
       runTool("heartbeat", () => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
+import { READ_ONLY } from "./schemas.js";
 
 /** `list_collections`: what is indexed, how big, which version, built when and with which model. */
 export function registerListCollectionsTool(server: McpServer, { kb }: ToolDeps): void {
@@ -31,7 +32,7 @@ export function registerListCollectionsTool(server: McpServer, { kb }: ToolDeps)
           }),
         ),
       },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     () =>
       runTool("list_collections", () => {

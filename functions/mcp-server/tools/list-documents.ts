@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SOURCE_TYPES } from "../../../shared/types.js";
 import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
+import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
 /** `list_documents`: a paged listing of documents, filtered by collection, path prefix or source. */
 export function registerListDocumentsTool(server: McpServer, { kb }: ToolDeps): void {
@@ -20,21 +21,11 @@ export function registerListDocumentsTool(server: McpServer, { kb }: ToolDeps): 
         cursor: z.string().optional().describe("nextCursor from the previous page"),
       },
       outputSchema: {
-        documents: z.array(
-          z.object({
-            collection: z.string(),
-            id: z.string(),
-            path: z.string(),
-            title: z.string(),
-            url: z.string().optional(),
-            source: z.enum(SOURCE_TYPES),
-            updatedAt: z.string().optional(),
-          }),
-        ),
+        documents: z.array(z.object(DocumentListingShape)),
         total: z.number().int(),
         nextCursor: z.string().optional(),
       },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     (args) =>
       runTool("list_documents", () => {

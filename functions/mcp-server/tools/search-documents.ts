@@ -4,6 +4,7 @@ import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, type SearchHit } from "../../core/knowledge-base.js";
 import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
+import { READ_ONLY } from "./schemas.js";
 
 export const MAX_QUERY_LENGTH = 1000;
 
@@ -58,7 +59,7 @@ export function registerSearchDocumentsTool(server: McpServer, { kb }: ToolDeps)
         source: z.enum(SOURCE_TYPES).optional().describe("Only documents from this kind of source"),
       },
       outputSchema: { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notices: z.array(z.string()) },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      annotations: READ_ONLY,
     },
     (args) =>
       runTool("search_documents", async () => {
