@@ -47,3 +47,16 @@ export function clientConfig(kind: ClientKind, input: ClientConfigInput): string
       return `claude mcp add --transport http ${name} ${input.url} --header "Authorization: ${auth}"`;
   }
 }
+
+export const CLIENT_KINDS: ClientKind[] = ["claude", "vscode", "cursor", "claude-code"];
+
+/** Every client's configuration for one endpoint; the `mcpClientConfig` stack output. */
+export function clientConfigs(input: ClientConfigInput): { url: string } & Record<ClientKind, string> {
+  return {
+    url: input.url,
+    ...(Object.fromEntries(CLIENT_KINDS.map((kind) => [kind, clientConfig(kind, input)])) as Record<
+      ClientKind,
+      string
+    >),
+  };
+}

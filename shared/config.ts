@@ -41,7 +41,11 @@ export const StackConfigSchema = z
       .string()
       .regex(/^(rate|cron)\(.+\)$/, "use an EventBridge expression such as rate(1 day) or cron(0 3 * * ? *)")
       .default("rate(1 day)"),
-    mcp: FunctionSizingSchema.default({ memoryMb: 1024, timeoutSeconds: 30 }),
+    // API Gateway gives an integration at most 29 seconds.
+    mcp: FunctionSizingSchema.extend({ timeoutSeconds: z.number().int().min(1).max(29) }).default({
+      memoryMb: 1024,
+      timeoutSeconds: 29,
+    }),
     refresh: FunctionSizingSchema.default({ memoryMb: 3008, timeoutSeconds: 900 }),
     logRetentionDays: z.number().int().positive().default(14),
     throttle: z

@@ -16,6 +16,13 @@ export const ENV = {
   sigmaCredentials: "THOTH_SIGMA_CREDENTIALS",
   logLevel: "THOTH_LOG_LEVEL",
   pointerCheckSeconds: "THOTH_POINTER_CHECK_SECONDS",
+  bundleBucket: "THOTH_BUNDLE_BUCKET",
+  cacheTable: "THOTH_CACHE_TABLE",
+  apiKeysSecretArn: "THOTH_API_KEYS_SECRET_ARN",
+  gitlabTokenSecretArn: "THOTH_GITLAB_TOKEN_SECRET_ARN",
+  sigmaCredentialsSecretArn: "THOTH_SIGMA_CREDENTIALS_SECRET_ARN",
+  collections: "THOTH_COLLECTIONS",
+  keepVersions: "THOTH_KEEP_VERSIONS",
   port: "PORT",
 } as const;
 
@@ -31,6 +38,33 @@ export const LOCAL_STACK = "local";
 export function resourceName(stack: string, concern: string): string {
   return `${PROJECT}-${stack}-${concern}`;
 }
+
+/** Physical names of a stack's resources; every one carries the stack. */
+export function stackNames(stack: string) {
+  return {
+    mcpFunction: resourceName(stack, "mcp"),
+    refreshFunction: resourceName(stack, "refresh"),
+    layer: resourceName(stack, "mcp-deps"),
+    api: resourceName(stack, "api"),
+    table: resourceName(stack, "cache"),
+    repository: resourceName(stack, "refresh"),
+    schedule: resourceName(stack, "refresh-schedule"),
+    alarmTopic: resourceName(stack, "alarms"),
+    dashboard: resourceName(stack, "dashboard"),
+    apiAccessLogGroup: `/aws/apigateway/${resourceName(stack, "api")}`,
+    functionLogGroup: (fn: string) => `/aws/lambda/${fn}`,
+    /** Secrets Manager names: `thoth/<stack>/<secret>`. */
+    secret: (name: SecretName) => `${PROJECT}/${stack}/${name}`,
+  };
+}
+
+/** Where the packaged artifacts put the model, inside the layer (`/opt`) and the refresh image. */
+export const LAYER_MODEL_DIR = "/opt/model";
+export const IMAGE_MODEL_DIR = "/var/task/model";
+/** The alias API Gateway invokes; moving it back is a function rollback. */
+export const LIVE_ALIAS = "live";
+/** CloudWatch namespace of the refresh job's custom metrics. */
+export const METRICS_NAMESPACE = "Thoth";
 
 /** Logical secret names; each adapter maps them to where the value lives (env var, Secrets Manager ARN). */
 export const SECRET_NAMES = ["api-keys", "gitlab-token", "sigma-credentials"] as const;

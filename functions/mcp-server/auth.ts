@@ -1,34 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { SecretSource } from "../core/ports.js";
 import { logger } from "../lib/logger.js";
+import { parseApiKeys } from "../../shared/api-keys.js";
 
 /** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
 export function presentedKey(headers: Headers): string | undefined {
   const auth = headers.get("authorization");
   const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1]?.trim();
   return bearer || headers.get("x-api-key")?.trim() || undefined;
-}
-
-/**
- * Parses the API-keys secret: a JSON array of strings, `{"keys": [...]}`, or keys separated by commas or
- * newlines. Several keys allow rotation without downtime: add the new key, move clients, drop the old one.
- */
-export function parseApiKeys(secret: string | undefined): string[] {
-  if (!secret?.trim()) return [];
-  const text = secret.trim();
-  if (text.startsWith("[") || text.startsWith("{")) {
-    try {
-      const value = JSON.parse(text) as unknown;
-      const list = Array.isArray(value) ? value : (value as { keys?: unknown }).keys;
-      if (Array.isArray(list)) return list.filter((k): k is string => typeof k === "string" && k.length > 0);
-    } catch {
-      // not JSON after all: fall through to the separated form
-    }
-  }
-  return text
-    .split(/[,\n]/)
-    .map((k) => k.trim())
-    .filter(Boolean);
 }
 
 const digest = (value: string) => createHash("sha256").update(value).digest();

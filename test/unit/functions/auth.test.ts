@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SecretSource } from "../../../functions/core/ports.js";
-import { ApiKeyAuthenticator, parseApiKeys, presentedKey } from "../../../functions/mcp-server/auth.js";
+import { ApiKeyAuthenticator, presentedKey } from "../../../functions/mcp-server/auth.js";
+import { parseApiKeys } from "../../../shared/api-keys.js";
 
 class CountingSecrets implements SecretSource {
   reads = 0;

@@ -1,32 +1,17 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { StackConfigError, parseStackConfig } from "../../../infra/config.js";
-import { REPO_ROOT } from "../../helpers/folders.js";
-
-/** The `thoth:` keys of a committed stack file, without the namespace. */
-function stackValues(stack: string): Record<string, unknown> {
-  const file = parse(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
-    config: Record<string, unknown>;
-  };
-  return Object.fromEntries(
-    Object.entries(file.config)
-      .filter(([key]) => key.startsWith("thoth:"))
-      .map(([key, value]) => [key.slice("thoth:".length), value]),
-  );
-}
+import { stackFileValues } from "../../helpers/pulumi-mocks.js";
 
 describe("stack configuration", () => {
   it.each(["dev", "prod"])("accepts the committed %s stack", (stack) => {
-    const config = parseStackConfig(stack, stackValues(stack));
+    const config = parseStackConfig(stack, stackFileValues(stack));
     expect(config.collections.length).toBeGreaterThan(0);
     expect(config.embeddingModel).toBe("Xenova/all-MiniLM-L6-v2");
   });
 
   it("differs between dev and prod only in sizing, schedule, retention, throttling and protection", () => {
-    const dev = parseStackConfig("dev", stackValues("dev"));
-    const prod = parseStackConfig("prod", stackValues("prod"));
+    const dev = parseStackConfig("dev", stackFileValues("dev"));
+    const prod = parseStackConfig("prod", stackFileValues("prod"));
     expect(dev.protect).toBe(false);
     expect(prod.protect).toBe(true);
     expect(prod.logRetentionDays).toBeGreaterThan(dev.logRetentionDays);

@@ -1,0 +1,221 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ENV, LAYER_MODEL_DIR, LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
+import { mergeLinks, type Link } from "../link.js";
+import { lambdaAssumeRolePolicy, logWriteStatements, mergeStatements, policyDocument } from "../policies.js";
+
+export interface McpApiArgs {
+  stack: string;
+  functionName: string;
+  layerName: string;
+  apiName: string;
+  /** The bundled handler (`index.mjs`), from `npm run package`. */
+  code: pulumi.asset.Archive;
+  /** The dependency layer (`nodejs/node_modules`, `model/`), from `npm run package`. */
+  layer: pulumi.asset.Archive;
+  embeddingModel: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  logRetentionDays: number;
+  accessLogGroupName: string;
+  /** Stage-wide throttling of the HTTP API. */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Browser origins allowed by CORS; none by default (MCP clients are not browsers). */
+  corsOrigins: string[];
+  /** Seconds between checks of the bundle pointer. Default 60. */
+  pointerCheckSeconds?: number;
+  links: Link[];
+  tags?: Record<string, string>;
+}
+
+/**
+ * The MCP endpoint: a zip Lambda with a dependency layer, published and reached through the `live` alias (move
+ * it back to roll back), behind an HTTP API with `POST /mcp` (GET and DELETE reach the function, which answers
+ * 405), stage throttling and access logs.
+ */
+export class McpApi extends pulumi.ComponentResource {
+  readonly function: aws.lambda.Function;
+  readonly alias: aws.lambda.Alias;
+  readonly api: aws.apigatewayv2.Api;
+  readonly stage: aws.apigatewayv2.Stage;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly role: aws.iam.Role;
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: McpApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("thoth:infra:McpApi", name, {}, opts);
+    if (args.timeoutSeconds > 29) {
+      throw new Error("McpApi: timeoutSeconds must be at most 29 (API Gateway's integration timeout)");
+    }
+    if (args.throttle.burstLimit < args.throttle.rateLimit) {
+      throw new Error("McpApi: throttle.burstLimit must be at least throttle.rateLimit");
+    }
+    const parent = { parent: this };
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
+      parent,
+    );
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { name: args.accessLogGroupName, retentionInDays: args.logRetentionDays, tags: args.tags },
+      parent,
+    );
+
+    const linked = mergeLinks(args.links);
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()), tags: args.tags },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([linked.statements, this.logGroup.arn])
+          .apply(([statements, logs]) =>
+            JSON.stringify(policyDocument(mergeStatements([...logWriteStatements(logs), ...statements]))),
+          ),
+      },
+      parent,
+    );
+
+    const layer = new aws.lambda.LayerVersion(
+      `${name}-layer`,
+      {
+        layerName: args.layerName,
+        code: args.layer,
+        compatibleRuntimes: ["nodejs22.x"],
+        compatibleArchitectures: ["x86_64"],
+        description: `Thoth ${args.stack}: native modules and ${args.embeddingModel}`,
+      },
+      parent,
+    );
+
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        name: args.functionName,
+        runtime: "nodejs22.x",
+        architectures: ["x86_64"],
+        handler: "index.handler",
+        code: args.code,
+        layers: [layer.arn],
+        role: this.role.arn,
+        memorySize: args.memoryMb,
+        timeout: args.timeoutSeconds,
+        publish: true,
+        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        environment: {
+          variables: {
+            [ENV.stack]: args.stack,
+            [ENV.embeddingModel]: args.embeddingModel,
+            [ENV.modelDir]: LAYER_MODEL_DIR,
+            [ENV.pointerCheckSeconds]: String(args.pointerCheckSeconds ?? 60),
+            NODE_OPTIONS: "--enable-source-maps",
+            ...linked.env,
+          },
+        },
+        tags: args.tags,
+      },
+      { parent: this, dependsOn: [this.logGroup] },
+    );
+    this.alias = new aws.lambda.Alias(
+      `${name}-alias`,
+      { name: LIVE_ALIAS, functionName: this.function.name, functionVersion: this.function.version },
+      parent,
+    );
+
+    this.api = new aws.apigatewayv2.Api(
+      `${name}-api`,
+      {
+        name: args.apiName,
+        protocolType: "HTTP",
+        ...(args.corsOrigins.length
+          ? {
+              corsConfiguration: {
+                allowOrigins: args.corsOrigins,
+                allowMethods: ["POST"],
+                allowHeaders: [
+                  "authorization",
+                  "x-api-key",
+                  "content-type",
+                  "mcp-protocol-version",
+                  "mcp-session-id",
+                ],
+                maxAge: 600,
+              },
+            }
+          : {}),
+        tags: args.tags,
+      },
+      parent,
+    );
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-integration`,
+      {
+        apiId: this.api.id,
+        integrationType: "AWS_PROXY",
+        integrationUri: this.alias.invokeArn,
+        payloadFormatVersion: "2.0",
+        timeoutMilliseconds: 29_000,
+      },
+      parent,
+    );
+    for (const method of ["POST", "GET", "DELETE"]) {
+      new aws.apigatewayv2.Route(
+        `${name}-route-${method.toLowerCase()}`,
+        {
+          apiId: this.api.id,
+          routeKey: `${method} ${MCP_PATH}`,
+          target: pulumi.interpolate`integrations/${integration.id}`,
+        },
+        parent,
+      );
+    }
+    this.stage = new aws.apigatewayv2.Stage(
+      `${name}-stage`,
+      {
+        apiId: this.api.id,
+        name: "$default",
+        autoDeploy: true,
+        defaultRouteSettings: {
+          throttlingRateLimit: args.throttle.rateLimit,
+          throttlingBurstLimit: args.throttle.burstLimit,
+          detailedMetricsEnabled: true,
+        },
+        accessLogSettings: {
+          destinationArn: accessLogs.arn,
+          // No headers are logged: they carry the API key.
+          format: JSON.stringify({
+            requestId: "$context.requestId",
+            ip: "$context.identity.sourceIp",
+            requestTime: "$context.requestTime",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            responseLength: "$context.responseLength",
+            latencyMs: "$context.responseLatency",
+            integrationError: "$context.integrationErrorMessage",
+          }),
+        },
+        tags: args.tags,
+      },
+      parent,
+    );
+    new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.function.name,
+        qualifier: this.alias.name,
+        principal: "apigateway.amazonaws.com",
+        sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*${MCP_PATH}`,
+      },
+      parent,
+    );
+    this.url = pulumi.interpolate`${this.api.apiEndpoint}${MCP_PATH}`;
+    this.registerOutputs({ url: this.url, functionName: this.function.name });
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The Pulumi program (composition root): read and validate the stack config once, build the components,
+ * export the outputs. `pulumi up` runs this file through tsx (see Pulumi.yaml).
+ */
+import { artifactPaths, requireArtifacts } from "./artifacts.js";
+import { readStackConfig } from "./config.js";
+import { createPlatform } from "./platform.js";
+
+const { stack, region, config, secrets } = readStackConfig();
+const outputs = createPlatform({
+  stack,
+  region,
+  config,
+  secrets,
+  artifacts: requireArtifacts(artifactPaths()),
+});
+
+export const mcpUrl = outputs.mcpUrl;
+export const mcpFunctionName = outputs.mcpFunctionName;
+export const mcpAliasName = outputs.mcpAliasName;
+export const refreshFunctionName = outputs.refreshFunctionName;
+export const indexBucketName = outputs.indexBucketName;
+export const cacheTableName = outputs.cacheTableName;
+export const apiKeysSecretName = outputs.apiKeysSecretName;
+export const gitlabTokenSecretName = outputs.gitlabTokenSecretName;
+export const sigmaCredentialsSecretName = outputs.sigmaCredentialsSecretName;
+export const alarmTopicArn = outputs.alarmTopicArn;
+export const dashboardName = outputs.dashboardName;
+export const mcpClientConfig = outputs.mcpClientConfig;

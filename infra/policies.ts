@@ -1,0 +1,181 @@
+/**
+ * Pure builders of least-privilege IAM policy documents: exact actions on exact ARNs. Components resolve the
+ * ARNs and call these; the tests assert on their output directly.
+ */
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+export const BUNDLE_PREFIX = "collections/";
+
+export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+export function bundleReadStatements(bucketArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "ReadIndexBundles",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${bucketArn}/${BUNDLE_PREFIX}*`],
+    },
+    {
+      Sid: "ListIndexBundles",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [bucketArn],
+      Condition: { StringLike: { "s3:prefix": [`${BUNDLE_PREFIX}*`] } },
+    },
+  ];
+}
+
+export function bundleWriteStatements(bucketArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteIndexBundles",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: [`${bucketArn}/${BUNDLE_PREFIX}*`],
+    },
+    {
+      Sid: "ListIndexBundles",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [bucketArn],
+      Condition: { StringLike: { "s3:prefix": [`${BUNDLE_PREFIX}*`] } },
+    },
+  ];
+}
+
+export function tableReadStatements(tableArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "ReadDocumentCache",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+      Resource: [tableArn],
+    },
+  ];
+}
+
+export function tableWriteStatements(tableArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteDocumentCache",
+      Effect: "Allow",
+      Action: [
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+      ],
+      Resource: [tableArn],
+    },
+  ];
+}
+
+export function secretReadStatements(sid: string, secretArns: string[]): PolicyStatement[] {
+  if (!secretArns.length) return [];
+  return [
+    { Sid: sid, Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [...secretArns] },
+  ];
+}
+
+export function logWriteStatements(logGroupArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [`${logGroupArn}:*`],
+    },
+  ];
+}
+
+/**
+ * cloudwatch:PutMetricData has no resource-level permissions: AWS accepts only "*". The namespace condition is
+ * the narrowest scope it allows.
+ */
+export function metricWriteStatements(namespace: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "PutRefreshMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: ["*"],
+      Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+    },
+  ];
+}
+
+/** Read access to an S3 prefix that a collection is indexed from. */
+export function sourceBucketReadStatements(index: number, bucket: string, prefix: string): PolicyStatement[] {
+  const arn = `arn:aws:s3:::${bucket}`;
+  return [
+    {
+      Sid: `ReadSource${index}Objects`,
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${arn}/${prefix}*`],
+    },
+    {
+      Sid: `ListSource${index}Objects`,
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [arn],
+      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+    },
+  ];
+}
+
+export function lambdaAssumeRolePolicy(): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ],
+  };
+}
+
+/** Actions AWS authorises only on Resource "*"; each use must carry a condition or a comment saying why. */
+const WILDCARD_RESOURCE_ONLY = new Set(["cloudwatch:PutMetricData"]);
+
+/** Throws when a document grants a wildcard action, or a wildcard resource to an action that has a narrower form. */
+export function assertLeastPrivilege(document: PolicyDocument): void {
+  for (const statement of document.Statement) {
+    for (const action of statement.Action) {
+      if (action.includes("*"))
+        throw new Error(`statement ${statement.Sid} grants the wildcard action ${action}`);
+    }
+    if (statement.Resource.includes("*") && !statement.Action.every((a) => WILDCARD_RESOURCE_ONLY.has(a))) {
+      throw new Error(`statement ${statement.Sid} grants ${statement.Action.join(", ")} on every resource`);
+    }
+  }
+}
+
+/** Merges statements, keeping Sids unique (later duplicates with equal content are dropped). */
+export function mergeStatements(statements: PolicyStatement[]): PolicyStatement[] {
+  const bySid = new Map<string, PolicyStatement>();
+  for (const statement of statements) {
+    const existing = bySid.get(statement.Sid);
+    if (!existing) bySid.set(statement.Sid, statement);
+    else if (JSON.stringify(existing) !== JSON.stringify(statement)) {
+      bySid.set(`${statement.Sid}${bySid.size}`, { ...statement, Sid: `${statement.Sid}${bySid.size}` });
+    }
+  }
+  return [...bySid.values()];
+}

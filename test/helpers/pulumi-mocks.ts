@@ -1,0 +1,111 @@
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { REPO_ROOT } from "./folders.js";
+
+export const ACCOUNT = "123456789012";
+export const REGION = "eu-west-1";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+/** Attributes AWS computes, so outputs that depend on them resolve under mocks. */
+function computed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const physical = (inputs.name as string | undefined) ?? `${name}-physical`;
+  const arn = `arn:aws:${type.split(":")[1]?.split("/")[0]}:${REGION}:${ACCOUNT}:${physical}`;
+  switch (type) {
+    case "aws:s3/bucket:Bucket":
+      return { bucket: `${name}-bucket`, arn: `arn:aws:s3:::${name}-bucket` };
+    case "aws:lambda/function:Function":
+      return {
+        arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical}`,
+        version: "7",
+        invokeArn: `${arn}/invocations`,
+      };
+    case "aws:lambda/alias:Alias":
+      return {
+        arn: `${arn}:${physical}`,
+        invokeArn: `arn:aws:apigateway:${REGION}:lambda:path/functions/${physical}/invocations`,
+      };
+    case "aws:apigatewayv2/api:Api":
+      return {
+        arn,
+        apiEndpoint: `https://${name}.execute-api.${REGION}.amazonaws.com`,
+        executionArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${name}`,
+      };
+    case "aws:ecr/repository:Repository":
+      return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${physical}` };
+    case "awsx:ecr:Image":
+      return { imageUri: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/repo@sha256:${"0".repeat(64)}` };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: "generated-api-key-0123456789" };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${physical}` };
+    case "aws:secretsmanager/secret:Secret":
+      return { arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${physical}-AbCdEf` };
+    default:
+      return { arn };
+  }
+}
+
+/**
+ * Installs Pulumi's mocks for a stack and records every resource's inputs. Any provider function call throws:
+ * the program must not depend on one that is not mocked here.
+ */
+export function installMocks(
+  stack: string,
+  config: Record<string, string> = {},
+  secretKeys: string[] = [],
+): RecordedResource[] {
+  const recorded: RecordedResource[] = [];
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return {
+          id: `${args.name}-id`,
+          state: { ...args.inputs, ...computed(args.type, args.name, args.inputs) },
+        };
+      },
+      call(args) {
+        throw new Error(`unexpected provider call ${args.token}`);
+      },
+    },
+    "thoth",
+    stack,
+    false,
+  );
+  return recorded;
+}
+
+export function resolve<T>(output: pulumi.Output<T> | undefined): Promise<T | undefined> {
+  return output ? new Promise((r) => output.apply(r)) : Promise.resolve(undefined);
+}
+
+/** Waits until no resource has been registered for a while. */
+export async function settle(recorded: RecordedResource[]): Promise<void> {
+  let count = -1;
+  while (count !== recorded.length) {
+    count = recorded.length;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The `thoth:` keys of a committed stack file, without the namespace. */
+export function stackFileValues(stack: string): Record<string, unknown> {
+  const file = parse(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config: Record<string, unknown>;
+  };
+  return Object.fromEntries(
+    Object.entries(file.config)
+      .filter(([key]) => key.startsWith("thoth:"))
+      .map(([key, value]) => [key.slice("thoth:".length), value]),
+  );
+}
+
+export const byType = (recorded: RecordedResource[], type: string) => recorded.filter((r) => r.type === type);

@@ -1,0 +1,38 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../../helpers/folders.js";
+import { installMocks, resolve, settle, stackFileValues } from "../../helpers/pulumi-mocks.js";
+
+/** Pulumi config as the CLI would pass it: `thoth:`-namespaced keys with JSON-encoded object values. */
+function pulumiConfig(stack: string): Record<string, string> {
+  const values = stackFileValues(stack);
+  return {
+    "aws:region": "eu-west-1",
+    ...Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [`thoth:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    ),
+    "thoth:apiKeys": "program-test-key",
+  };
+}
+
+describe("infra/index.ts, the program pulumi up runs", () => {
+  it("reads the prod stack config, builds the platform and exports every output", async () => {
+    const artifacts = await tempDir();
+    for (const dir of ["mcp-server", "layer", "refresh"]) await mkdir(join(artifacts, dir));
+    process.env.THOTH_ARTIFACTS_DIR = artifacts;
+    const recorded = installMocks("prod", pulumiConfig("prod"), ["thoth:apiKeys"]);
+    const program = await import("../../../infra/index.js");
+    await settle(recorded);
+    expect(await resolve(program.mcpUrl)).toMatch(/^https:\/\/.+\/mcp$/);
+    expect(await resolve(program.mcpFunctionName)).toBe("thoth-prod-mcp");
+    expect(await resolve(program.refreshFunctionName)).toBe("thoth-prod-refresh");
+    expect(await resolve(program.cacheTableName)).toBe("thoth-prod-cache");
+    expect(await resolve(program.indexBucketName)).toBeTruthy();
+    expect(await resolve(program.apiKeysSecretName)).toBe("thoth/prod/api-keys");
+    expect(await resolve(program.gitlabTokenSecretName)).toBe("thoth/prod/gitlab-token");
+    expect(await resolve(program.sigmaCredentialsSecretName)).toBe("thoth/prod/sigma-credentials");
+    const clientConfig = JSON.parse((await resolve(program.mcpClientConfig))!);
+    expect(clientConfig.cursor).toContain("Bearer program-test-key");
+  });
+});
