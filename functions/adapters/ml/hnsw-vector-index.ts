@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import hnswlib from "hnswlib-node";
+import type hnswlib from "hnswlib-node";
 import type { ScoredLabel, VectorIndex, VectorIndexCodec } from "../../core/ports.js";
+import { layerRequire } from "../../lib/layer-modules.js";
 
-const { HierarchicalNSW } = hnswlib;
+// A native module: it lives in the Lambda layer, not in the bundle.
+const { HierarchicalNSW } = layerRequire("hnswlib-node") as typeof hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
 
 export interface HnswParams {

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ModelUnavailableError } from "../../core/errors.js";
 import type { Embedder } from "../../core/ports.js";
+import { importLayerModule } from "../../lib/layer-modules.js";
+import type * as transformers from "@xenova/transformers";
 
 export interface TransformersEmbedderOptions {
   /** Model id, e.g. `Xenova/all-MiniLM-L6-v2`; its files live in `<modelDir>/<modelId>/`. */
@@ -35,7 +37,7 @@ export async function loadTransformersEmbedder(options: TransformersEmbedderOpti
     throw new ModelUnavailableError(`no model files for ${options.modelId} under ${modelDir}`);
   }
   // Imported lazily: onnxruntime is heavy, and a keyword-only process never needs it.
-  const { env, pipeline } = await import("@xenova/transformers");
+  const { env, pipeline } = await importLayerModule<typeof transformers>("@xenova/transformers");
   env.localModelPath = modelDir;
   env.allowLocalModels = true;
   env.allowRemoteModels = false;

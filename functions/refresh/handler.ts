@@ -1,0 +1,43 @@
+import { parseRuntimeEnv } from "../../shared/config.js";
+import { ENV } from "../../shared/names.js";
+import { logger } from "../lib/logger.js";
+import { createRuntime, loadEmbedder } from "../lib/runtime.js";
+import { parseCollections, refreshCollections, type CollectionOutcome } from "./run.js";
+
+/** The scheduled event's input, or a manual invoke naming collections: `{"collections": ["handbook"]}`. */
+export interface RefreshEvent {
+  collections?: string[];
+}
+
+export interface RefreshResult {
+  ok: boolean;
+  outcomes: CollectionOutcome[];
+}
+
+/** The refresh Lambda: index every configured collection (or the named ones) and publish new versions. */
+export async function handler(event: RefreshEvent = {}): Promise<RefreshResult> {
+  const env = parseRuntimeEnv(process.env);
+  const collections = parseCollections(process.env[ENV.collections]);
+  const runtime = createRuntime(env);
+  const { embedder } = await loadEmbedder(env);
+  const keep = Number(process.env[ENV.keepVersions] ?? 5);
+  const outcomes = await refreshCollections({
+    runtime,
+    embedder,
+    collections,
+    ...(Array.isArray(event.collections) ? { only: event.collections } : {}),
+    keepVersions: Number.isInteger(keep) && keep > 0 ? keep : 5,
+  });
+  for (const outcome of outcomes) {
+    if (outcome.ok) {
+      const { skipped: _skipped, ...summary } = outcome.summary;
+      logger.info("refresh published", { ...summary });
+    } else {
+      logger.error("refresh failed; the previous version keeps serving", {
+        collection: outcome.collection,
+        reason: outcome.error,
+      });
+    }
+  }
+  return { ok: outcomes.every((o) => o.ok), outcomes };
+}

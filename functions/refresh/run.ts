@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { CollectionConfigSchema, type CollectionConfig } from "../../shared/config.js";
+import type { Embedder } from "../core/ports.js";
+import type { Runtime } from "../lib/runtime.js";
+import { refreshCollection, type RefreshProgress, type RefreshSummary } from "./pipeline.js";
+import { createSource } from "./sources/index.js";
+
+export type CollectionOutcome =
+  | { collection: string; ok: true; summary: RefreshSummary }
+  | { collection: string; ok: false; error: string };
+
+const CollectionsSchema = z.array(CollectionConfigSchema).min(1);
+
+/** Parses the THOTH_COLLECTIONS JSON the refresh function receives from the stack. */
+export function parseCollections(json: string | undefined): CollectionConfig[] {
+  if (!json) throw new Error("THOTH_COLLECTIONS is not set: the refresh job has no collection to index");
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (cause) {
+    throw new Error("THOTH_COLLECTIONS is not valid JSON", { cause });
+  }
+  const result = CollectionsSchema.safeParse(value);
+  if (!result.success) throw new Error(`THOTH_COLLECTIONS is invalid: ${result.error.issues[0]?.message}`);
+  return result.data;
+}
+
+/**
+ * Refreshes the named collections (all when none is named), one after another. One collection failing does
+ * not stop the others, and leaves its own live version untouched.
+ */
+export async function refreshCollections(options: {
+  runtime: Runtime;
+  embedder: Embedder | null;
+  collections: CollectionConfig[];
+  only?: string[];
+  keepVersions?: number;
+  onProgress?: (collection: string, progress: RefreshProgress) => void;
+}): Promise<CollectionOutcome[]> {
+  const unknown = (options.only ?? []).filter((name) => !options.collections.some((c) => c.name === name));
+  if (unknown.length) {
+    throw new Error(
+      `unknown collection(s) ${unknown.join(", ")}; configured: ${options.collections.map((c) => c.name).join(", ")}`,
+    );
+  }
+  const selected = options.only?.length
+    ? options.collections.filter((c) => options.only!.includes(c.name))
+    : options.collections;
+  const outcomes: CollectionOutcome[] = [];
+  for (const collection of selected) {
+    try {
+      const summary = await refreshCollection({
+        collection: collection.name,
+        source: createSource(collection),
+        store: options.runtime.store,
+        embedder: options.embedder,
+        vectorCodec: options.runtime.vectorCodec,
+        keywordCodec: options.runtime.keywordCodec,
+        ...(options.keepVersions ? { keepVersions: options.keepVersions } : {}),
+        onProgress: (p) => options.onProgress?.(collection.name, p),
+      });
+      outcomes.push({ collection: collection.name, ok: true, summary });
+    } catch (error) {
+      outcomes.push({
+        collection: collection.name,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return outcomes;
+}
