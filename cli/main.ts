@@ -1,11 +1,14 @@
 /** The `thoth` command. */
+import { writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { CLIENT_KINDS, type ClientKind } from "../shared/client-config.js";
 import { parseRuntimeEnv } from "../shared/config.js";
 import { DEFAULT_PORT, ENV } from "../shared/names.js";
 import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
 import { logger } from "../functions/lib/logger.js";
 import { createRuntime, openKnowledgeBase } from "../functions/lib/runtime.js";
 import { citation } from "../functions/mcp-server/tools/search-documents.js";
+import { stackClientConfig } from "./client-config.js";
 import { runDev } from "./dev.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 
@@ -88,6 +91,22 @@ program
       for (const notice of result.notices) console.error(`note: ${notice}`);
     },
   );
+
+program
+  .command("client-config")
+  .description("print (or write) an MCP client configuration for a deployed stack, from `pulumi stack output`")
+  .requiredOption("-s, --stack <name>", "the Pulumi stack, e.g. dev or prod")
+  .addOption(new Option("--client <client>", "which client").choices(CLIENT_KINDS).default("claude"))
+  .option("-o, --out <file>", "write to this file (mode 600: it holds an API key) instead of printing")
+  .action(async (opts: { stack: string; client: ClientKind; out?: string }) => {
+    const config = await stackClientConfig({ stack: opts.stack, client: opts.client });
+    if (!opts.out) {
+      console.log(config);
+      return;
+    }
+    await writeFile(opts.out, `${config}\n`, { mode: 0o600 });
+    console.error(`wrote the ${opts.client} configuration for stack ${opts.stack} to ${opts.out}`);
+  });
 
 try {
   await program.parseAsync();

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
@@ -95,5 +95,53 @@ describe("thoth command", () => {
     const result = await thoth(["search", "text", "-c", "nope"], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no collection named "nope"; available: docs/);
+  });
+});
+
+describe("thoth client-config", () => {
+  /** A stand-in `pulumi` on PATH that prints the given stack outputs (or fails), as the real CLI would. */
+  async function fakePulumi(script: string): Promise<Record<string, string>> {
+    const bin = await tempDir("thoth-fake-pulumi-");
+    const { chmod, writeFile } = await import("node:fs/promises");
+    await writeFile(join(bin, "pulumi"), `#!/bin/sh\n${script}\n`);
+    await chmod(join(bin, "pulumi"), 0o755);
+    return { PATH: `${bin}:${process.env.PATH}` };
+  }
+
+  const outputs = {
+    mcpUrl: "https://abc.execute-api.eu-west-1.amazonaws.com/mcp",
+    mcpClientConfig: JSON.stringify({
+      url: "https://abc.execute-api.eu-west-1.amazonaws.com/mcp",
+      claude: '{"mcpServers":{"thoth":{}}}',
+      vscode: '{"servers":{"thoth":{"type":"http"}}}',
+    }),
+  };
+
+  it("prints the chosen client's configuration from the stack outputs", async () => {
+    const env = await fakePulumi(
+      `[ "$*" = "stack output --json --show-secrets --stack prod" ] || { echo "unexpected args: $*" >&2; exit 3; }\ncat <<'JSON'\n${JSON.stringify(outputs)}\nJSON`,
+    );
+    const claude = await thoth(["client-config", "--stack", "prod"], env);
+    expect(claude).toMatchObject({ code: 0, stdout: '{"mcpServers":{"thoth":{}}}\n' });
+    const out = join(await tempDir(), "mcp.json");
+    const vscode = await thoth(["client-config", "--stack", "prod", "--client", "vscode", "--out", out], env);
+    expect(vscode.code).toBe(0);
+    const { readFile, stat } = await import("node:fs/promises");
+    expect(await readFile(out, "utf8")).toBe('{"servers":{"thoth":{"type":"http"}}}\n');
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+  });
+
+  it("explains a stack that was never deployed and a failing pulumi", async () => {
+    const empty = await fakePulumi("echo '{}'");
+    expect((await thoth(["client-config", "-s", "dev"], empty)).stderr).toMatch(/has no mcpClientConfig output; run `pulumi up --stack dev`/);
+    const failing = await fakePulumi("echo 'error: no stack named dev found' >&2; exit 255");
+    const result = await thoth(["client-config", "-s", "dev"], failing);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/pulumi stack output --stack dev failed: error: no stack named dev found/);
+  });
+
+  it("says how to install pulumi when it is missing", async () => {
+    const result = await thoth(["client-config", "-s", "dev"], { PATH: dirname(process.execPath) });
+    expect(result.stderr).toMatch(/the pulumi CLI is not on PATH/);
   });
 });
