@@ -94,7 +94,9 @@ program
 
 program
   .command("client-config")
-  .description("print (or write) an MCP client configuration for a deployed stack, from `pulumi stack output`")
+  .description(
+    "print (or write) an MCP client configuration for a deployed stack, from `pulumi stack output`",
+  )
   .requiredOption("-s, --stack <name>", "the Pulumi stack, e.g. dev or prod")
   .addOption(new Option("--client <client>", "which client").choices(CLIENT_KINDS).default("claude"))
   .option("-o, --out <file>", "write to this file (mode 600: it holds an API key) instead of printing")
