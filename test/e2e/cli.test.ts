@@ -133,7 +133,9 @@ describe("thoth client-config", () => {
 
   it("explains a stack that was never deployed and a failing pulumi", async () => {
     const empty = await fakePulumi("echo '{}'");
-    expect((await thoth(["client-config", "-s", "dev"], empty)).stderr).toMatch(/has no mcpClientConfig output; run `pulumi up --stack dev`/);
+    expect((await thoth(["client-config", "-s", "dev"], empty)).stderr).toMatch(
+      /has no mcpClientConfig output; run `pulumi up --stack dev`/,
+    );
     const failing = await fakePulumi("echo 'error: no stack named dev found' >&2; exit 255");
     const result = await thoth(["client-config", "-s", "dev"], failing);
     expect(result.code).toBe(1);
