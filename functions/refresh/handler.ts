@@ -1,6 +1,8 @@
 import { parseRuntimeEnv } from "../../shared/config.js";
 import { ENV } from "../../shared/names.js";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logger } from "../lib/logger.js";
+import { createMetrics } from "../lib/metrics.js";
 import { createRuntime, loadEmbedder } from "../lib/runtime.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "./run.js";
 
@@ -39,5 +41,19 @@ export async function handler(event: RefreshEvent = {}): Promise<RefreshResult> 
       });
     }
   }
+  const metrics = createMetrics(env.THOTH_STACK);
+  const published = outcomes.flatMap((o) => (o.ok ? [o.summary] : []));
+  metrics.addMetric("RefreshFailed", MetricUnit.Count, outcomes.length - published.length);
+  metrics.addMetric(
+    "ChunksEmbedded",
+    MetricUnit.Count,
+    published.reduce((n, s) => n + s.chunksEmbedded, 0),
+  );
+  metrics.addMetric(
+    "DocumentsSkipped",
+    MetricUnit.Count,
+    published.reduce((n, s) => n + s.documentsSkipped, 0),
+  );
+  metrics.publishStoredMetrics();
   return { ok: outcomes.every((o) => o.ok), outcomes };
 }

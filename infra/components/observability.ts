@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRICS_NAMESPACE } from "../../shared/names.js";
+import { METRICS_NAMESPACE, PROJECT } from "../../shared/names.js";
 
 export interface ObservabilityArgs {
   stack: string;
@@ -92,7 +92,8 @@ export class Observability extends pulumi.ComponentResource {
         description: "A collection refresh failed (the previous index keeps serving)",
         namespace: METRICS_NAMESPACE,
         metricName: "RefreshFailed",
-        dimensions: { Stack: args.stack },
+        // Published in Embedded Metric Format by the refresh job (functions/lib/metrics.ts).
+        dimensions: { service: PROJECT, Stack: args.stack },
         threshold: 1,
         periodSeconds: 3600,
       },
@@ -187,11 +188,11 @@ export function dashboardBody(
       widget(0, 12, "Refresh runs", [
         ["AWS/Lambda", "Invocations", "FunctionName", refresh],
         ["AWS/Lambda", "Errors", "FunctionName", refresh],
-        [METRICS_NAMESPACE, "RefreshFailed", "Stack", stack],
+        [METRICS_NAMESPACE, "RefreshFailed", "service", PROJECT, "Stack", stack],
       ]),
       widget(12, 12, "Refresh work", [
-        [METRICS_NAMESPACE, "ChunksEmbedded", "Stack", stack],
-        [METRICS_NAMESPACE, "DocumentsSkipped", "Stack", stack],
+        [METRICS_NAMESPACE, "ChunksEmbedded", "service", PROJECT, "Stack", stack],
+        [METRICS_NAMESPACE, "DocumentsSkipped", "service", PROJECT, "Stack", stack],
       ]),
     ],
   };

@@ -2,13 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { CollectionConfig } from "../../shared/config.js";
-import { ENV, IMAGE_MODEL_DIR, METRICS_NAMESPACE } from "../../shared/names.js";
+import { ENV, IMAGE_MODEL_DIR } from "../../shared/names.js";
 import { mergeLinks, type Link } from "../link.js";
 import {
   lambdaAssumeRolePolicy,
   logWriteStatements,
   mergeStatements,
-  metricWriteStatements,
   policyDocument,
   sourceBucketReadStatements,
 } from "../policies.js";
@@ -120,12 +119,7 @@ export class RefreshJob extends pulumi.ComponentResource {
           .apply(([statements, logs]) =>
             JSON.stringify(
               policyDocument(
-                mergeStatements([
-                  ...logWriteStatements(logs),
-                  ...statements,
-                  ...sourceStatements,
-                  ...metricWriteStatements(METRICS_NAMESPACE),
-                ]),
+                mergeStatements([...logWriteStatements(logs), ...statements, ...sourceStatements]),
               ),
             ),
           ),

@@ -161,7 +161,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     assertLeastPrivilege(policy);
   });
 
-  it("grants the refresh function bundle writes, table writes, source secrets and namespaced metrics", () => {
+  it("grants the refresh function bundle writes, table writes and source secrets (metrics go through logs)", () => {
     const policy = rolePolicy(d, "refresh-policy");
     const sids = policy.Statement.map((s) => s.Sid);
     expect(sids).toEqual([
@@ -170,16 +170,12 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
       "ListIndexBundles",
       "WriteDocumentCache",
       "ReadSourceCredentials",
-      "PutRefreshMetrics",
     ]);
     const write = policy.Statement.find((s) => s.Sid === "WriteIndexBundles")!;
     expect(write.Action).toEqual(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
     const secrets = policy.Statement.find((s) => s.Sid === "ReadSourceCredentials")!;
     const expected = stack === "prod" ? ["gitlab-token", "sigma-credentials"] : ["gitlab-token"];
     expect(secrets.Resource.map((arn) => /thoth\/\w+\/([a-z-]+)-AbCdEf$/.exec(arn)![1])).toEqual(expected);
-    expect(policy.Statement.find((s) => s.Sid === "PutRefreshMetrics")!.Condition).toEqual({
-      StringEquals: { "cloudwatch:namespace": "Thoth" },
-    });
     assertLeastPrivilege(policy);
   });
 
