@@ -50,6 +50,45 @@ describe("refresh handler", () => {
   });
 });
 
+describe("refresh metrics", () => {
+  it("publishes RefreshFailed, ChunksEmbedded and DocumentsSkipped in Embedded Metric Format", async () => {
+    const docs = await folderWith({ "a.md": "# A\n\nText.", "b.png": "x" });
+    Object.assign(process.env, {
+      THOTH_STACK: "dev",
+      THOTH_DATA_DIR: await tempDir(),
+      POWERTOOLS_METRICS_DISABLED: "false",
+      THOTH_COLLECTIONS: JSON.stringify([
+        { name: "docs", source: { type: "local", path: docs } },
+        { name: "broken", source: { type: "gitlab", baseUrl: "https://gitlab.example.com", projectId: "1" } },
+      ]),
+    });
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await handler({});
+    } finally {
+      process.stdout.write = write;
+    }
+    const emf = lines
+      .map((l) => l.trim())
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      Stack: "dev",
+      service: "thoth",
+      RefreshFailed: 1,
+      ChunksEmbedded: 0,
+      DocumentsSkipped: 1,
+    });
+    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe("Thoth");
+  });
+});
+
 describe("parseCollections", () => {
   it("explains a missing, malformed or invalid THOTH_COLLECTIONS", () => {
     expect(() => parseCollections(undefined)).toThrow(/THOTH_COLLECTIONS is not set/);
