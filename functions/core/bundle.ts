@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { SOURCE_TYPES } from "../../shared/types.js";
-import { BundleIntegrityError } from "./errors.js";
+import { BundleIntegrityError, ConcurrentPublishError, NotFoundError } from "./errors.js";
 import type { ObjectStore } from "./ports.js";
 
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -29,6 +29,10 @@ export const DocumentRecordSchema = z.object({
   /** sha256 of the normalised text; equal hashes mean the chunks and vectors can be reused. */
   contentHash: z.string(),
   updatedAt: z.string().optional(),
+  /** The source's version marker (GitLab blob SHA, S3 ETag, update time), for incremental refresh. */
+  revision: z.string().optional(),
+  /** Source-specific facts, e.g. Sigma's `type` and `description`. */
+  metadata: z.record(z.string(), z.string()).optional(),
   /** The normalised document text (Markdown), served by get_document. */
   text: z.string(),
   /** Labels `[firstChunk, firstChunk + chunkCount)` in the chunk list. */
@@ -115,8 +119,10 @@ export type ManifestDraft = Omit<Manifest, "formatVersion" | "collection" | "ver
 
 /**
  * Uploads every file of a new version, reads each back to verify its checksum, writes the manifest, and only
- * then moves `current.json` to the new version. If anything fails before the pointer is written, readers keep
- * the previous version.
+ * then moves `current.json` to the new version with a compare-and-swap: `expectedPointer` is the entity tag of
+ * the pointer this run started from (`null`: no version yet). If another refresh moved the pointer meanwhile,
+ * the new version's files are removed and ConcurrentPublishError is thrown; the pointer is never interleaved.
+ * If anything fails before the pointer is written, readers keep the previous version.
  */
 export async function publishVersion(
   store: ObjectStore,
@@ -124,7 +130,12 @@ export async function publishVersion(
   version: string,
   files: Partial<Record<BundleFileName, Uint8Array | string>>,
   draft: ManifestDraft,
+  expectedPointer?: string | null,
 ): Promise<Manifest> {
+  const expected =
+    expectedPointer !== undefined
+      ? expectedPointer
+      : ((await store.read(bundleKeys.pointer(collection)))?.etag ?? null);
   const entries: Manifest["files"] = {};
   for (const [name, body] of Object.entries(files)) {
     if (body === undefined) continue;
@@ -150,16 +161,31 @@ export async function publishVersion(
   await store.put(bundleKeys.manifest(collection, version), manifestBytes, {
     contentType: "application/json",
   });
+  if (!(await movePointer(store, collection, version, sha256(manifestBytes), expected))) {
+    await store.delete(await store.list(bundleKeys.versionPrefix(collection, version)));
+    throw new ConcurrentPublishError(
+      `another refresh published "${collection}" while this one ran; its version ${version} was discarded and the live version is unchanged`,
+    );
+  }
+  return manifest;
+}
+
+async function movePointer(
+  store: ObjectStore,
+  collection: string,
+  version: string,
+  manifestSha256: string,
+  expected: string | null,
+): Promise<boolean> {
   const pointer: Pointer = {
     formatVersion: BUNDLE_FORMAT_VERSION,
     version,
-    manifestSha256: sha256(manifestBytes),
+    manifestSha256,
     publishedAt: new Date().toISOString(),
   };
-  await store.put(bundleKeys.pointer(collection), JSON.stringify(pointer, null, 2), {
+  return store.putIfUnchanged(bundleKeys.pointer(collection), JSON.stringify(pointer, null, 2), expected, {
     contentType: "application/json",
   });
-  return manifest;
 }
 
 function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T {
@@ -180,8 +206,18 @@ function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T 
 
 /** The live version of a collection, or `undefined` if none was ever published. */
 export async function readPointer(store: ObjectStore, collection: string): Promise<Pointer | undefined> {
-  const bytes = await store.get(bundleKeys.pointer(collection));
-  return bytes ? parseJson(bytes, PointerSchema, `${collection}/current.json`) : undefined;
+  return (await readPointerTagged(store, collection))?.pointer;
+}
+
+/** The pointer with its entity tag, for a later compare-and-swap. */
+export async function readPointerTagged(
+  store: ObjectStore,
+  collection: string,
+): Promise<{ pointer: Pointer; etag: string } | undefined> {
+  const object = await store.read(bundleKeys.pointer(collection));
+  return object
+    ? { pointer: parseJson(object.body, PointerSchema, `${collection}/current.json`), etag: object.etag }
+    : undefined;
 }
 
 /** Names of the collections that have a live version. */
@@ -254,4 +290,42 @@ export async function pruneVersions(store: ObjectStore, collection: string, keep
     await store.delete(await store.list(bundleKeys.versionPrefix(collection, version)));
   }
   return doomed;
+}
+
+/**
+ * Moves a collection's pointer back to an earlier version (default: the one before the live version), after
+ * verifying every file of that version. Returns the versions it moved from and to.
+ */
+export async function rollbackCollection(
+  store: ObjectStore,
+  collection: string,
+  to?: string,
+): Promise<{ from: string; to: string }> {
+  const current = await readPointerTagged(store, collection);
+  if (!current) throw new NotFoundError(`collection "${collection}" has no live version to roll back`);
+  const versions = await listVersions(store, collection);
+  const target = to ?? versions.filter((v) => v < current.pointer.version).pop();
+  if (!target)
+    throw new NotFoundError(
+      `collection "${collection}" has no version older than ${current.pointer.version}`,
+    );
+  if (!versions.includes(target)) {
+    throw new NotFoundError(
+      `collection "${collection}" has no version ${target}; kept versions: ${versions.join(", ")}`,
+    );
+  }
+  const manifestBytes = await store.get(bundleKeys.manifest(collection, target));
+  const manifestSha256 = sha256(manifestBytes ?? new Uint8Array());
+  await loadVersion(store, collection, {
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    version: target,
+    manifestSha256,
+    publishedAt: "",
+  });
+  if (!(await movePointer(store, collection, target, manifestSha256, current.etag))) {
+    throw new ConcurrentPublishError(
+      `"${collection}" was republished during the rollback; nothing was changed, try again`,
+    );
+  }
+  return { from: current.pointer.version, to: target };
 }

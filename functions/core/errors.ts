@@ -24,3 +24,6 @@ export class InvalidRequestError extends ThothError {}
 
 /** A source could not be read. */
 export class SourceError extends ThothError {}
+
+/** Another writer moved a collection's pointer first; this write was not applied. */
+export class ConcurrentPublishError extends ThothError {}

@@ -14,11 +14,67 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
   /** Deletes the keys; a key that does not exist is not an error. */
   delete(keys: string[]): Promise<void>;
+  /** The object with its entity tag (an opaque marker that changes with every write), or `undefined`. */
+  read(key: string): Promise<{ body: Uint8Array; etag: string } | undefined>;
+  /**
+   * Compare-and-swap: writes only if the object's entity tag is still `expected` (`null`: only if the object
+   * does not exist). Returns false, writing nothing, when another writer changed it first.
+   */
+  putIfUnchanged(
+    key: string,
+    body: Uint8Array | string,
+    expected: string | null,
+    options?: { contentType?: string },
+  ): Promise<boolean>;
 }
 
 /** Reads secret values by logical name; the value is `undefined` when the secret is not set. */
 export interface SecretSource {
   getSecret(name: SecretName): Promise<string | undefined>;
+}
+
+/** What the document cache keeps of a document (in DynamoDB on AWS): listing metadata, not the text. */
+export interface CachedDocument {
+  collection: string;
+  id: string;
+  path: string;
+  title: string;
+  source: SourceType;
+  url?: string;
+  updatedAt?: string;
+  /** Source-specific facts, e.g. Sigma's `type` (workbook, dataset, file) and `description`. */
+  metadata?: Record<string, string>;
+}
+
+/** One refresh run of one collection: what it did, or what failed. */
+export interface RefreshRun {
+  collection: string;
+  runId: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: "running" | "succeeded" | "failed";
+  /** The version the run published (or found unchanged). */
+  version?: string;
+  published?: boolean;
+  counts?: {
+    documentsSeen: number;
+    documentsIndexed: number;
+    documentsSkipped: number;
+    chunks: number;
+    chunksEmbedded: number;
+  };
+  skipped?: { path: string; reason: string }[];
+  error?: string;
+}
+
+/** Document metadata and refresh-run records (DynamoDB on AWS, a JSON file locally). */
+export interface DocumentCache {
+  /** Replaces the collection's entries with `documents` (entries not listed are removed). */
+  replaceDocuments(collection: string, documents: CachedDocument[]): Promise<void>;
+  listDocuments(collection: string): Promise<CachedDocument[]>;
+  putRun(run: RefreshRun): Promise<void>;
+  /** The newest runs first. */
+  listRuns(collection: string, limit?: number): Promise<RefreshRun[]>;
 }
 
 /** Turns text into unit-length vectors with one fixed model. */
@@ -85,6 +141,18 @@ export interface SourceDocument {
   updatedAt?: string;
   /** Overrides the format guessed from the path's extension. */
   format?: "markdown" | "text" | "html";
+  /** The source's version marker of this document (a GitLab blob SHA, an S3 ETag, an update time). */
+  revision?: string;
+  /** Source-specific facts kept with the document (e.g. Sigma `type`, `description`). */
+  metadata?: Record<string, string>;
+  /** Set when the source did not fetch the document, with the reason (reported as skipped). */
+  skip?: string;
+}
+
+/** A document the source knows is unchanged since the previous run (same revision): not fetched again. */
+export interface UnchangedDocument {
+  path: string;
+  unchanged: true;
 }
 
 /** Where a collection's documents come from. */
@@ -92,7 +160,11 @@ export interface Source {
   readonly type: SourceType;
   /** Human-readable origin for logs and manifests (never contains a secret). */
   readonly origin: string;
-  documents(): AsyncIterable<SourceDocument>;
+  /**
+   * Every document of the source. `known` maps paths of the previous version to their revisions; a source
+   * that can tell a document is unchanged yields an UnchangedDocument instead of fetching it.
+   */
+  documents(known?: ReadonlyMap<string, string>): AsyncIterable<SourceDocument | UnchangedDocument>;
   /** A marker of the source state this run saw, such as a commit SHA; stored in the manifest. */
   cursor(): Promise<string | undefined>;
 }

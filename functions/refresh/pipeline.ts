@@ -1,21 +1,41 @@
 /**
  * The refresh pipeline: read a source, normalise, chunk, embed, build the vector and keyword indexes, and
- * publish a new bundle version. Bad documents are skipped and reported; any other failure leaves the live
- * version untouched.
+ * publish a new bundle version. Incremental: a document whose source revision or content hash is unchanged
+ * reuses its chunks and vectors from the live version, so a run over an unchanged corpus embeds nothing (and
+ * publishes nothing). Bad documents are skipped and reported; any other failure leaves the live version
+ * untouched and is recorded as a failed run.
  */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import {
   BUNDLE_FILES,
+  ChunkRecordSchema,
+  DocumentRecordSchema,
+  decodeBundleJson,
+  loadVersion,
   newVersionId,
   publishVersion,
   pruneVersions,
+  readPointerTagged,
   sha256,
+  type BundleFileName,
   type ChunkRecord,
   type DocumentRecord,
+  type Manifest,
 } from "../core/bundle.js";
 import { DEFAULT_CHUNKING, chunkMarkdown, estimateTokens } from "../core/chunking.js";
 import { ThothError } from "../core/errors.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, normalizeDocument } from "../core/normalize.js";
-import type { Embedder, KeywordIndexCodec, ObjectStore, Source, VectorIndexCodec } from "../core/ports.js";
+import type {
+  DocumentCache,
+  Embedder,
+  KeywordIndexCodec,
+  ObjectStore,
+  RefreshRun,
+  Source,
+  VectorIndex,
+  VectorIndexCodec,
+} from "../core/ports.js";
 
 export class RefreshError extends ThothError {}
 
@@ -32,6 +52,8 @@ export interface RefreshOptions {
   embedder: Embedder | null;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
+  /** Where run records and document metadata go; optional. */
+  cache?: DocumentCache;
   chunking?: { maxTokens: number; overlapTokens: number };
   /** Versions kept after publishing (the live one always survives). Default 5. */
   keepVersions?: number;
@@ -43,11 +65,16 @@ export interface RefreshOptions {
 
 export interface RefreshSummary {
   collection: string;
+  /** The live version after the run: the new one, or the previous one when nothing changed. */
   version: string;
+  /** False when the corpus was unchanged and no new version was needed. */
+  published: boolean;
   model: string | null;
   documentsSeen: number;
   documentsIndexed: number;
+  documentsReused: number;
   documentsSkipped: number;
+  documentsRemoved: number;
   skipped: { path: string; reason: string }[];
   chunks: number;
   chunksEmbedded: number;
@@ -66,21 +93,133 @@ export function embeddingText(title: string, chunk: Pick<ChunkRecord, "headingPa
   return `${context}\n\n${chunk.text}`;
 }
 
+interface PreviousVersion {
+  manifest: Manifest;
+  docsByPath: Map<string, DocumentRecord>;
+  chunks: ChunkRecord[];
+  /** Present when its vectors can be reused: same model, same dimensions. */
+  vectors?: VectorIndex;
+  /** Chunks can be reused only when they were cut with the same budget. */
+  sameChunking: boolean;
+}
+
+async function loadPrevious(
+  options: RefreshOptions,
+  chunking: { maxTokens: number; overlapTokens: number },
+): Promise<{ etag: string | null; previous?: PreviousVersion }> {
+  const tagged = await readPointerTagged(options.store, options.collection).catch(() => undefined);
+  if (!tagged)
+    return {
+      etag: (await options.store.read(`collections/${options.collection}/current.json`))?.etag ?? null,
+    };
+  try {
+    const { manifest, files } = await loadVersion(options.store, options.collection, tagged.pointer);
+    const documents = decodeBundleJson(files, BUNDLE_FILES.documents, z.array(DocumentRecordSchema));
+    const chunks = decodeBundleJson(files, BUNDLE_FILES.chunks, z.array(ChunkRecordSchema));
+    const { embedder } = options;
+    const vectorBytes = files.get(BUNDLE_FILES.vectorIndex);
+    const sameModel =
+      !!embedder &&
+      !!manifest.model &&
+      manifest.model.id === embedder.modelId &&
+      manifest.model.dimensions === embedder.dimensions;
+    const vectors =
+      sameModel && vectorBytes ? await options.vectorCodec.load(vectorBytes, embedder.dimensions) : undefined;
+    return {
+      etag: tagged.etag,
+      previous: {
+        manifest,
+        docsByPath: new Map(documents.map((d) => [d.path, d])),
+        chunks,
+        ...(vectors ? { vectors } : {}),
+        sameChunking:
+          manifest.chunking.maxTokens === chunking.maxTokens &&
+          manifest.chunking.overlapTokens === chunking.overlapTokens,
+      },
+    };
+  } catch {
+    // A corrupt live version cannot be reused; this run rebuilds everything (and still publishes with CAS).
+    return { etag: tagged.etag };
+  }
+}
+
 export async function refreshCollection(options: RefreshOptions): Promise<RefreshSummary> {
+  const run: RefreshRun = {
+    collection: options.collection,
+    runId: randomUUID(),
+    startedAt: new Date().toISOString(),
+    status: "running",
+  };
+  await options.cache?.putRun(run);
+  try {
+    const summary = await refresh(options);
+    await options.cache?.putRun({
+      ...run,
+      status: "succeeded",
+      finishedAt: new Date().toISOString(),
+      version: summary.version,
+      published: summary.published,
+      counts: {
+        documentsSeen: summary.documentsSeen,
+        documentsIndexed: summary.documentsIndexed,
+        documentsSkipped: summary.documentsSkipped,
+        chunks: summary.chunks,
+        chunksEmbedded: summary.chunksEmbedded,
+      },
+      skipped: summary.skipped,
+    });
+    return summary;
+  } catch (error) {
+    await options.cache
+      ?.putRun({
+        ...run,
+        status: "failed",
+        finishedAt: new Date().toISOString(),
+        error: error instanceof Error ? error.message : String(error),
+      })
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+async function refresh(options: RefreshOptions): Promise<RefreshSummary> {
   const started = performance.now();
   const { collection, source, embedder } = options;
-  const chunking = options.chunking ?? DEFAULT_CHUNKING;
-  const maxTokens = embedder ? Math.min(chunking.maxTokens, embedder.maxTokens - 32) : chunking.maxTokens;
-  const overlapTokens = Math.min(chunking.overlapTokens, Math.floor(maxTokens / 4));
+  const configured = options.chunking ?? DEFAULT_CHUNKING;
+  const maxTokens = embedder ? Math.min(configured.maxTokens, embedder.maxTokens - 32) : configured.maxTokens;
+  const chunking = {
+    maxTokens,
+    overlapTokens: Math.min(configured.overlapTokens, Math.floor(maxTokens / 4)),
+  };
   const countTokens = embedder ? (t: string) => embedder.countTokens(t) : estimateTokens;
   const progress = options.onProgress ?? (() => {});
+  const { etag, previous } = await loadPrevious(options, chunking);
+  const known = new Map(
+    [...(previous?.docsByPath.values() ?? [])].flatMap((d) =>
+      d.revision ? [[d.path, d.revision] as const] : [],
+    ),
+  );
 
   const documents: DocumentRecord[] = [];
   const chunks: ChunkRecord[] = [];
+  /** Aligned with `chunks`; undefined where the chunk still needs embedding. */
+  const vectors: (Float32Array | undefined)[] = [];
   const skipped: RefreshSummary["skipped"] = [];
   const paths = new Set<string>();
   let seen = 0;
-  for await (const raw of source.documents()) {
+  let reused = 0;
+
+  const reuse = (prev: DocumentRecord, changes: Partial<DocumentRecord> = {}) => {
+    const prevChunks = previous!.chunks.slice(prev.firstChunk, prev.firstChunk + prev.chunkCount);
+    documents.push({ ...prev, ...changes, firstChunk: chunks.length, chunkCount: prevChunks.length });
+    prevChunks.forEach((chunk, i) => {
+      chunks.push(chunk);
+      vectors.push(previous!.vectors?.vector(prev.firstChunk + i));
+    });
+    reused++;
+  };
+
+  for await (const raw of source.documents(known)) {
     seen++;
     progress({ phase: "read", documents: seen });
     if (paths.has(raw.path)) {
@@ -88,31 +227,54 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
       continue;
     }
     paths.add(raw.path);
+    const prev = previous?.docsByPath.get(raw.path);
+    if ("unchanged" in raw) {
+      if (prev && previous?.sameChunking) reuse(prev);
+      else
+        skipped.push({
+          path: raw.path,
+          reason: "reported unchanged, but the previous version cannot be reused",
+        });
+      continue;
+    }
+    if (raw.skip) {
+      skipped.push({ path: raw.path, reason: raw.skip });
+      continue;
+    }
     const normalized = normalizeDocument(raw, options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES);
     if (!normalized.ok) {
       skipped.push({ path: raw.path, reason: normalized.reason });
       continue;
     }
+    const contentHash = sha256(normalized.document.text);
+    const fields = {
+      title: normalized.document.title,
+      ...(raw.url ? { url: raw.url } : {}),
+      ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
+      ...(raw.revision ? { revision: raw.revision } : {}),
+      ...(raw.metadata ? { metadata: raw.metadata } : {}),
+    };
+    if (prev && previous?.sameChunking && prev.contentHash === contentHash && prev.title === fields.title) {
+      const { url: _u, updatedAt: _t, revision: _r, metadata: _m, ...kept } = prev;
+      reuse({ ...kept, ...fields } as DocumentRecord);
+      continue;
+    }
     const id = documentId(raw.path);
-    const docChunks = chunkMarkdown(normalized.document.text, {
-      maxTokens,
-      overlapTokens,
-      countTokens,
-    });
+    const docChunks = chunkMarkdown(normalized.document.text, { ...chunking, countTokens });
     documents.push({
       id,
       path: raw.path,
-      title: normalized.document.title,
-      ...(raw.url ? { url: raw.url } : {}),
       source: source.type,
-      contentHash: sha256(normalized.document.text),
-      ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
+      contentHash,
+      ...fields,
       text: normalized.document.text,
       firstChunk: chunks.length,
       chunkCount: docChunks.length,
     });
-    for (const c of docChunks)
+    for (const c of docChunks) {
       chunks.push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
+      vectors.push(undefined);
+    }
   }
   if (!documents.length) {
     throw new RefreshError(
@@ -120,19 +282,48 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
     );
   }
 
+  const removed = previous
+    ? [...previous.docsByPath.keys()].filter((p) => !paths.has(p) || skipped.some((s) => s.path === p)).length
+    : 0;
   const titles = new Map(documents.map((d) => [d.id, d.title]));
-  const files: Partial<Record<(typeof BUNDLE_FILES)[keyof typeof BUNDLE_FILES], Uint8Array | string>> = {};
   let chunksEmbedded = 0;
   if (embedder) {
-    const texts = chunks.map((c) => embeddingText(titles.get(c.docId)!, c));
-    const vectors: Float32Array[] = [];
+    const missing = vectors.flatMap((v, i) => (v ? [] : [i]));
     const batch = options.embedBatchSize ?? 64;
-    for (let i = 0; i < texts.length; i += batch) {
-      vectors.push(...(await embedder.embed(texts.slice(i, i + batch))));
-      chunksEmbedded = vectors.length;
-      progress({ phase: "embed", done: vectors.length, total: texts.length });
+    for (let i = 0; i < missing.length; i += batch) {
+      const labels = missing.slice(i, i + batch);
+      const embedded = await embedder.embed(
+        labels.map((l) => embeddingText(titles.get(chunks[l]!.docId)!, chunks[l]!)),
+      );
+      labels.forEach((label, j) => (vectors[label] = embedded[j]));
+      chunksEmbedded += labels.length;
+      progress({ phase: "embed", done: chunksEmbedded, total: missing.length });
     }
-    const index = await options.vectorCodec.build(vectors, embedder.dimensions);
+  }
+
+  const modelUnchanged =
+    (previous?.manifest.model?.id ?? null) === (embedder?.modelId ?? null) &&
+    (!embedder || !!previous?.vectors);
+  if (
+    previous &&
+    modelUnchanged &&
+    chunksEmbedded === 0 &&
+    removed === 0 &&
+    reused === documents.length &&
+    metadataUnchanged(previous, documents)
+  ) {
+    return {
+      ...counts(),
+      version: previous.manifest.version,
+      published: false,
+      prunedVersions: [],
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  const files: Partial<Record<BundleFileName, Uint8Array | string>> = {};
+  if (embedder) {
+    const index = await options.vectorCodec.build(vectors as Float32Array[], embedder.dimensions);
     files[BUNDLE_FILES.vectorIndex] = await index.serialize();
   }
   const keyword = options.keywordCodec.build(
@@ -150,33 +341,76 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
   progress({ phase: "publish" });
   const version = newVersionId();
   const cursor = await source.cursor();
-  await publishVersion(options.store, collection, version, files, {
-    builtAt: new Date().toISOString(),
-    model: embedder
-      ? {
-          id: embedder.modelId,
-          dimensions: embedder.dimensions,
-          space: "cosine",
-          index: options.vectorCodec.params,
-        }
-      : null,
-    source: { type: source.type, origin: source.origin, ...(cursor ? { cursor } : {}) },
-    chunking: { maxTokens, overlapTokens },
-    counts: { documents: documents.length, chunks: chunks.length, skipped: skipped.length },
-  });
-  const prunedVersions = await pruneVersions(options.store, collection, options.keepVersions ?? 5);
-
-  return {
+  await publishVersion(
+    options.store,
     collection,
     version,
-    model: embedder?.modelId ?? null,
-    documentsSeen: seen,
-    documentsIndexed: documents.length,
-    documentsSkipped: skipped.length,
-    skipped,
-    chunks: chunks.length,
-    chunksEmbedded,
+    files,
+    {
+      builtAt: new Date().toISOString(),
+      model: embedder
+        ? {
+            id: embedder.modelId,
+            dimensions: embedder.dimensions,
+            space: "cosine",
+            index: options.vectorCodec.params,
+          }
+        : null,
+      source: { type: source.type, origin: source.origin, ...(cursor ? { cursor } : {}) },
+      chunking,
+      counts: { documents: documents.length, chunks: chunks.length, skipped: skipped.length },
+    },
+    etag,
+  );
+  await options.cache?.replaceDocuments(
+    collection,
+    documents.map((d) => ({
+      collection,
+      id: d.id,
+      path: d.path,
+      title: d.title,
+      source: d.source,
+      ...(d.url ? { url: d.url } : {}),
+      ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+      ...(d.metadata ? { metadata: d.metadata } : {}),
+    })),
+  );
+  const prunedVersions = await pruneVersions(options.store, collection, options.keepVersions ?? 5);
+  return {
+    ...counts(),
+    version,
+    published: true,
     prunedVersions,
     durationMs: Math.round(performance.now() - started),
   };
+
+  function counts() {
+    return {
+      collection,
+      model: embedder?.modelId ?? null,
+      documentsSeen: seen,
+      documentsIndexed: documents.length,
+      documentsReused: reused,
+      documentsSkipped: skipped.length,
+      documentsRemoved: removed,
+      skipped,
+      chunks: chunks.length,
+      chunksEmbedded,
+    };
+  }
+}
+
+/** True when every document's listing fields equal the previous version's (nothing to republish). */
+function metadataUnchanged(previous: PreviousVersion, documents: DocumentRecord[]): boolean {
+  return documents.every((d) => {
+    const prev = previous.docsByPath.get(d.path);
+    return (
+      !!prev &&
+      prev.title === d.title &&
+      prev.url === d.url &&
+      prev.updatedAt === d.updatedAt &&
+      prev.revision === d.revision &&
+      JSON.stringify(prev.metadata ?? {}) === JSON.stringify(d.metadata ?? {})
+    );
+  });
 }

@@ -1,3 +1,4 @@
+import { sha256 } from "../../functions/core/bundle.js";
 import type { ObjectStore } from "../../functions/core/ports.js";
 
 /** An in-memory ObjectStore for unit tests; `failPut` makes writes of matching keys throw. */
@@ -10,10 +11,22 @@ export class MemoryObjectStore implements ObjectStore {
     return this.objects.get(key);
   }
 
+  async read(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
+    const body = this.objects.get(key);
+    return body ? { body, etag: sha256(body) } : undefined;
+  }
+
   async put(key: string, body: Uint8Array | string): Promise<void> {
     if (this.failPut?.(key)) throw new Error(`injected failure writing ${key}`);
     this.writes.push(key);
     this.objects.set(key, typeof body === "string" ? new TextEncoder().encode(body) : body);
+  }
+
+  async putIfUnchanged(key: string, body: Uint8Array | string, expected: string | null): Promise<boolean> {
+    const current = await this.read(key);
+    if ((current?.etag ?? null) !== expected) return false;
+    await this.put(key, body);
+    return true;
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -1,7 +1,10 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
 import { BUNDLE_FILES, listVersions, loadVersion, readPointer } from "../../functions/core/bundle.js";
+import { ConcurrentPublishError } from "../../functions/core/errors.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { Embedder } from "../../functions/core/ports.js";
 import { RefreshError, refreshCollection, type RefreshSummary } from "../../functions/refresh/pipeline.js";
@@ -160,6 +163,7 @@ describe("index pipeline failure handling", () => {
     const folder = await folderWith({ "a.md": "# A\n\nText." });
     const versions: string[] = [];
     for (let i = 0; i < 3; i++) {
+      await writeFile(join(folder, "a.md"), `# A\n\nText, edition ${i}.`);
       const s = await refreshCollection({
         collection: "c",
         source: new LocalFolderSource(folder),
@@ -239,5 +243,123 @@ describe("index pipeline failure handling", () => {
     expect(kb.failures()).toEqual([
       { collection: "bad", reason: expect.stringMatching(/chunks.json fails its checksum/) },
     ]);
+  });
+});
+
+describe("incremental refresh", () => {
+  it("embeds nothing and publishes nothing when the corpus is unchanged", async () => {
+    const embedder = new HashingEmbedder();
+    const store = new FsObjectStore(await tempDir());
+    const source = new LocalFolderSource(SAMPLE_HANDBOOK);
+    const first = await refreshCollection({ collection: "h", source, store, embedder, ...codecs });
+    expect(first.chunksEmbedded).toBe(first.chunks);
+    const calls = embedder.calls;
+    const second = await refreshCollection({ collection: "h", source, store, embedder, ...codecs });
+    expect(embedder.calls).toBe(calls);
+    expect(second).toMatchObject({
+      chunksEmbedded: 0,
+      published: false,
+      version: first.version,
+      documentsReused: first.documentsIndexed,
+    });
+    expect(await listVersions(store, "h")).toEqual([first.version]);
+  });
+
+  it("re-embeds only changed and new documents; deleted documents leave the index", async () => {
+    const embedder = new HashingEmbedder();
+    const store = new FsObjectStore(await tempDir());
+    const folder = await folderWith({
+      "keep.md": "# Keep\n\nThis page stays the same.",
+      "edit.md": "# Edit\n\nOld wording about deploys.",
+      "gone.md": "# Gone\n\nThis page will be deleted.",
+    });
+    await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder,
+      ...codecs,
+    });
+    await writeFile(join(folder, "edit.md"), "# Edit\n\nNew wording about rollbacks.");
+    await writeFile(join(folder, "new.md"), "# New\n\nA fresh page.");
+    const { rm } = await import("node:fs/promises");
+    await rm(join(folder, "gone.md"));
+    const embeddedBefore = embedder.embedded;
+    const summary = await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder,
+      ...codecs,
+    });
+    expect(summary).toMatchObject({
+      published: true,
+      documentsIndexed: 3,
+      documentsReused: 1,
+      documentsRemoved: 1,
+      chunksEmbedded: 2,
+    });
+    expect(embedder.embedded - embeddedBefore).toBe(2);
+    const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
+    expect(kb.listDocuments({}).documents.map((d) => d.path)).toEqual(["edit.md", "keep.md", "new.md"]);
+    expect((await kb.search({ query: "rollbacks", mode: "semantic", limit: 1 })).hits[0]!.path).toBe(
+      "edit.md",
+    );
+    // Reused vectors are the stored ones: semantic search still finds the untouched page.
+    expect(
+      (await kb.search({ query: "page stays the same", mode: "semantic", limit: 1 })).hits[0]!.path,
+    ).toBe("keep.md");
+  });
+
+  it("re-embeds everything when the model changes", async () => {
+    const store = new FsObjectStore(await tempDir());
+    const folder = await folderWith({ "a.md": "# A\n\nText one.", "b.md": "# B\n\nText two." });
+    await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder: new HashingEmbedder(),
+      ...codecs,
+    });
+    const other = new HashingEmbedder("test/other", 64);
+    const summary = await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder: other,
+      ...codecs,
+    });
+    expect(summary).toMatchObject({ published: true, chunksEmbedded: summary.chunks, model: "test/other" });
+  });
+});
+
+describe("concurrent refreshes of one collection", () => {
+  it("end with one consistent pointer: one run publishes, the other is refused", async () => {
+    const store = new FsObjectStore(await tempDir());
+    const a = await folderWith({ "a.md": "# A\n\nFrom run A." });
+    const b = await folderWith({ "b.md": "# B\n\nFrom run B." });
+    const results = await Promise.allSettled([
+      refreshCollection({
+        collection: "c",
+        source: new LocalFolderSource(a),
+        store,
+        embedder: new HashingEmbedder(),
+        ...codecs,
+      }),
+      refreshCollection({
+        collection: "c",
+        source: new LocalFolderSource(b),
+        store,
+        embedder: new HashingEmbedder(),
+        ...codecs,
+      }),
+    ]);
+    const won = results.filter((r) => r.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")?.reason).toBeInstanceOf(ConcurrentPublishError);
+    const pointer = (await readPointer(store, "c"))!;
+    expect(pointer.version).toBe((won[0] as PromiseFulfilledResult<RefreshSummary>).value.version);
+    expect(await listVersions(store, "c")).toEqual([pointer.version]);
+    await expect(KnowledgeBase.open({ store, embedder: null, ...codecs })).resolves.toBeDefined();
   });
 });

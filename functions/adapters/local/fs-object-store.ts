@@ -1,4 +1,5 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { ObjectStore } from "../../core/ports.js";
@@ -28,6 +29,27 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  async read(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
+    const body = await this.get(key);
+    return body ? { body, etag: createHash("sha256").update(body).digest("hex") } : undefined;
+  }
+
+  /** Compare-and-swap under an exclusive lock file, so concurrent local writers cannot interleave. */
+  async putIfUnchanged(key: string, body: Uint8Array | string, expected: string | null): Promise<boolean> {
+    const lock = `${this.#path(key)}.lock`;
+    await mkdir(dirname(lock), { recursive: true });
+    const handle = await acquire(lock);
+    try {
+      const current = await this.read(key);
+      if ((current?.etag ?? null) !== expected) return false;
+      await this.put(key, body);
+      return true;
+    } finally {
+      await handle.close();
+      await rm(lock, { force: true });
+    }
+  }
+
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const path = this.#path(key);
     await mkdir(dirname(path), { recursive: true });
@@ -49,7 +71,7 @@ export class FsObjectStore implements ObjectStore {
       for (const entry of entries) {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
-        else if (entry.isFile() && !entry.name.endsWith(".tmp")) {
+        else if (entry.isFile() && !entry.name.endsWith(".tmp") && !entry.name.endsWith(".lock")) {
           const key = relative(this.root, full).split(sep).join("/");
           if (key.startsWith(prefix)) keys.push(key);
         }
@@ -63,5 +85,17 @@ export class FsObjectStore implements ObjectStore {
 
   async delete(keys: string[]): Promise<void> {
     await Promise.all(keys.map((key) => rm(this.#path(key), { force: true })));
+  }
+}
+
+async function acquire(lock: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await open(lock, "wx");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+    }
   }
 }

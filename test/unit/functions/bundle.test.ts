@@ -8,10 +8,16 @@ import {
   pruneVersions,
   publishVersion,
   readPointer,
+  readPointerTagged,
+  rollbackCollection,
   sha256,
   type ManifestDraft,
 } from "../../../functions/core/bundle.js";
-import { BundleIntegrityError } from "../../../functions/core/errors.js";
+import {
+  BundleIntegrityError,
+  ConcurrentPublishError,
+  NotFoundError,
+} from "../../../functions/core/errors.js";
 import { MemoryObjectStore } from "../../helpers/memory-object-store.js";
 
 const draft: ManifestDraft = {
@@ -125,5 +131,56 @@ describe("versions", () => {
     const c = newVersionId(new Date("2030-01-02T03:04:06.000Z"));
     expect(a).toMatch(/^20300102T030405678Z-[0-9a-f]{6}$/);
     expect([c, b, a].sort()).toEqual([a, b, c]);
+  });
+});
+
+describe("atomic pointer moves", () => {
+  it("refuses to publish over a pointer that moved since the run started, and discards its files", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1");
+    const startedFrom = (await readPointerTagged(store, "docs"))!.etag;
+    await publish(store, "v2"); // another refresh wins the race
+    await expect(
+      publishVersion(store, "docs", "v3", { "documents.json": "[]" }, draft, startedFrom),
+    ).rejects.toThrow(ConcurrentPublishError);
+    expect((await readPointer(store, "docs"))?.version).toBe("v2");
+    expect(await store.list(bundleKeys.versionPrefix("docs", "v3"))).toEqual([]);
+  });
+
+  it("refuses a first publish when another one created the pointer meanwhile", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1");
+    await expect(
+      publishVersion(store, "docs", "v2", { "documents.json": "[]" }, draft, null),
+    ).rejects.toThrow(/another refresh published "docs"/);
+  });
+});
+
+describe("rollbackCollection", () => {
+  it("moves the pointer to the previous version by default, or to a named one", async () => {
+    const store = new MemoryObjectStore();
+    for (const v of ["v1", "v2", "v3"]) await publish(store, v, `["${v}"]`);
+    expect(await rollbackCollection(store, "docs")).toEqual({ from: "v3", to: "v2" });
+    expect((await readPointer(store, "docs"))?.version).toBe("v2");
+    expect(await rollbackCollection(store, "docs", "v3")).toEqual({ from: "v2", to: "v3" });
+    const loaded = await loadVersion(store, "docs", (await readPointer(store, "docs"))!);
+    expect(new TextDecoder().decode(loaded.files.get("documents.json"))).toBe('["v3"]');
+  });
+
+  it("explains what cannot be rolled back", async () => {
+    const store = new MemoryObjectStore();
+    await expect(rollbackCollection(store, "docs")).rejects.toThrow(/no live version/);
+    await publish(store, "v1");
+    await expect(rollbackCollection(store, "docs")).rejects.toThrow(/no version older than v1/);
+    await expect(rollbackCollection(store, "docs", "v0")).rejects.toThrow(NotFoundError);
+  });
+
+  it("refuses a version whose files are corrupt, leaving the pointer alone", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1");
+    await publish(store, "v2");
+    store.objects.set(bundleKeys.file("docs", "v1", "chunks.json"), new TextEncoder().encode("[9]"));
+    await expect(rollbackCollection(store, "docs")).rejects.toThrow(BundleIntegrityError);
+    expect((await readPointer(store, "docs"))?.version).toBe("v2");
   });
 });
