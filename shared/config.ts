@@ -91,6 +91,15 @@ export const RuntimeEnvSchema = z.object({
   THOTH_DATA_DIR: z.string().min(1).default(".thoth"),
   THOTH_MODEL_DIR: z.string().min(1).optional(),
   THOTH_EMBEDDING_MODEL: z.string().min(1).default(DEFAULT_EMBEDDING_MODEL),
+  /** Set in AWS: bundles live in this S3 bucket (otherwise in THOTH_DATA_DIR/store). */
+  THOTH_BUNDLE_BUCKET: z.string().min(3).optional(),
+  /** Set in AWS: the DynamoDB document cache (otherwise THOTH_DATA_DIR/cache). */
+  THOTH_CACHE_TABLE: z.string().min(3).optional(),
+  THOTH_API_KEYS_SECRET_ARN: z.string().startsWith("arn:").optional(),
+  THOTH_GITLAB_TOKEN_SECRET_ARN: z.string().startsWith("arn:").optional(),
+  THOTH_SIGMA_CREDENTIALS_SECRET_ARN: z.string().startsWith("arn:").optional(),
+  /** How often, at most, the server checks the bundle pointers for a new version. */
+  THOTH_POINTER_CHECK_SECONDS: z.coerce.number().min(0).default(60),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
 

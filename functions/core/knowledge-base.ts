@@ -14,6 +14,7 @@ import {
   type ChunkRecord,
   type DocumentRecord,
   type Manifest,
+  type Pointer,
 } from "./bundle.js";
 import { InvalidRequestError, ModelMismatchError, NotFoundError } from "./errors.js";
 import type {
@@ -36,6 +37,8 @@ export interface KnowledgeBaseDeps {
   embedderUnavailableReason?: string;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
+  /** How often, at most, `refreshIfStale` reads the pointers. Default 60; 0 checks on every call. */
+  pointerCheckSeconds?: number;
 }
 
 export interface LoadedCollection {
@@ -108,20 +111,15 @@ const ChunksSchema = z.array(ChunkRecordSchema);
 export class KnowledgeBase {
   readonly #collections = new Map<string, LoadedCollection>();
   readonly #failures = new Map<string, string>();
+  #lastCheck = 0;
+  #checking: Promise<void> | undefined;
 
   private constructor(private readonly deps: KnowledgeBaseDeps) {}
 
   /** Loads the live version of every published collection. A collection that fails to load is reported, not fatal. */
   static async open(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
     const kb = new KnowledgeBase(deps);
-    for (const name of await listPublishedCollections(deps.store)) {
-      try {
-        const loaded = await kb.#load(name);
-        if (loaded) kb.#collections.set(name, loaded);
-      } catch (error) {
-        kb.#failures.set(name, error instanceof Error ? error.message : String(error));
-      }
-    }
+    await kb.#check();
     return kb;
   }
 
@@ -129,9 +127,56 @@ export class KnowledgeBase {
     return this.deps.embedder;
   }
 
-  async #load(name: string): Promise<LoadedCollection | undefined> {
-    const pointer = await readPointer(this.deps.store, name);
-    if (!pointer) return undefined;
+  /**
+   * Swaps to newly published versions without a restart: reads the pointers at most every
+   * `pointerCheckSeconds`, loads and verifies a new version, and only then replaces the old one. A version that
+   * fails to load, or was built with another model than this process embeds with, is refused: the version in
+   * use keeps serving and `degradations()` says why. Searches in flight keep the version they started with.
+   */
+  async refreshIfStale(now: number = Date.now()): Promise<void> {
+    if (now - this.#lastCheck < (this.deps.pointerCheckSeconds ?? 60) * 1000) return;
+    this.#checking ??= this.#check().finally(() => (this.#checking = undefined));
+    await this.#checking;
+  }
+
+  async #check(): Promise<void> {
+    this.#lastCheck = Date.now();
+    let names: string[];
+    try {
+      names = await listPublishedCollections(this.deps.store);
+    } catch (error) {
+      // The store is unreachable: keep serving what is loaded and try again at the next check.
+      this.#failures.set("*", `could not list collections: ${message(error)}`);
+      return;
+    }
+    this.#failures.delete("*");
+    await Promise.all(names.map((name) => this.#checkCollection(name)));
+  }
+
+  async #checkCollection(name: string): Promise<void> {
+    const current = this.#collections.get(name);
+    let pointer;
+    try {
+      pointer = await readPointer(this.deps.store, name);
+    } catch (error) {
+      this.#failures.set(name, message(error));
+      return;
+    }
+    if (!pointer || pointer.version === current?.manifest.version) return;
+    try {
+      const loaded = await this.#load(name, pointer);
+      if (current?.vectors && loaded.mismatch) {
+        throw new ModelMismatchError(`refused version ${pointer.version}: ${loaded.mismatch}`);
+      }
+      this.#collections.set(name, loaded.collection);
+      this.#failures.delete(name);
+    } catch (error) {
+      const serving = current ? `; still serving ${current.manifest.version}` : "";
+      this.#failures.set(name, `${message(error)}${serving}`);
+    }
+  }
+
+  async #load(name: string, pointer: Pointer): Promise<{ collection: LoadedCollection; mismatch?: string }> {
     const { manifest, files } = await loadVersion(this.deps.store, name, pointer);
     const documents = decodeBundleJson(files, BUNDLE_FILES.documents, DocumentsSchema);
     const chunks = decodeBundleJson(files, BUNDLE_FILES.chunks, ChunksSchema);
@@ -147,18 +192,18 @@ export class KnowledgeBase {
     };
     const embedder = this.deps.embedder;
     const vectorBytes = files.get(BUNDLE_FILES.vectorIndex);
+    let mismatch: string | undefined;
     if (!manifest.model || !vectorBytes) {
       collection.semanticUnavailable = "the bundle was built without an embedding model";
     } else if (!embedder) {
       collection.semanticUnavailable = `no embedding model is loaded (${this.deps.embedderUnavailableReason ?? "unknown reason"})`;
     } else if (manifest.model.id !== embedder.modelId || manifest.model.dimensions !== embedder.dimensions) {
-      collection.semanticUnavailable = new ModelMismatchError(
-        `the bundle was built with ${manifest.model.id} (${manifest.model.dimensions} dimensions) but this server embeds queries with ${embedder.modelId} (${embedder.dimensions})`,
-      ).message;
+      mismatch = `the bundle was built with ${manifest.model.id} (${manifest.model.dimensions} dimensions) but this server embeds queries with ${embedder.modelId} (${embedder.dimensions})`;
+      collection.semanticUnavailable = mismatch;
     } else {
       collection.vectors = await this.deps.vectorCodec.load(vectorBytes, manifest.model.dimensions);
     }
-    return collection;
+    return { collection, ...(mismatch ? { mismatch } : {}) };
   }
 
   collectionNames(): string[] {
@@ -201,7 +246,14 @@ export class KnowledgeBase {
     const lines = [...this.#collections.values()]
       .filter((c) => c.semanticUnavailable)
       .map((c) => `${c.name}: keyword search only: ${c.semanticUnavailable}`);
-    return [...lines, ...this.failures().map((f) => `${f.collection}: not loaded: ${f.reason}`)];
+    return [
+      ...lines,
+      ...this.failures().map((f) =>
+        this.#collections.has(f.collection)
+          ? `${f.collection}: ${f.reason}`
+          : `${f.collection}: not loaded: ${f.reason}`,
+      ),
+    ];
   }
 
   async search(request: SearchRequest): Promise<SearchResponse> {
@@ -306,6 +358,10 @@ export class KnowledgeBase {
     const next = offset + limit < all.length ? encodeCursor(offset + limit) : undefined;
     return { documents: page, total: all.length, ...(next ? { nextCursor: next } : {}) };
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {

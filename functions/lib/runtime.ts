@@ -1,16 +1,26 @@
 /**
  * Chooses the adapters for this process from its environment: the one place that knows which concrete
- * ObjectStore, SecretSource and Embedder a handler or the CLI gets.
+ * ObjectStore, DocumentCache, SecretSource and Embedder a handler or the CLI gets. In AWS the stack sets the
+ * bucket, table and secret ARNs; locally everything lives under THOTH_DATA_DIR.
  */
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RuntimeEnv } from "../../shared/config.js";
-import { FsObjectStore } from "../adapters/local/fs-object-store.js";
+import type { SecretName } from "../../shared/names.js";
+import { dynamoDocumentClient, s3Client, secretsManagerClient } from "../adapters/aws/clients.js";
+import { DynamoDocumentCache } from "../adapters/aws/dynamo-document-cache.js";
+import { S3ObjectStore } from "../adapters/aws/s3-object-store.js";
+import { SecretsManagerSource } from "../adapters/aws/secrets-manager-source.js";
+import { CachedObjectStore } from "../adapters/local/cached-object-store.js";
 import { EnvSecretSource } from "../adapters/local/env-secret-source.js";
+import { FileDocumentCache } from "../adapters/local/file-document-cache.js";
+import { FsObjectStore } from "../adapters/local/fs-object-store.js";
 import { minisearchCodec } from "../adapters/ml/keyword-index.js";
 import { hnswCodec } from "../adapters/ml/hnsw-vector-index.js";
 import { loadTransformersEmbedder } from "../adapters/ml/transformers-embedder.js";
 import { KnowledgeBase } from "../core/knowledge-base.js";
 import type {
+  DocumentCache,
   Embedder,
   KeywordIndexCodec,
   ObjectStore,
@@ -22,16 +32,34 @@ import { logger } from "./logger.js";
 export interface Runtime {
   env: RuntimeEnv;
   store: ObjectStore;
+  cache: DocumentCache;
   secrets: SecretSource;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
 }
 
 export function createRuntime(env: RuntimeEnv, processEnv: NodeJS.ProcessEnv = process.env): Runtime {
+  const arns: Partial<Record<SecretName, string>> = {
+    ...(env.THOTH_API_KEYS_SECRET_ARN ? { "api-keys": env.THOTH_API_KEYS_SECRET_ARN } : {}),
+    ...(env.THOTH_GITLAB_TOKEN_SECRET_ARN ? { "gitlab-token": env.THOTH_GITLAB_TOKEN_SECRET_ARN } : {}),
+    ...(env.THOTH_SIGMA_CREDENTIALS_SECRET_ARN
+      ? { "sigma-credentials": env.THOTH_SIGMA_CREDENTIALS_SECRET_ARN }
+      : {}),
+  };
   return {
     env,
-    store: new FsObjectStore(join(env.THOTH_DATA_DIR, "store")),
-    secrets: new EnvSecretSource(processEnv),
+    store: env.THOTH_BUNDLE_BUCKET
+      ? new CachedObjectStore(
+          new S3ObjectStore(s3Client(processEnv), env.THOTH_BUNDLE_BUCKET),
+          join(tmpdir(), "thoth-bundles"),
+        )
+      : new FsObjectStore(join(env.THOTH_DATA_DIR, "store")),
+    cache: env.THOTH_CACHE_TABLE
+      ? new DynamoDocumentCache(dynamoDocumentClient(processEnv), env.THOTH_CACHE_TABLE)
+      : new FileDocumentCache(join(env.THOTH_DATA_DIR, "cache")),
+    secrets: Object.keys(arns).length
+      ? new SecretsManagerSource(secretsManagerClient(processEnv), arns)
+      : new EnvSecretSource(processEnv),
     vectorCodec: hnswCodec(),
     keywordCodec: minisearchCodec,
   };
@@ -71,5 +99,6 @@ export async function openKnowledgeBase(runtime: Runtime): Promise<KnowledgeBase
     ...(reason ? { embedderUnavailableReason: reason } : {}),
     vectorCodec: runtime.vectorCodec,
     keywordCodec: runtime.keywordCodec,
+    pointerCheckSeconds: runtime.env.THOTH_POINTER_CHECK_SECONDS,
   });
 }

@@ -31,6 +31,11 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
       handleMcpRequest(request, {
         createServer: () => createMcpServer({ kb, info }),
         authenticate: (headers) => auth.authenticate(headers),
+        // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
+        beforeRequest: () =>
+          kb
+            .refreshIfStale()
+            .catch((error: unknown) => logger.warn("pointer check failed", { error: error as Error })),
       }),
   };
 }

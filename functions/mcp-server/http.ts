@@ -11,6 +11,8 @@ import { logger } from "../lib/logger.js";
 export interface McpHttpDeps {
   createServer: () => McpServer;
   authenticate: (headers: Headers) => Promise<boolean>;
+  /** Runs after authentication, before the request is served (e.g. to pick up a new bundle version). */
+  beforeRequest?: () => Promise<void>;
 }
 
 /** JSON-RPC error codes used outside the SDK's own handling. */
@@ -56,6 +58,7 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
         },
       );
     }
+    await deps.beforeRequest?.();
     const server = deps.createServer();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

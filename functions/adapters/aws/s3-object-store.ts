@@ -1,0 +1,104 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { ObjectStore } from "../../core/ports.js";
+
+const isMissing = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === "NoSuchKey" || e.name === "NotFound" || e.$metadata?.httpStatusCode === 404;
+};
+
+const isConflict = (error: unknown) => {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    e.name === "PreconditionFailed" ||
+    e.name === "ConditionalRequestConflict" ||
+    e.$metadata?.httpStatusCode === 412 ||
+    e.$metadata?.httpStatusCode === 409
+  );
+};
+
+/** An ObjectStore over one S3 bucket. Pointer moves use S3 conditional writes (If-Match / If-None-Match). */
+export class S3ObjectStore implements ObjectStore {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async read(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { body: await out.Body!.transformToByteArray(), etag: out.ETag ?? "" };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return (await this.read(key))?.body;
+  }
+
+  async put(key: string, body: Uint8Array | string, options?: { contentType?: string }): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: options?.contentType }),
+    );
+  }
+
+  async putIfUnchanged(
+    key: string,
+    body: Uint8Array | string,
+    expected: string | null,
+    options?: { contentType?: string },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: options?.contentType,
+          ...(expected === null ? { IfNoneMatch: "*" } : { IfMatch: expected }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort();
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const out = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      if (out.Errors?.length) {
+        throw new Error(
+          `S3 refused to delete ${out.Errors.length} object(s), first ${out.Errors[0]!.Key}: ${out.Errors[0]!.Code}`,
+        );
+      }
+    }
+  }
+}

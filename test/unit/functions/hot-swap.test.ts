@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { bundleKeys, readPointer } from "../../../functions/core/bundle.js";
+import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
+import { refreshCollection } from "../../../functions/refresh/pipeline.js";
+import { LocalFolderSource } from "../../../functions/refresh/sources/local.js";
+import { HashingEmbedder } from "../../helpers/fake-embedder.js";
+import { folderWith } from "../../helpers/folders.js";
+import { codecs } from "../../helpers/knowledge-base.js";
+import { MemoryObjectStore } from "../../helpers/memory-object-store.js";
+
+async function publish(
+  store: MemoryObjectStore,
+  files: Record<string, string>,
+  embedder = new HashingEmbedder(),
+) {
+  return refreshCollection({
+    collection: "docs",
+    source: new LocalFolderSource(await folderWith(files)),
+    store,
+    embedder,
+    ...codecs,
+  });
+}
+
+describe("hot swap of bundle versions", () => {
+  it("serves a newly published version after the next pointer check, without a restart", async () => {
+    const store = new MemoryObjectStore();
+    const embedder = new HashingEmbedder();
+    await publish(store, { "a.md": "# A\n\nOriginal alpha text." });
+    const kb = await KnowledgeBase.open({ store, embedder, ...codecs, pointerCheckSeconds: 60 });
+    const v2 = await publish(store, {
+      "a.md": "# A\n\nOriginal alpha text.",
+      "b.md": "# B\n\nBrand new bravo page.",
+    });
+
+    await kb.refreshIfStale(Date.now() + 1_000); // within the interval: no check
+    expect(kb.listCollections()[0]!.documents).toBe(1);
+    await kb.refreshIfStale(Date.now() + 61_000);
+    expect(kb.listCollections()[0]).toMatchObject({ version: v2.version, documents: 2 });
+    expect((await kb.search({ query: "bravo" })).hits[0]!.path).toBe("b.md");
+  });
+
+  it("reads the pointer at most once per interval, however many requests arrive", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, { "a.md": "# A\n\nText." });
+    const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs, pointerCheckSeconds: 30 });
+    let reads = 0;
+    const read = store.read.bind(store);
+    store.read = async (key) => {
+      if (key === bundleKeys.pointer("docs")) reads++;
+      return read(key);
+    };
+    const later = Date.now() + 31_000;
+    await Promise.all(Array.from({ length: 50 }, () => kb.refreshIfStale(later)));
+    expect(reads).toBe(1);
+  });
+
+  it("keeps serving the current version when the new one is corrupt, and says so", async () => {
+    const store = new MemoryObjectStore();
+    const v1 = await publish(store, { "a.md": "# A\n\nAlpha." });
+    const kb = await KnowledgeBase.open({
+      store,
+      embedder: new HashingEmbedder(),
+      ...codecs,
+      pointerCheckSeconds: 0,
+    });
+    const v2 = await publish(store, { "a.md": "# A\n\nAlpha, revised." });
+    store.objects.set(bundleKeys.file("docs", v2.version, "chunks.json"), new TextEncoder().encode("[]"));
+    await kb.refreshIfStale();
+    expect(kb.listCollections()[0]!.version).toBe(v1.version);
+    expect(kb.degradations()).toEqual([
+      expect.stringMatching(new RegExp(`chunks.json fails its checksum; still serving ${v1.version}`)),
+    ]);
+    expect((await kb.search({ query: "alpha" })).hits).toHaveLength(1);
+  });
+
+  it("refuses a version built with another model and keeps semantic search on the current one", async () => {
+    const store = new MemoryObjectStore();
+    const embedder = new HashingEmbedder("test/hashing", 128);
+    const v1 = await publish(store, { "a.md": "# A\n\nAlpha." }, embedder);
+    const kb = await KnowledgeBase.open({ store, embedder, ...codecs, pointerCheckSeconds: 0 });
+    await publish(store, { "a.md": "# A\n\nAlpha two." }, new HashingEmbedder("other/model", 32));
+    await kb.refreshIfStale();
+    expect(kb.listCollections()[0]).toMatchObject({
+      version: v1.version,
+      modes: ["hybrid", "semantic", "keyword"],
+    });
+    expect(kb.degradations()[0]).toMatch(/refused version .* built with other\/model/);
+    expect((await kb.search({ query: "alpha", mode: "semantic" })).hits).toHaveLength(1);
+  });
+
+  it("answers every one of many concurrent searches while versions swap underneath", async () => {
+    const store = new MemoryObjectStore();
+    const embedder = new HashingEmbedder();
+    await publish(store, { "a.md": "# Deploys\n\nRoll back a deploy with the pipeline." }, embedder);
+    const kb = await KnowledgeBase.open({ store, embedder, ...codecs, pointerCheckSeconds: 0 });
+    const searches: Promise<unknown>[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 40; i++) {
+        searches.push(
+          kb
+            .search({ query: "roll back deploy", mode: (["hybrid", "semantic", "keyword"] as const)[i % 3] })
+            .then((r) => {
+              expect(r.hits[0]!.path).toBe("a.md");
+            }),
+        );
+      }
+      await publish(
+        store,
+        {
+          "a.md": `# Deploys\n\nRoll back a deploy with the pipeline (edition ${round}).`,
+          [`extra-${round}.md`]: "# X\n\nOther.",
+        },
+        embedder,
+      );
+      searches.push(kb.refreshIfStale());
+    }
+    const results = await Promise.allSettled(searches);
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    await kb.refreshIfStale();
+    expect(kb.listCollections()[0]!.version).toBe((await readPointer(store, "docs"))!.version);
+  });
+});
