@@ -1,0 +1,203 @@
+/**
+ * Local stand-ins for AWS that the tests start themselves on free loopback ports: s3rver (S3), dynalite
+ * (DynamoDB) and a small Secrets Manager endpoint. The real AWS SDK talks to them over HTTP.
+ */
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import dynalite from "dynalite";
+import S3rver from "s3rver";
+import { tempDir } from "./folders.js";
+
+const listen = (server: Server) =>
+  new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Headers that describe one connection, not the message: a proxy must not pass them on. */
+function withoutHopByHop(headers: Headers): Headers {
+  const {
+    connection: _c,
+    "keep-alive": _k,
+    "transfer-encoding": _t,
+    "content-length": _l,
+    ...rest
+  } = headers;
+  return rest;
+}
+
+export interface Emulator {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * s3rver behind a thin proxy that adds what s3rver lacks: conditional PUTs (If-None-Match: * and If-Match),
+ * answered with 412 PreconditionFailed as S3 does. Conditional PUTs on one key are serialised.
+ */
+export async function startS3(
+  bucket: string,
+): Promise<Emulator & { stop(): Promise<void>; start(): Promise<void> }> {
+  const s3 = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    silent: process.env.S3RVER_DEBUG !== "1",
+    directory: await tempDir("thoth-s3rver-"),
+    configureBuckets: [{ name: bucket }],
+  });
+  const { port: upstream } = (await s3.run()) as AddressInfo;
+  const locks = new Map<string, Promise<unknown>>();
+  let down = false;
+
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+  ) =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+      (resolve, reject) => {
+        const upstreamReq = request(
+          { host: "127.0.0.1", port: upstream, method: req.method, path: req.url, headers },
+          (res) => {
+            const parts: Buffer[] = [];
+            res.on("data", (d: Buffer) => parts.push(d));
+            res.on("end", () =>
+              resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(parts) }),
+            );
+          },
+        );
+        upstreamReq.on("error", reject);
+        upstreamReq.end(body);
+      },
+    );
+
+  const proxy = createServer(async (req, res) => {
+    if (down) {
+      req.socket.destroy();
+      return;
+    }
+    const parts: Buffer[] = [];
+    for await (const part of req) parts.push(part as Buffer);
+    const body = Buffer.concat(parts);
+    const { "if-match": ifMatch, "if-none-match": ifNoneMatch, ...rest } = req.headers;
+    const conditional = req.method === "PUT" && (ifMatch || ifNoneMatch);
+    const key = req.url!.split("?")[0]!;
+    const serve = async () => {
+      if (conditional) {
+        const head = await forward({ ...req, method: "HEAD" } as IncomingMessage, Buffer.alloc(0), {
+          host: rest.host,
+        });
+        const etag = head.status === 200 ? String(head.headers.etag) : null;
+        const ok = ifNoneMatch === "*" ? etag === null : etag !== null && etag === ifMatch;
+        if (!ok) {
+          res.writeHead(412, { "content-type": "application/xml" });
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+          );
+          return;
+        }
+      }
+      const out = await forward(req, body, withoutHopByHop(req.method === "PUT" ? rest : req.headers));
+      const headers = withoutHopByHop(out.headers);
+      if (req.method !== "HEAD") headers["content-length"] = String(out.body.length);
+      res.writeHead(out.status, headers);
+      res.end(out.body);
+    };
+    const previous = conditional ? (locks.get(key) ?? Promise.resolve()) : Promise.resolve();
+    const next = previous.then(serve, serve);
+    if (conditional)
+      locks.set(
+        key,
+        next.catch(() => undefined),
+      );
+    await next.catch(() => {
+      if (!res.headersSent) res.writeHead(502).end();
+    });
+  });
+  const port = await listen(proxy);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async close() {
+      proxy.closeAllConnections();
+      await close(proxy);
+      await s3.close();
+    },
+    /** Simulates an outage: connections are dropped until start() is called. */
+    async stop() {
+      down = true;
+    },
+    async start() {
+      down = false;
+    },
+  };
+}
+
+export const CACHE_TABLE = "thoth-test-cache";
+
+/** dynalite with the stack's table (pk/sk strings) already created. */
+export async function startDynamo(): Promise<Emulator> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await listen(server);
+  const endpoint = `http://127.0.0.1:${port}`;
+  await new DynamoDBClient({ endpoint }).send(
+    new CreateTableCommand({
+      TableName: CACHE_TABLE,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+    }),
+  );
+  return { endpoint, close: () => close(server) };
+}
+
+/**
+ * A Secrets Manager endpoint speaking the service's JSON protocol for GetSecretValue, serving `secrets`
+ * (ARN → value; `undefined` → ResourceNotFoundException). Counts the requests it answered.
+ */
+export async function startSecretsManager(
+  secrets: Record<string, string | undefined>,
+): Promise<Emulator & { requests: () => number; fail(on: boolean): void }> {
+  let requests = 0;
+  let failing = false;
+  const server = createServer(async (req, res) => {
+    const parts: Buffer[] = [];
+    for await (const part of req) parts.push(part as Buffer);
+    requests++;
+    const reply = (status: number, body: object) => {
+      res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.headers["x-amz-target"] !== "secretsmanager.GetSecretValue")
+      return reply(400, { __type: "UnknownOperationException" });
+    if (failing) return reply(500, { __type: "InternalServiceError", message: "injected failure" });
+    const { SecretId } = JSON.parse(Buffer.concat(parts).toString()) as { SecretId: string };
+    const value = secrets[SecretId];
+    if (value === undefined)
+      return reply(400, {
+        __type: "ResourceNotFoundException",
+        message: "Secrets Manager can't find the specified secret value",
+      });
+    return reply(200, {
+      ARN: SecretId,
+      Name: SecretId.split(":").pop(),
+      SecretString: value,
+      VersionId: "v1",
+    });
+  });
+  const port = await listen(server);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    fail: (on) => (failing = on),
+    close: () => close(server),
+  };
+}
