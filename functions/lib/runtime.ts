@@ -34,6 +34,8 @@ export interface Runtime {
   store: ObjectStore;
   cache: DocumentCache;
   secrets: SecretSource;
+  /** Another S3 bucket as an ObjectStore (for `s3` sources). */
+  bucket: (name: string) => ObjectStore;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
 }
@@ -60,6 +62,7 @@ export function createRuntime(env: RuntimeEnv, processEnv: NodeJS.ProcessEnv = p
     secrets: Object.keys(arns).length
       ? new SecretsManagerSource(secretsManagerClient(processEnv), arns)
       : new EnvSecretSource(processEnv),
+    bucket: (name) => new S3ObjectStore(s3Client(processEnv), name),
     vectorCodec: hnswCodec(),
     keywordCodec: minisearchCodec,
   };

@@ -51,8 +51,9 @@ export async function refreshCollections(options: {
     try {
       const summary = await refreshCollection({
         collection: collection.name,
-        source: createSource(collection),
+        source: await createSource(collection, options.runtime),
         store: options.runtime.store,
+        cache: options.runtime.cache,
         embedder: options.embedder,
         vectorCodec: options.runtime.vectorCodec,
         keywordCodec: options.runtime.keywordCodec,

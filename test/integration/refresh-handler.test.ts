@@ -59,7 +59,7 @@ describe("refresh metrics", () => {
       POWERTOOLS_METRICS_DISABLED: "false",
       THOTH_COLLECTIONS: JSON.stringify([
         { name: "docs", source: { type: "local", path: docs } },
-        { name: "broken", source: { type: "gitlab", baseUrl: "https://gitlab.example.com", projectId: "1" } },
+        { name: "broken", source: { type: "local", path: "/no/such/folder" } },
       ]),
     });
     const lines: string[] = [];

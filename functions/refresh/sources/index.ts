@@ -1,17 +1,36 @@
 import type { CollectionConfig } from "../../../shared/config.js";
-import { SourceError } from "../../core/errors.js";
-import type { Source } from "../../core/ports.js";
+import type { ObjectStore, SecretSource, Source } from "../../core/ports.js";
+import { GitLabSource } from "./gitlab.js";
 import { LocalFolderSource } from "./local.js";
+import { ObjectStoreSource } from "./object-store.js";
+import { SigmaSource, parseSigmaCredentials } from "./sigma.js";
 
-/** The Source a collection's configuration names. */
-export function createSource(collection: CollectionConfig): Source {
-  switch (collection.source.type) {
+export interface SourceDeps {
+  secrets: SecretSource;
+  /** An ObjectStore over another bucket, for `s3` sources. */
+  bucket: (name: string) => ObjectStore;
+}
+
+/** The Source a collection's configuration names, with its credentials read from the SecretSource. */
+export async function createSource(collection: CollectionConfig, deps: SourceDeps): Promise<Source> {
+  const source = collection.source;
+  switch (source.type) {
     case "local":
-      return new LocalFolderSource(collection.source.path);
-    default:
-      // GitLab, Sigma and S3 sources arrive with the AWS refresh work; until then they fail the run cleanly.
-      throw new SourceError(
-        `collection "${collection.name}": the ${collection.source.type} source is not available in this build`,
+      return new LocalFolderSource(source.path);
+    case "gitlab": {
+      const token = await deps.secrets.getSecret("gitlab-token");
+      return new GitLabSource({ ...source, ...(token ? { token: token.trim() } : {}) });
+    }
+    case "sigma":
+      return new SigmaSource({
+        baseUrl: source.baseUrl,
+        credentials: parseSigmaCredentials(await deps.secrets.getSecret("sigma-credentials")),
+      });
+    case "s3":
+      return new ObjectStoreSource(
+        deps.bucket(source.bucket),
+        source.prefix,
+        `s3://${source.bucket}/${source.prefix}`,
       );
   }
 }
