@@ -10,6 +10,8 @@ import { createRuntime, openKnowledgeBase } from "../functions/lib/runtime.js";
 import { citation } from "../functions/mcp-server/tools/search-documents.js";
 import { stackClientConfig } from "./client-config.js";
 import { runDev } from "./dev.js";
+import { describeVersions, listCollectionVersions, rollbackCollection } from "./index-versions.js";
+import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 
 const positiveInt = (value: string) => {
@@ -23,6 +25,7 @@ function quietUnlessAsked(level: "WARN" | "INFO") {
 }
 
 const program = new Command()
+  .enablePositionalOptions()
   .name("thoth")
   .description("Index documents and serve them to MCP clients (local mode of the Thoth platform).")
   .option("--data-dir <dir>", `where the local object store lives (env ${ENV.dataDir}, default .thoth)`)
@@ -45,14 +48,17 @@ program
     process.once("SIGTERM", stop);
   });
 
-program
+const index = program
   .command("index")
-  .description("index a folder of Markdown, text and HTML files into a collection")
-  .argument("<folder>", "the folder to index")
-  .requiredOption("-c, --collection <name>", "collection name (lowercase, digits, dashes)")
+  .description("index a folder into a collection; or list and roll back a collection's versions")
+  .argument("<folder>", "the folder to index (Markdown, text, HTML)")
+  .option("-c, --collection <name>", "collection name (lowercase, digits, dashes); required")
   .option("--json", "print one JSON summary line")
-  .action(async (folder: string, opts: { collection: string; json?: boolean }) => {
+  .enablePositionalOptions()
+  .action(async (folder: string, opts: { collection?: string; json?: boolean }) => {
     quietUnlessAsked("WARN");
+    if (!opts.collection)
+      throw new Error("pass the collection to index into: thoth index <folder> --collection <name>");
     const summary = await indexFolder({
       folder,
       collection: opts.collection,
@@ -60,6 +66,54 @@ program
       showProgress: !opts.json && !!process.stderr.isTTY,
     });
     console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary));
+  });
+
+index
+  .command("list")
+  .description("list a collection's kept versions (* marks the live one)")
+  .requiredOption("-c, --collection <name>", "the collection")
+  .option("--json", "print JSON")
+  .action(async (opts: { collection: string; json?: boolean }) => {
+    quietUnlessAsked("WARN");
+    const rows = await listCollectionVersions(
+      createRuntime(parseRuntimeEnv(process.env)).store,
+      opts.collection,
+    );
+    console.log(opts.json ? JSON.stringify(rows) : describeVersions(rows));
+  });
+
+index
+  .command("rollback")
+  .description("move a collection's live pointer back (to the previous version, or --to a kept one)")
+  .requiredOption("-c, --collection <name>", "the collection")
+  .option("--to <version>", "the version to make live")
+  .action(async (opts: { collection: string; to?: string }) => {
+    quietUnlessAsked("WARN");
+    const store = createRuntime(parseRuntimeEnv(process.env)).store;
+    const { from, to } = await rollbackCollection(store, opts.collection, opts.to);
+    console.log(`${opts.collection}: live version moved from ${from} to ${to}`);
+  });
+
+program
+  .command("refresh")
+  .description("re-run the refresh job: locally (the same pipeline), or on a deployed stack with --stack")
+  .option("-c, --collection <name...>", "only these collections")
+  .option("-s, --stack <name>", "invoke the stack's deployed refresh function instead of running locally")
+  .option("--config <stack>", "locally: take the collections from Pulumi.<stack>.yaml")
+  .option("--json", "print the outcomes as JSON")
+  .action(async (opts: { collection?: string[]; stack?: string; config?: string; json?: boolean }) => {
+    quietUnlessAsked("WARN");
+    const only = opts.collection ?? [];
+    const outcomes = opts.stack
+      ? await refreshDeployed(opts.stack, only)
+      : await refreshLocally({
+          env: parseRuntimeEnv(process.env),
+          only,
+          ...(opts.config ? { configStack: opts.config } : {}),
+          showProgress: !opts.json && !!process.stderr.isTTY,
+        });
+    console.log(opts.json ? JSON.stringify(outcomes) : describeOutcomes(outcomes));
+    if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
   });
 
 program

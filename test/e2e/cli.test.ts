@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -68,6 +69,55 @@ describe("thoth command", () => {
     const result = JSON.parse(found.stdout);
     expect(result.mode).toBe("hybrid");
     expect(result.hits[0].path).toBe("incidents/severity-levels.md");
+  });
+
+  it("re-indexing an unchanged folder embeds 0 chunks; a changed file re-embeds only its own", async () => {
+    const env = {
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_MODEL_DIR: modelDir,
+      THOTH_EMBEDDING_MODEL: "thoth/tiny",
+    };
+    const folder = await folderWith({ "a.md": "# A\n\nAlpha page.", "b.md": "# B\n\nBravo page." });
+    const first = JSON.parse((await thoth(["index", folder, "-c", "docs", "--json"], env)).stdout);
+    expect(first).toMatchObject({ chunksEmbedded: 2, published: true });
+    const second = JSON.parse((await thoth(["index", folder, "-c", "docs", "--json"], env)).stdout);
+    expect(second).toMatchObject({ chunksEmbedded: 0, published: false, version: first.version });
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(folder, "b.md"), "# B\n\nBravo page, revised.");
+    const refreshed = await thoth(["refresh", "--json"], env);
+    expect(refreshed.code).toBe(0);
+    expect(JSON.parse(refreshed.stdout)).toEqual([
+      expect.objectContaining({
+        collection: "docs",
+        ok: true,
+        summary: expect.objectContaining({ chunksEmbedded: 1, published: true }),
+      }),
+    ]);
+  });
+
+  it("lists versions and rolls the live pointer back and forth", async () => {
+    const env = { THOTH_DATA_DIR: await tempDir() };
+    const folder = await folderWith({ "a.md": "# A\n\nFirst." });
+    const v1 = JSON.parse((await thoth(["index", folder, "-c", "docs", "--json"], env)).stdout).version;
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(folder, "a.md"), "# A\n\nSecond.");
+    const v2 = JSON.parse((await thoth(["index", folder, "-c", "docs", "--json"], env)).stdout).version;
+    const listed = JSON.parse((await thoth(["index", "list", "-c", "docs", "--json"], env)).stdout);
+    expect(listed.map((r: { version: string; live: boolean }) => [r.version, r.live])).toEqual([
+      [v1, false],
+      [v2, true],
+    ]);
+    expect((await thoth(["index", "rollback", "-c", "docs"], env)).stdout).toContain(
+      `moved from ${v2} to ${v1}`,
+    );
+    const found = JSON.parse((await thoth(["search", "first", "--json", "--mode", "keyword"], env)).stdout);
+    expect(found.hits[0].snippet).toBe("First.");
+    expect((await thoth(["index", "rollback", "-c", "docs", "--to", v2], env)).stdout).toContain(
+      `moved from ${v1} to ${v2}`,
+    );
+    const bad = await thoth(["index", "rollback", "-c", "docs", "--to", "nope"], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/has no version nope; kept versions/);
   });
 
   it("says in a log line when it runs without a model", async () => {
@@ -145,5 +195,61 @@ describe("thoth client-config", () => {
   it("says how to install pulumi when it is missing", async () => {
     const result = await thoth(["client-config", "-s", "dev"], { PATH: dirname(process.execPath) });
     expect(result.stderr).toMatch(/the pulumi CLI is not on PATH/);
+  });
+});
+
+describe("thoth refresh --stack", () => {
+  it("invokes the stack's deployed refresh function through the Lambda API and prints its summary", async () => {
+    const { createServer } = await import("node:http");
+    const invoked: { path: string; body: string }[] = [];
+    const lambda = createServer(async (req, res) => {
+      const parts: Buffer[] = [];
+      for await (const p of req) parts.push(p as Buffer);
+      invoked.push({ path: req.url!, body: Buffer.concat(parts).toString() });
+      const outcome = {
+        collection: "handbook",
+        ok: true,
+        summary: {
+          collection: "handbook",
+          version: "v9",
+          published: true,
+          model: "m",
+          documentsSeen: 3,
+          documentsIndexed: 3,
+          documentsReused: 2,
+          documentsSkipped: 0,
+          documentsRemoved: 0,
+          skipped: [],
+          chunks: 5,
+          chunksEmbedded: 2,
+          prunedVersions: [],
+          durationMs: 10,
+        },
+      };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, outcomes: [outcome] }));
+    });
+    await new Promise<void>((r) => lambda.listen(0, "127.0.0.1", r));
+    const { port } = lambda.address() as AddressInfo;
+    try {
+      const bin = await tempDir("thoth-fake-pulumi-");
+      const { chmod, writeFile } = await import("node:fs/promises");
+      await writeFile(join(bin, "pulumi"), `#!/bin/sh\necho '{"refreshFunctionName":"thoth-dev-refresh"}'\n`);
+      await chmod(join(bin, "pulumi"), 0o755);
+      const result = await thoth(["refresh", "--stack", "dev", "-c", "handbook"], {
+        PATH: `${bin}:${process.env.PATH}`,
+        AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${port}`,
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+      });
+      expect(result.code).toBe(0);
+      expect(invoked).toEqual([
+        { path: "/2015-03-31/functions/thoth-dev-refresh/invocations", body: '{"collections":["handbook"]}' },
+      ]);
+      expect(result.stdout).toContain("Indexed 3 of 3 documents into handbook@v9: 5 chunks, 2 embedded");
+    } finally {
+      lambda.close();
+    }
   });
 });

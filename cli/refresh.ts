@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "../shared/config.js";
+import { ENV } from "../shared/names.js";
+import { invokeFunction } from "../functions/adapters/aws/lambda-invoker.js";
+import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
+import { createRuntime, loadEmbedder, type Runtime } from "../functions/lib/runtime.js";
+import type { RefreshResult } from "../functions/refresh/handler.js";
+import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
+import { describeSummary } from "./index-folder.js";
+import { progressBar } from "./progress.js";
+import { readStackOutputs, requireOutput } from "./stack-outputs.js";
+import { z } from "zod";
+
+/**
+ * The collections `thoth refresh` works on: THOTH_COLLECTIONS if set, else those of `Pulumi.<stack>.yaml` with
+ * `--config <stack>`, else every local-folder collection already published in the data dir (re-indexed from
+ * the folder its manifest names).
+ */
+export async function localCollections(
+  runtime: Runtime,
+  configStack?: string,
+  repoRoot = process.cwd(),
+): Promise<CollectionConfig[]> {
+  if (process.env[ENV.collections]) return parseCollections(process.env[ENV.collections]);
+  if (configStack) {
+    const file = parse(await readFile(join(repoRoot, `Pulumi.${configStack}.yaml`), "utf8")) as {
+      config?: Record<string, unknown>;
+    };
+    const result = z.array(CollectionConfigSchema).min(1).safeParse(file.config?.["thoth:collections"]);
+    if (!result.success) throw new Error(`Pulumi.${configStack}.yaml has no valid thoth:collections`);
+    return result.data;
+  }
+  const collections: CollectionConfig[] = [];
+  for (const name of await listPublishedCollections(runtime.store)) {
+    const pointer = await readPointer(runtime.store, name);
+    if (!pointer) continue;
+    const { manifest } = await loadVersion(runtime.store, name, pointer);
+    if (manifest.source.type === "local")
+      collections.push({ name, description: "", source: { type: "local", path: manifest.source.origin } });
+  }
+  if (!collections.length)
+    throw new Error(
+      "nothing to refresh: index a folder first (thoth index <folder> -c <name>), or set THOTH_COLLECTIONS",
+    );
+  return collections;
+}
+
+/** `thoth refresh` on this machine: the refresh job's own code, with a progress bar. */
+export async function refreshLocally(options: {
+  env: RuntimeEnv;
+  only: string[];
+  configStack?: string;
+  showProgress: boolean;
+}): Promise<CollectionOutcome[]> {
+  const runtime = createRuntime(options.env);
+  const collections = await localCollections(runtime, options.configStack);
+  const { embedder } = await loadEmbedder(options.env);
+  const bar = progressBar(options.showProgress);
+  try {
+    return await refreshCollections({
+      runtime,
+      embedder,
+      collections,
+      ...(options.only.length ? { only: options.only } : {}),
+      onProgress: (collection, p) => bar.update(collection, p),
+    });
+  } finally {
+    bar.stop();
+  }
+}
+
+/** `thoth refresh --stack <name>`: invokes the stack's deployed refresh function and returns its result. */
+export async function refreshDeployed(stack: string, only: string[]): Promise<CollectionOutcome[]> {
+  const functionName = requireOutput(await readStackOutputs(stack), "refreshFunctionName", stack);
+  const answer = await invokeFunction(functionName, only.length ? { collections: only } : {});
+  if (!answer.ok) throw new Error(answer.error);
+  const result = answer.result as RefreshResult | undefined;
+  if (!result || !Array.isArray(result.outcomes))
+    throw new Error(`${functionName} answered without a run summary`);
+  return result.outcomes;
+}
+
+export function describeOutcomes(outcomes: CollectionOutcome[]): string {
+  return outcomes
+    .map((o) =>
+      o.ok
+        ? describeSummary(o.summary)
+        : `Refresh of ${o.collection} failed: ${o.error} (the previous version keeps serving)`,
+    )
+    .join("\n");
+}
