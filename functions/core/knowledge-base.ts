@@ -360,8 +360,10 @@ export class KnowledgeBase {
   }
 }
 
+/** An error's message for heartbeat and logs, with AWS resource names (ARNs) masked. */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/arn:aws[a-z-]*:[^\s"',;)]*/g, "<arn>");
 }
 
 function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {
