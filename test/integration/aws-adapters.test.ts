@@ -18,7 +18,8 @@ import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { CACHE_TABLE, startDynamo, startS3, startSecretsManager } from "../helpers/emulators.js";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";
-import { SAMPLE_HANDBOOK, folderWith } from "../helpers/folders.js";
+import { SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
+import { FileDocumentCache } from "../../functions/adapters/local/file-document-cache.js";
 import { codecs } from "../helpers/knowledge-base.js";
 
 const BUCKET = "thoth-test-bundles";
@@ -91,10 +92,12 @@ describe("S3 object store against s3rver", () => {
 
   it("leaves the live version serving when S3 goes down mid-publish", async () => {
     const folder = await folderWith({ "a.md": "# A\n\nFirst edition." });
+    const cache = new FileDocumentCache(await tempDir());
     const first = await refreshCollection({
       collection: "outage",
       source: new LocalFolderSource(folder),
       store,
+      cache,
       embedder: null,
       ...codecs,
     });
@@ -112,11 +115,15 @@ describe("S3 object store against s3rver", () => {
         collection: "outage",
         source: new LocalFolderSource(folder),
         store: flaky,
+        cache,
         embedder: null,
         ...codecs,
       }),
     ).rejects.toThrow();
     await s3.start();
+    const [failed, succeeded] = await cache.listRuns("outage");
+    expect(failed).toMatchObject({ status: "failed", error: expect.any(String) });
+    expect(succeeded).toMatchObject({ status: "succeeded", version: first.version });
     expect((await readPointer(store, "outage"))?.version).toBe(first.version);
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs });
     expect((await kb.search({ query: "edition" })).hits[0]!.snippet).toContain("First edition");

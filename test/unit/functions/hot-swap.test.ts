@@ -120,4 +120,20 @@ describe("hot swap of bundle versions", () => {
     await kb.refreshIfStale();
     expect(kb.listCollections()[0]!.version).toBe((await readPointer(store, "docs"))!.version);
   });
+
+  it("reports an unreachable store in degradations without leaking ARNs, and keeps serving", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, { "a.md": "# A\n\nAlpha." });
+    const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs, pointerCheckSeconds: 0 });
+    store.list = async () => {
+      throw new Error(
+        "User: arn:aws:sts::123456789012:assumed-role/thoth-dev-mcp/x is not authorized to perform: s3:ListBucket",
+      );
+    };
+    await kb.refreshIfStale();
+    const line = kb.degradations().find((l) => l.includes("could not list collections"))!;
+    expect(line).toContain("<arn> is not authorized");
+    expect(line).not.toContain("arn:aws");
+    expect((await kb.search({ query: "alpha" })).hits).toHaveLength(1);
+  });
 });
