@@ -6,8 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { McpLambdaHandler } from "../functions/mcp-server/handler.js";
+import { MAX_BODY_BYTES } from "../functions/mcp-server/http.js";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 export interface DevServer {

@@ -54,6 +54,9 @@ export interface LoadedCollection {
   docsByPath: Map<string, DocumentRecord>;
 }
 
+/** The collections a caller may see (an API key's allowlist); `undefined` means all. */
+export type Scope = ReadonlySet<string> | undefined;
+
 export interface SearchRequest {
   query: string;
   collection?: string;
@@ -61,6 +64,9 @@ export interface SearchRequest {
   mode?: SearchMode;
   pathPrefix?: string;
   source?: SourceType;
+  /** A document type from the source, e.g. Sigma's `workbook` or `dataset`. */
+  type?: string;
+  scope?: Scope;
 }
 
 export interface SearchHit {
@@ -73,6 +79,7 @@ export interface SearchHit {
   heading: string;
   snippet: string;
   score: number;
+  type?: string;
 }
 
 export interface SearchResponse {
@@ -99,7 +106,22 @@ export type DocumentListing = Pick<
   "id" | "path" | "title" | "url" | "source" | "updatedAt"
 > & {
   collection: string;
+  /** The source's document type, e.g. Sigma's `workbook`. */
+  type?: string;
+  description?: string;
 };
+
+/** One page of a document's text. */
+export interface DocumentPage {
+  collection: string;
+  document: DocumentListing;
+  text: string;
+  /** Characters of the whole document. */
+  totalChars: number;
+  nextCursor?: string;
+}
+
+export const DEFAULT_PAGE_CHARS = 20_000;
 
 export const MAX_SEARCH_LIMIT = 50;
 export const DEFAULT_SEARCH_LIMIT = 8;
@@ -206,49 +228,54 @@ export class KnowledgeBase {
     return { collection, ...(mismatch ? { mismatch } : {}) };
   }
 
-  collectionNames(): string[] {
-    return [...this.#collections.keys()].sort();
+  collectionNames(scope?: Scope): string[] {
+    return [...this.#collections.keys()].filter((name) => !scope || scope.has(name)).sort();
   }
 
   /** Collections that are published but could not be loaded, with the reason. */
-  failures(): { collection: string; reason: string }[] {
-    return [...this.#failures].map(([collection, reason]) => ({ collection, reason }));
+  failures(scope?: Scope): { collection: string; reason: string }[] {
+    return [...this.#failures]
+      .filter(([name]) => name === "*" || !scope || scope.has(name))
+      .map(([collection, reason]) => ({ collection, reason }));
   }
 
-  collection(name: string): LoadedCollection {
-    const found = this.#collections.get(name);
+  /** A loaded collection; one outside `scope` is reported exactly like one that does not exist. */
+  collection(name: string, scope?: Scope): LoadedCollection {
+    const found = !scope || scope.has(name) ? this.#collections.get(name) : undefined;
     if (!found) {
       throw new NotFoundError(
-        `no collection named "${name}"; available: ${this.collectionNames().join(", ") || "none"}`,
+        `no collection named "${name}"; available: ${this.collectionNames(scope).join(", ") || "none"}`,
       );
     }
     return found;
   }
 
-  listCollections(): CollectionSummary[] {
-    return this.collectionNames().map((name) => {
-      const c = this.collection(name);
-      return {
-        name,
-        version: c.manifest.version,
-        builtAt: c.manifest.builtAt,
-        documents: c.documents.length,
-        chunks: c.chunks.length,
-        model: c.manifest.model?.id ?? null,
-        modes: c.vectors ? ["hybrid", "semantic", "keyword"] : ["keyword"],
-        source: c.manifest.source,
-      };
-    });
+  #targets(collection: string | undefined, scope: Scope): LoadedCollection[] {
+    if (collection) return [this.collection(collection, scope)];
+    return this.collectionNames(scope).map((name) => this.#collections.get(name)!);
+  }
+
+  listCollections(scope?: Scope): CollectionSummary[] {
+    return this.#targets(undefined, scope).map((c) => ({
+      name: c.name,
+      version: c.manifest.version,
+      builtAt: c.manifest.builtAt,
+      documents: c.documents.length,
+      chunks: c.chunks.length,
+      model: c.manifest.model?.id ?? null,
+      modes: c.vectors ? ["hybrid", "semantic", "keyword"] : ["keyword"],
+      source: c.manifest.source,
+    }));
   }
 
   /** Reasons some search modes are off, one line per collection. Empty when everything is available. */
-  degradations(): string[] {
-    const lines = [...this.#collections.values()]
+  degradations(scope?: Scope): string[] {
+    const lines = this.#targets(undefined, scope)
       .filter((c) => c.semanticUnavailable)
       .map((c) => `${c.name}: keyword search only: ${c.semanticUnavailable}`);
     return [
       ...lines,
-      ...this.failures().map((f) =>
+      ...this.failures(scope).map((f) =>
         this.#collections.has(f.collection)
           ? `${f.collection}: ${f.reason}`
           : `${f.collection}: not loaded: ${f.reason}`,
@@ -261,9 +288,7 @@ export class KnowledgeBase {
     if (!query) throw new InvalidRequestError("the query is empty; pass a few words describing what to find");
     const limit = Math.min(Math.max(1, Math.floor(request.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
     const requested = request.mode ?? "hybrid";
-    const targets = request.collection
-      ? [this.collection(request.collection)]
-      : [...this.#collections.values()];
+    const targets = this.#targets(request.collection, request.scope);
     if (!targets.length)
       return { mode: requested, hits: [], notices: ["no collection has been indexed yet"] };
 
@@ -306,19 +331,50 @@ export class KnowledgeBase {
     return { mode, hits: hits.slice(0, limit), notices };
   }
 
-  /** A document by id or by path; with no collection given, every collection is searched. */
-  getDocument(ref: { id?: string; path?: string; collection?: string }): {
+  /** A document by id or by path; with no collection given, every visible collection is searched. */
+  getDocument(ref: { id?: string; path?: string; collection?: string; scope?: Scope }): {
     collection: string;
     document: DocumentRecord;
   } {
     if (!ref.id && !ref.path) throw new InvalidRequestError("pass either id or path of the document");
-    const targets = ref.collection ? [this.collection(ref.collection)] : [...this.#collections.values()];
-    for (const c of targets) {
+    for (const c of this.#targets(ref.collection, ref.scope)) {
       const document = ref.id ? c.docsById.get(ref.id) : c.docsByPath.get(ref.path!.replace(/^\/+/, ""));
       if (document) return { collection: c.name, document };
     }
-    const what = ref.id ? `id "${ref.id}"` : `path "${ref.path}"`;
+    const what = ref.id ? `id "${truncate(ref.id)}"` : `path "${truncate(ref.path!)}"`;
     throw new NotFoundError(`no document with ${what}; use list_documents or search_documents to find one`);
+  }
+
+  /**
+   * One page of a document's text, at most `maxChars` long and cut at a paragraph break where one is near;
+   * `cursor` (a previous page's nextCursor) continues where that page ended.
+   */
+  getDocumentPage(ref: {
+    id?: string;
+    path?: string;
+    collection?: string;
+    scope?: Scope;
+    cursor?: string;
+    maxChars?: number;
+  }): DocumentPage {
+    const { collection, document } = this.getDocument(ref);
+    const maxChars = Math.min(Math.max(1000, Math.floor(ref.maxChars ?? DEFAULT_PAGE_CHARS)), 100_000);
+    const start = ref.cursor ? decodeCursor(ref.cursor) : 0;
+    const text = document.text;
+    if (start > text.length)
+      throw new InvalidRequestError("the cursor is past the end of the document; start again without one");
+    let end = Math.min(text.length, start + maxChars);
+    if (end < text.length) {
+      const paragraph = text.lastIndexOf("\n\n", end);
+      if (paragraph > start + maxChars / 2) end = paragraph + 2;
+    }
+    return {
+      collection,
+      document: listing(collection, document),
+      text: text.slice(start, end),
+      totalChars: text.length,
+      ...(end < text.length ? { nextCursor: encodeCursor(end) } : {}),
+    };
   }
 
   /** Documents sorted by collection then path, `limit` at a time; `cursor` continues a previous page. */
@@ -326,38 +382,46 @@ export class KnowledgeBase {
     collection?: string;
     pathPrefix?: string;
     source?: SourceType;
+    type?: string;
     limit?: number;
     cursor?: string;
+    scope?: Scope;
   }): { documents: DocumentListing[]; nextCursor?: string; total: number } {
     const limit = Math.min(Math.max(1, Math.floor(request.limit ?? 50)), 200);
     const offset = request.cursor ? decodeCursor(request.cursor) : 0;
-    const targets = request.collection
-      ? [this.collection(request.collection)]
-      : [...this.#collections.values()];
-    const all = targets
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .flatMap((c) =>
-        c.documents
-          .filter(
-            (d) =>
-              (!request.pathPrefix || d.path.startsWith(request.pathPrefix)) &&
-              (!request.source || d.source === request.source),
-          )
-          .sort((a, b) => a.path.localeCompare(b.path))
-          .map(({ id, path, title, url, source, updatedAt }) => ({
-            collection: c.name,
-            id,
-            path,
-            title,
-            url,
-            source,
-            updatedAt,
-          })),
-      );
+    const all = this.#targets(request.collection, request.scope).flatMap((c) =>
+      c.documents
+        .filter(
+          (d) =>
+            (!request.pathPrefix || d.path.startsWith(request.pathPrefix)) &&
+            (!request.source || d.source === request.source) &&
+            (!request.type || d.metadata?.type === request.type),
+        )
+        .sort((a, b) => a.path.localeCompare(b.path))
+        .map((d) => listing(c.name, d)),
+    );
     const page = all.slice(offset, offset + limit);
     const next = offset + limit < all.length ? encodeCursor(offset + limit) : undefined;
     return { documents: page, total: all.length, ...(next ? { nextCursor: next } : {}) };
   }
+}
+
+function listing(collection: string, d: DocumentRecord): DocumentListing {
+  return {
+    collection,
+    id: d.id,
+    path: d.path,
+    title: d.title,
+    source: d.source,
+    ...(d.url ? { url: d.url } : {}),
+    ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+    ...(d.metadata?.type ? { type: d.metadata.type } : {}),
+    ...(d.metadata?.description ? { description: d.metadata.description } : {}),
+  };
+}
+
+function truncate(value: string, max = 120): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
 }
 
 /** An error's message for heartbeat and logs, with AWS resource names (ARNs) masked. */
@@ -367,13 +431,14 @@ function message(error: unknown): string {
 }
 
 function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {
-  if (!request.pathPrefix && !request.source) return undefined;
+  if (!request.pathPrefix && !request.source && !request.type) return undefined;
   return (label) => {
     const doc = c.docsById.get(c.chunks[label]?.docId ?? "");
     return (
       !!doc &&
       (!request.pathPrefix || doc.path.startsWith(request.pathPrefix)) &&
-      (!request.source || doc.source === request.source)
+      (!request.source || doc.source === request.source) &&
+      (!request.type || doc.metadata?.type === request.type)
     );
   };
 }
@@ -391,6 +456,7 @@ function toHit(c: LoadedCollection, hit: ScoredLabel, query: string): SearchHit 
     heading: chunk.headingPath.join(" › "),
     snippet: makeSnippet(chunk.text, query),
     score: Number(hit.score.toFixed(6)),
+    ...(doc.metadata?.type ? { type: doc.metadata.type } : {}),
   };
 }
 

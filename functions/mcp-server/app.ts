@@ -5,7 +5,7 @@ import { logger } from "../lib/logger.js";
 import { createRuntime, openKnowledgeBase } from "../lib/runtime.js";
 import { ApiKeyAuthenticator } from "./auth.js";
 import { handleMcpRequest } from "./http.js";
-import { createMcpServer, type ServerInfo } from "./server.js";
+import { TOOL_NAMES, createMcpServer, type ServerInfo } from "./server.js";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -29,7 +29,8 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
     info,
     handle: (request) =>
       handleMcpRequest(request, {
-        createServer: () => createMcpServer({ kb, info }),
+        createServer: (principal) => createMcpServer({ kb, info, scope: principal.scope }),
+        toolNames: TOOL_NAMES,
         authenticate: (headers) => auth.authenticate(headers),
         // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
         beforeRequest: () =>

@@ -1,7 +1,14 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { parseApiKeyEntries } from "../../shared/api-keys.js";
+import type { Scope } from "../core/knowledge-base.js";
 import type { SecretSource } from "../core/ports.js";
 import { logger } from "../lib/logger.js";
-import { parseApiKeys } from "../../shared/api-keys.js";
+
+/** Who is calling: what an authenticated key may see. */
+export interface Principal {
+  /** The key's collection allowlist; undefined means every collection. */
+  scope: Scope;
+}
 
 /** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
 export function presentedKey(headers: Headers): string | undefined {
@@ -12,31 +19,42 @@ export function presentedKey(headers: Headers): string | undefined {
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
+interface KnownKey {
+  digest: Buffer;
+  scope: Scope;
+}
+
 /** Checks API keys against the `api-keys` secret, re-read at most every `ttlMs`. Fails closed. */
 export class ApiKeyAuthenticator {
-  #cache?: { digests: Buffer[]; expires: number };
+  #cache?: { keys: KnownKey[]; expires: number };
 
   constructor(
     private readonly secrets: SecretSource,
     private readonly ttlMs = 60_000,
   ) {}
 
-  async #digests(): Promise<Buffer[]> {
-    if (this.#cache && this.#cache.expires > Date.now()) return this.#cache.digests;
-    const keys = parseApiKeys(await this.secrets.getSecret("api-keys"));
-    if (!keys.length) logger.error("no API keys are configured; every request is refused");
-    const digests = keys.map(digest);
-    this.#cache = { digests, expires: Date.now() + this.ttlMs };
-    return digests;
+  async #keys(): Promise<KnownKey[]> {
+    if (this.#cache && this.#cache.expires > Date.now()) return this.#cache.keys;
+    const entries = parseApiKeyEntries(await this.secrets.getSecret("api-keys"));
+    if (!entries.length) logger.error("no API keys are configured; every request is refused");
+    const keys = entries.map((e) => ({
+      digest: digest(e.key),
+      scope: e.collections ? new Set(e.collections) : undefined,
+    }));
+    this.#cache = { keys, expires: Date.now() + this.ttlMs };
+    return keys;
   }
 
-  async authenticate(headers: Headers): Promise<boolean> {
+  /** The caller's principal, or undefined when the key is missing or unknown. */
+  async authenticate(headers: Headers): Promise<Principal | undefined> {
     const key = presentedKey(headers);
-    if (!key) return false;
+    if (!key) return undefined;
     const presented = digest(key);
-    let match = false;
+    let match: KnownKey | undefined;
     // Compare fixed-length digests in constant time, against every key, so timing reveals nothing.
-    for (const known of await this.#digests()) match = timingSafeEqual(presented, known) || match;
-    return match;
+    for (const known of await this.#keys()) {
+      if (timingSafeEqual(presented, known.digest) && !match) match = known;
+    }
+    return match ? { scope: match.scope } : undefined;
   }
 }

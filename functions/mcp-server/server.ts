@@ -1,5 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { KnowledgeBase } from "../core/knowledge-base.js";
+import type { KnowledgeBase, Scope } from "../core/knowledge-base.js";
+import { registerDocumentResources } from "./resources/documents.js";
 import { registerGetDocumentTool } from "./tools/get-document.js";
 import { registerHeartbeatTool } from "./tools/heartbeat.js";
 import { registerListCollectionsTool } from "./tools/list-collections.js";
@@ -16,7 +17,17 @@ export interface ServerInfo {
 export interface ToolDeps {
   kb: KnowledgeBase;
   info: ServerInfo;
+  /** The collections the caller's API key may see (undefined: all); every tool and resource applies it. */
+  scope?: Scope;
 }
+
+export const TOOL_NAMES: ReadonlySet<string> = new Set([
+  "search_documents",
+  "get_document",
+  "list_documents",
+  "list_collections",
+  "heartbeat",
+]);
 
 const INSTRUCTIONS =
   "Thoth answers questions from an indexed knowledge base. Start with search_documents; cite results by title and path or URL; read a whole document with get_document. list_collections shows what is indexed; heartbeat shows freshness.";
@@ -25,12 +36,13 @@ const INSTRUCTIONS =
 export function createMcpServer(deps: ToolDeps): McpServer {
   const server = new McpServer(
     { name: deps.info.name, version: deps.info.version },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
   );
   registerSearchDocumentsTool(server, deps);
   registerGetDocumentTool(server, deps);
   registerListDocumentsTool(server, deps);
   registerListCollectionsTool(server, deps);
   registerHeartbeatTool(server, deps);
+  registerDocumentResources(server, deps);
   return server;
 }

@@ -1,41 +1,53 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { DEFAULT_PAGE_CHARS } from "../../core/knowledge-base.js";
 import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
-/** `get_document`: the full normalised text of one document, by id or path. */
-export function registerGetDocumentTool(server: McpServer, { kb }: ToolDeps): void {
+/** `get_document`: a document's normalised text, by id or path, a page at a time for long documents. */
+export function registerGetDocumentTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
     "get_document",
     {
       title: "Get document",
       description:
-        "Read one document in full (Markdown), by its id (docId from search_documents or list_documents) or its path.",
+        "Read a document (Markdown) by its id (docId from search_documents or list_documents) or its path. Long documents come in pages: pass nextCursor back as cursor for the rest.",
       inputSchema: {
         id: z.string().min(1).max(200).optional().describe("The document id"),
         path: z.string().min(1).max(1000).optional().describe("The document path, e.g. on-call/rotation.md"),
-        collection: z.string().optional().describe("The collection; searched across all when omitted"),
+        collection: z
+          .string()
+          .max(100)
+          .optional()
+          .describe("The collection; searched across all when omitted"),
+        cursor: z.string().max(200).optional().describe("nextCursor from the previous page"),
+        maxChars: z
+          .number()
+          .int()
+          .min(1000)
+          .max(100_000)
+          .default(DEFAULT_PAGE_CHARS)
+          .describe("Page size in characters"),
       },
-      outputSchema: { ...DocumentListingShape, text: z.string() },
+      outputSchema: {
+        ...DocumentListingShape,
+        text: z.string(),
+        totalChars: z.number().int(),
+        nextCursor: z.string().optional(),
+      },
       annotations: READ_ONLY,
     },
     (args) =>
       runTool("get_document", () => {
-        const { collection, document } = kb.getDocument(args);
-        const { id, path, title, url, source, updatedAt, text } = document;
+        const page = kb.getDocumentPage({ ...args, scope });
+        const { document, text, totalChars, nextCursor } = page;
+        const more = nextCursor
+          ? `\n\n[The document continues (${totalChars} characters in all): call again with cursor "${nextCursor}"]`
+          : "";
         return toolResult(
-          {
-            collection,
-            id,
-            path,
-            title,
-            ...(url ? { url } : {}),
-            source,
-            ...(updatedAt ? { updatedAt } : {}),
-            text,
-          },
-          `# ${title}\n(${collection}: ${url ?? path})\n\n${text}`,
+          { ...document, text, totalChars, ...(nextCursor ? { nextCursor } : {}) },
+          `# ${document.title}\n(${document.collection}: ${document.url ?? document.path})\n\n${text}${more}`,
         );
       }),
   );

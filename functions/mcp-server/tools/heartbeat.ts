@@ -6,7 +6,7 @@ import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
 
 /** `heartbeat`: liveness plus what a caller needs to trust the answers: versions, freshness, degraded modes. */
-export function registerHeartbeatTool(server: McpServer, { kb, info }: ToolDeps): void {
+export function registerHeartbeatTool(server: McpServer, { kb, info, scope }: ToolDeps): void {
   server.registerTool(
     "heartbeat",
     {
@@ -36,14 +36,14 @@ export function registerHeartbeatTool(server: McpServer, { kb, info }: ToolDeps)
     () =>
       runTool("heartbeat", () => {
         const now = new Date();
-        const degraded = kb.degradations();
-        const collections = kb.listCollections().map((c) => ({
+        const degraded = kb.degradations(scope);
+        const collections = kb.listCollections(scope).map((c) => ({
           name: c.name,
           version: c.version,
           builtAt: c.builtAt,
           ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(c.builtAt)) / 1000)),
         }));
-        const semantic = kb.listCollections().some((c) => c.modes.includes("semantic"));
+        const semantic = kb.listCollections(scope).some((c) => c.modes.includes("semantic"));
         const structured = {
           status: degraded.length ? ("degraded" as const) : ("ok" as const),
           server: { name: info.name, version: info.version },

@@ -6,7 +6,7 @@ import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
 
 /** `list_collections`: what is indexed, how big, which version, built when and with which model. */
-export function registerListCollectionsTool(server: McpServer, { kb }: ToolDeps): void {
+export function registerListCollectionsTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
     "list_collections",
     {
@@ -36,7 +36,7 @@ export function registerListCollectionsTool(server: McpServer, { kb }: ToolDeps)
     },
     () =>
       runTool("list_collections", () => {
-        const collections = kb.listCollections();
+        const collections = kb.listCollections(scope);
         const text = collections.length
           ? collections
               .map(

@@ -6,7 +6,7 @@ import { runTool, toolResult } from "../tool-results.js";
 import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
 /** `list_documents`: a paged listing of documents, filtered by collection, path prefix or source. */
-export function registerListDocumentsTool(server: McpServer, { kb }: ToolDeps): void {
+export function registerListDocumentsTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
     "list_documents",
     {
@@ -17,6 +17,11 @@ export function registerListDocumentsTool(server: McpServer, { kb }: ToolDeps): 
         collection: z.string().optional(),
         pathPrefix: z.string().optional().describe("Only paths starting with this, e.g. security/"),
         source: z.enum(SOURCE_TYPES).optional(),
+        type: z
+          .string()
+          .max(100)
+          .optional()
+          .describe("Only documents of this source type, e.g. workbook or dataset (Sigma)"),
         limit: z.number().int().min(1).max(200).default(50),
         cursor: z.string().optional().describe("nextCursor from the previous page"),
       },
@@ -29,10 +34,12 @@ export function registerListDocumentsTool(server: McpServer, { kb }: ToolDeps): 
     },
     (args) =>
       runTool("list_documents", () => {
-        const page = kb.listDocuments(args);
+        const page = kb.listDocuments({ ...args, scope });
         const text = [
           `${page.documents.length} of ${page.total} document(s):`,
-          ...page.documents.map((d) => `- ${d.title} (${d.collection}: ${d.path}) [id ${d.id}]`),
+          ...page.documents.map(
+            (d) => `- ${d.title}${d.type ? ` (${d.type})` : ""} (${d.collection}: ${d.path}) [id ${d.id}]`,
+          ),
           ...(page.nextCursor ? [`More: call again with cursor "${page.nextCursor}".`] : []),
         ].join("\n");
         return toolResult(page, text);

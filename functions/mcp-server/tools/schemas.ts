@@ -10,6 +10,8 @@ export const DocumentListingShape = {
   url: z.string().optional(),
   source: z.enum(SOURCE_TYPES),
   updatedAt: z.string().optional(),
+  type: z.string().optional(),
+  description: z.string().optional(),
 };
 
 /** Every Thoth tool only reads, and only from the indexed bundles. */

@@ -18,6 +18,7 @@ const HitSchema = z.object({
   heading: z.string(),
   snippet: z.string(),
   score: z.number(),
+  type: z.string().optional(),
 });
 
 /** "Title › Section › Subsection (path or url)"; a top heading equal to the title is not repeated. */
@@ -28,7 +29,7 @@ export function citation(hit: Pick<SearchHit, "title" | "heading" | "path" | "ur
 }
 
 /** `search_documents`: hybrid (default), semantic or keyword search with citations. */
-export function registerSearchDocumentsTool(server: McpServer, { kb }: ToolDeps): void {
+export function registerSearchDocumentsTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
     "search_documents",
     {
@@ -57,13 +58,18 @@ export function registerSearchDocumentsTool(server: McpServer, { kb }: ToolDeps)
           ),
         pathPrefix: z.string().optional().describe("Only documents whose path starts with this"),
         source: z.enum(SOURCE_TYPES).optional().describe("Only documents from this kind of source"),
+        type: z
+          .string()
+          .max(100)
+          .optional()
+          .describe("Only documents of this type, e.g. workbook or dataset (Sigma)"),
       },
       outputSchema: { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notices: z.array(z.string()) },
       annotations: READ_ONLY,
     },
     (args) =>
       runTool("search_documents", async () => {
-        const { mode, hits, notices } = await kb.search(args);
+        const { mode, hits, notices } = await kb.search({ ...args, scope });
         const lines = hits.map(
           (h, i) => `${i + 1}. ${citation(h)} [docId ${h.docId}, score ${h.score}]\n   ${h.snippet}`,
         );

@@ -1,11 +1,18 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createHandler } from "../../../functions/mcp-server/handler.js";
-import { eventToRequest, handleMcpRequest, responseToResult } from "../../../functions/mcp-server/http.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  MAX_BODY_BYTES,
+  eventToRequest,
+  handleMcpRequest,
+  responseToResult,
+} from "../../../functions/mcp-server/http.js";
+import { TOOL_NAMES } from "../../../functions/mcp-server/server.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 
 const deps = (authenticated: boolean, createServer?: () => McpServer) => ({
-  authenticate: async () => authenticated,
+  authenticate: async () => (authenticated ? { scope: undefined } : undefined),
+  toolNames: TOOL_NAMES,
   createServer:
     createServer ??
     (() => {
@@ -73,6 +80,61 @@ describe("handleMcpRequest", () => {
     expect(text).toContain("internal server error");
     expect(text).not.toContain("arn:aws");
     expect(text).not.toContain("secret detail");
+  });
+});
+
+describe("limits and malformed requests", () => {
+  const realServer = () => new McpServer({ name: "t", version: "1" });
+
+  it("refuses a declared oversize body with 413 before reading it", async () => {
+    const request = new Request("http://localhost/mcp", {
+      method: "POST",
+      headers: { "content-length": String(2 * 1024 * 1024) },
+      body: "{}",
+    });
+    const response = await handleMcpRequest(request, deps(true));
+    expect(response.status).toBe(413);
+  });
+
+  it("refuses an oversize body that did not declare its length with 413, before parsing", async () => {
+    const body = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/list",
+      params: { pad: "x".repeat(MAX_BODY_BYTES) },
+    });
+    const response = await handleMcpRequest(
+      new Request("http://localhost/mcp", { method: "POST", body }),
+      deps(true),
+    );
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({
+      error: { message: expect.stringMatching(/larger than 1048576 bytes/) },
+    });
+  });
+
+  it("answers a body that is not JSON with a JSON-RPC parse error", async () => {
+    const response = await handleMcpRequest(
+      new Request("http://localhost/mcp", { method: "POST", body: "{not json" }),
+      deps(true),
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: -32700 } });
+  });
+
+  it("answers an unsupported MCP-Protocol-Version with 400 and a clear message", async () => {
+    const request = new Request("http://localhost/mcp", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "1999-01-01",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    const response = await handleMcpRequest(request, deps(true, realServer));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/Unsupported protocol version/);
   });
 });
 

@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { handleMcpRequest } from "../../../functions/mcp-server/http.js";
-import { createMcpServer } from "../../../functions/mcp-server/server.js";
+import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
 import { HashingEmbedder } from "../../helpers/fake-embedder.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom } from "../../helpers/knowledge-base.js";
@@ -12,14 +12,16 @@ const KEY = "unit-test-key";
 const info = { name: "thoth", version: "0.0.0-test", stack: "unit" };
 
 /** A real SDK client whose fetch calls the server's request handler directly (no socket). */
-async function connect(kb: KnowledgeBase): Promise<Client> {
+async function connect(kb: KnowledgeBase, scope?: ReadonlySet<string>): Promise<Client> {
   const client = new Client({ name: "unit-test", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
     requestInit: { headers: { authorization: `Bearer ${KEY}` } },
     fetch: (url, init) =>
       handleMcpRequest(new Request(url, init), {
-        createServer: () => createMcpServer({ kb, info }),
-        authenticate: async (headers) => headers.get("authorization") === `Bearer ${KEY}`,
+        createServer: (principal) => createMcpServer({ kb, info, scope: principal.scope }),
+        authenticate: async (headers) =>
+          headers.get("authorization") === `Bearer ${KEY}` ? { scope } : undefined,
+        toolNames: TOOL_NAMES,
       }),
   });
   await client.connect(transport);
@@ -181,5 +183,150 @@ describe("MCP tools over a real SDK client", () => {
     expect(degraded.status).toBe("degraded");
     expect(degraded.searchModes).toEqual(["keyword"]);
     expect(degraded.degraded[0]).toMatch(/handbook: keyword search only/);
+  });
+});
+
+describe("MCP resources, paging, scopes and protocol errors", () => {
+  let kb: KnowledgeBase;
+  const long = Array.from(
+    { length: 40 },
+    (_, i) => `## Part ${i}\n\n${"Lorem ipsum dolor sit amet. ".repeat(40)}`,
+  ).join("\n\n");
+
+  beforeAll(async () => {
+    const many: Record<string, string> = { "guides/long.md": `# Long guide\n\n${long}` };
+    for (let i = 0; i < 120; i++)
+      many[`notes/note-${String(i).padStart(3, "0")}.md`] = `# Note ${i}\n\nShort note ${i}.`;
+    const secret = await folderWith({ "payroll.md": "# Payroll\n\nSalaries are confidential." });
+    kb = (await knowledgeBaseFrom({ handbook: await folderWith(many), finance: secret }, null)).kb;
+  });
+
+  const open = async (scope?: ReadonlySet<string>) => {
+    const client = await connect(kb, scope);
+    clients.push(client);
+    return client;
+  };
+
+  it("lists documents as thoth:// resources, a page at a time", async () => {
+    const client = await open();
+    const first = await client.listResources();
+    expect(first.resources).toHaveLength(100);
+    expect(first.resources[0]).toMatchObject({
+      uri: expect.stringMatching(/^thoth:\/\/finance\/[0-9a-f]{16}$/),
+      mimeType: "text/markdown",
+      title: "Payroll",
+    });
+    const second = await client.listResources({ cursor: first.nextCursor! });
+    expect(second.resources).toHaveLength(22);
+    expect(second.nextCursor).toBeUndefined();
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates).toEqual([
+      expect.objectContaining({ uriTemplate: "thoth://{collection}/{docId}", mimeType: "text/markdown" }),
+    ]);
+  });
+
+  it("reads a document resource, and answers -32002 for one that does not exist", async () => {
+    const client = await open();
+    const { resources } = await client.listResources();
+    const payroll = resources.find((r) => r.title === "Payroll")!;
+    const read = await client.readResource({ uri: payroll.uri });
+    expect(read.contents[0]).toMatchObject({
+      uri: payroll.uri,
+      mimeType: "text/markdown",
+      text: expect.stringContaining("confidential"),
+    });
+    for (const uri of [
+      "thoth://finance/0000000000000000",
+      "thoth://finance/..%2F..%2Fetc%2Fpasswd",
+      "thoth://nope/abc",
+    ]) {
+      await expect(client.readResource({ uri })).rejects.toMatchObject({ code: -32002 });
+    }
+  });
+
+  it("pages through a long document with a cursor", async () => {
+    const client = await open();
+    let cursor: string | undefined;
+    let text = "";
+    let pages = 0;
+    do {
+      const result = await client.callTool({
+        name: "get_document",
+        arguments: { path: "guides/long.md", maxChars: 5000, ...(cursor ? { cursor } : {}) },
+      });
+      const page = result.structuredContent as { text: string; totalChars: number; nextCursor?: string };
+      expect(page.text.length).toBeLessThanOrEqual(5000);
+      text += page.text;
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(5);
+    expect(text).toBe(kb.getDocument({ path: "guides/long.md" }).document.text);
+  });
+
+  it("shows a key with an allowlist only its collections, in every tool and resource", async () => {
+    const client = await open(new Set(["handbook"]));
+    const collections = (await client.callTool({ name: "list_collections", arguments: {} }))
+      .structuredContent as { collections: { name: string }[] };
+    expect(collections.collections.map((c) => c.name)).toEqual(["handbook"]);
+    const search = await client.callTool({
+      name: "search_documents",
+      arguments: { query: "salaries confidential payroll" },
+    });
+    expect(
+      (search.structuredContent as { results: { collection: string }[] }).results.every(
+        (r) => r.collection === "handbook",
+      ),
+    ).toBe(true);
+    const denied = await client.callTool({
+      name: "search_documents",
+      arguments: { query: "payroll", collection: "finance" },
+    });
+    expect(denied.isError).toBe(true);
+    expect((denied.content as { text: string }[])[0]!.text).toBe(
+      'no collection named "finance"; available: handbook',
+    );
+    const doc = await client.callTool({ name: "get_document", arguments: { path: "payroll.md" } });
+    expect(doc.isError).toBe(true);
+    const listed = await client.callTool({ name: "list_documents", arguments: { collection: "finance" } });
+    expect(listed.isError).toBe(true);
+    const all = (await client.callTool({ name: "list_documents", arguments: { limit: 200 } }))
+      .structuredContent as { total: number };
+    expect(all.total).toBe(121);
+    const resources = await client.listResources();
+    expect(resources.resources.some((r) => r.uri.startsWith("thoth://finance/"))).toBe(false);
+    const payrollId = kb.getDocument({ path: "payroll.md" }).document.id;
+    await expect(client.readResource({ uri: `thoth://finance/${payrollId}` })).rejects.toMatchObject({
+      code: -32002,
+    });
+    const beat = (await client.callTool({ name: "heartbeat", arguments: {} })).structuredContent as {
+      collections: { name: string }[];
+    };
+    expect(beat.collections.map((c) => c.name)).toEqual(["handbook"]);
+  });
+
+  it("answers a call to an unknown tool with a protocol error", async () => {
+    const client = await open();
+    await expect(client.callTool({ name: "delete_everything", arguments: {} })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/unknown tool "delete_everything"/),
+    });
+  });
+
+  it("never puts a stack trace, an ARN or a secret in a response when a tool fails unexpectedly", async () => {
+    const broken = Object.create(kb) as KnowledgeBase;
+    broken.search = async () => {
+      const error = new Error(
+        `AccessDenied: arn:aws:iam::123456789012:role/thoth-dev-mcp cannot read; key=${KEY}`,
+      );
+      throw error;
+    };
+    const client = await connect(broken);
+    clients.push(client);
+    const result = await client.callTool({ name: "search_documents", arguments: { query: "anything" } });
+    const text = JSON.stringify(result);
+    expect(result.isError).toBe(true);
+    expect(text).toContain("search_documents failed because of an internal error");
+    for (const leak of ["arn:aws", KEY, "    at ", ".ts:"]) expect(text).not.toContain(leak);
   });
 });

@@ -1,0 +1,73 @@
+import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ErrorCode, ListResourcesRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { InvalidRequestError, NotFoundError } from "../../core/errors.js";
+import type { ToolDeps } from "../server.js";
+
+/** MCP's code for a resource that does not exist. */
+const RESOURCE_NOT_FOUND = -32002;
+const PAGE_SIZE = 100;
+
+export function documentUri(collection: string, docId: string): string {
+  return `thoth://${encodeURIComponent(collection)}/${encodeURIComponent(docId)}`;
+}
+
+function decode(value: string | string[] | undefined): string {
+  const raw = Array.isArray(value) ? value.join("/") : (value ?? "");
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Documents as MCP resources, `thoth://<collection>/<doc-id>` (text/markdown), with a resource template and a
+ * listing paged by cursor. The caller's collection scope applies to both.
+ */
+export function registerDocumentResources(server: McpServer, { kb, scope }: ToolDeps): void {
+  server.registerResource(
+    "document",
+    new ResourceTemplate("thoth://{collection}/{docId}", { list: undefined }),
+    {
+      title: "Indexed document",
+      description:
+        "A document of a Thoth collection, as Markdown. List them with resources/list or list_documents.",
+      mimeType: "text/markdown",
+    },
+    async (uri, variables) => {
+      const collection = decode(variables.collection);
+      const docId = decode(variables.docId);
+      try {
+        const { document } = kb.getDocument({ id: docId, collection, scope });
+        return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: document.text }] };
+      } catch (error) {
+        if (error instanceof NotFoundError)
+          throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${error.message}`);
+        throw error;
+      }
+    },
+  );
+  // Replaces the SDK's unpaged listing (registered above) with one that pages through every document.
+  server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+    try {
+      const page = kb.listDocuments({
+        limit: PAGE_SIZE,
+        scope,
+        ...(request.params?.cursor ? { cursor: request.params.cursor } : {}),
+      });
+      return {
+        resources: page.documents.map((d) => ({
+          uri: documentUri(d.collection, d.id),
+          name: `${d.collection}/${d.path}`,
+          title: d.title,
+          mimeType: "text/markdown",
+          ...(d.description ? { description: d.description } : {}),
+        })),
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      };
+    } catch (error) {
+      if (error instanceof InvalidRequestError) throw new McpError(ErrorCode.InvalidParams, error.message);
+      throw error;
+    }
+  });
+}
