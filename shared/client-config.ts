@@ -1,6 +1,6 @@
 /** Ready-to-paste MCP client configurations for a Thoth endpoint (local or a deployed stack). */
 
-export type ClientKind = "claude" | "vscode" | "cursor" | "claude-code";
+export type ClientKind = "claude" | "vscode" | "cursor" | "claude-code" | "inspector";
 
 export interface ClientConfigInput {
   /** The MCP endpoint, e.g. http://127.0.0.1:8787/mcp */
@@ -45,10 +45,12 @@ export function clientConfig(kind: ClientKind, input: ClientConfigInput): string
       );
     case "claude-code":
       return `claude mcp add --transport http ${name} ${input.url} --header "Authorization: ${auth}"`;
+    case "inspector":
+      return `npx -y @modelcontextprotocol/inspector-cli --cli ${input.url} --transport http --header "Authorization: ${auth}" --method tools/list`;
   }
 }
 
-export const CLIENT_KINDS: ClientKind[] = ["claude", "vscode", "cursor", "claude-code"];
+export const CLIENT_KINDS: ClientKind[] = ["claude", "vscode", "cursor", "claude-code", "inspector"];
 
 /** Every client's configuration for one endpoint; the `mcpClientConfig` stack output. */
 export function clientConfigs(input: ClientConfigInput): { url: string } & Record<ClientKind, string> {

@@ -1,40 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, tempDir } from "../helpers/folders.js";
+import { tempDir } from "../helpers/folders.js";
+import { startThothDev } from "../helpers/thoth-dev.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 
 const API_KEY = "e2e-test-key-123";
-
-/** Starts `thoth dev` (what `npm start` runs) as a child process on a free port; resolves with its MCP URL. */
-async function startThothDev(
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, "bin/thoth.js"), "dev", "--port", "0"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, THOTH_LOG_LEVEL: "WARN", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`thoth dev did not start:\n${output}`)), 60_000);
-    const check = () => {
-      const match = /listening on (http:\/\/\S+\/mcp)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stderr!.on("data", check);
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => reject(new Error(`thoth dev exited with ${code}:\n${output}`)));
-  });
-  return { url, child, output: () => output };
-}
 
 async function connect(
   url: string,
