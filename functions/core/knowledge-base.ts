@@ -308,19 +308,11 @@ export class KnowledgeBase {
     const queryVector =
       mode !== "keyword" && semanticReady.length ? (await this.deps.embedder!.embed([query]))[0] : undefined;
 
-    const perCollection = targets.map((c) => {
-      const filter = makeFilter(c, request);
-      const keyword = mode === "semantic" ? [] : c.keyword.search(query, CANDIDATES, filter);
-      const semantic =
-        mode !== "keyword" && c.vectors && queryVector
-          ? c.vectors.search(queryVector, CANDIDATES, filter)
-          : [];
-      let ranked: ScoredLabel[];
-      if (mode === "keyword") ranked = keyword;
-      else if (mode === "semantic") ranked = semantic;
-      else ranked = fuseLabels(semantic.length ? [semantic, keyword] : [keyword]);
-      return ranked.slice(0, limit).map((hit) => toHit(c, hit, query));
-    });
+    const perCollection = targets.map((c) =>
+      this.#rank(c, query, mode, queryVector, makeFilter(c, request), CANDIDATES)
+        .slice(0, limit)
+        .map((hit) => toHit(c, hit, query)),
+    );
     const hits =
       perCollection.length === 1
         ? perCollection[0]!
@@ -329,6 +321,49 @@ export class KnowledgeBase {
             (h) => `${h.collection}/${h.docId}/${h.heading}/${h.snippet}`,
           ).map(({ item, score }) => ({ ...item, score }));
     return { mode, hits: hits.slice(0, limit), notices };
+  }
+
+  /** Chunk labels of one collection ranked for a query in a mode. */
+  #rank(
+    c: LoadedCollection,
+    query: string,
+    mode: SearchMode,
+    queryVector: Float32Array | undefined,
+    filter: ((label: number) => boolean) | undefined,
+    candidates: number,
+  ): ScoredLabel[] {
+    const keyword = mode === "semantic" ? [] : c.keyword.search(query, candidates, filter);
+    const semantic =
+      mode !== "keyword" && c.vectors && queryVector ? c.vectors.search(queryVector, candidates, filter) : [];
+    if (mode === "keyword") return keyword;
+    if (mode === "semantic") return semantic;
+    return fuseLabels(semantic.length ? [semantic, keyword] : [keyword]);
+  }
+
+  /**
+   * A collection's documents ranked for a query, best first, `depth` deep: a document scores as its best chunk.
+   * For evaluation (`npm run eval`); MCP tools use `search`.
+   */
+  async rankDocuments(request: {
+    collection: string;
+    query: string;
+    mode: SearchMode;
+    depth: number;
+  }): Promise<string[]> {
+    const c = this.collection(request.collection);
+    if (request.mode !== "keyword" && !c.vectors) {
+      throw new InvalidRequestError(`${request.mode} ranking needs vectors: ${c.semanticUnavailable}`);
+    }
+    const vector =
+      request.mode === "keyword" ? undefined : (await this.deps.embedder!.embed([request.query]))[0];
+    const ranked = this.#rank(c, request.query, request.mode, vector, undefined, request.depth * 4);
+    const docs: string[] = [];
+    for (const { label } of ranked) {
+      const id = c.chunks[label]!.docId;
+      if (!docs.includes(id)) docs.push(id);
+      if (docs.length === request.depth) break;
+    }
+    return docs.map((id) => c.docsById.get(id)!.path);
   }
 
   /** A document by id or by path; with no collection given, every visible collection is searched. */

@@ -1,3 +1,4 @@
+import { stemmer } from "stemmer";
 import MiniSearch, { type Options, type SearchOptions } from "minisearch";
 import type { KeywordEntry, KeywordIndex, KeywordIndexCodec, ScoredLabel } from "../../core/ports.js";
 
@@ -14,7 +15,7 @@ const INDEX_OPTIONS: Options<KeywordEntry> = {
   fields: ["title", "heading", "text"],
   processTerm: (term) => {
     const t = term.toLowerCase();
-    return STOPWORDS.has(t) ? null : t;
+    return STOPWORDS.has(t) ? null : stemmer(t);
   },
 };
 
@@ -23,6 +24,7 @@ const SEARCH_OPTIONS: SearchOptions = {
   combineWith: "OR",
   prefix: false,
   fuzzy: false,
+  bm25: { k: 1.2, b: 0.75, d: 0 },
 };
 
 class MiniSearchKeywordIndex implements KeywordIndex {

@@ -1,0 +1,93 @@
+/** Reading a BEIR-format folder and scoring rankings against its judgments. */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Source, SourceDocument } from "../../functions/core/ports.js";
+
+export interface BeirDataset {
+  corpus: { _id: string; title: string; text: string }[];
+  queries: Map<string, string>;
+  /** query id → document id → graded relevance */
+  qrels: Map<string, Map<string, number>>;
+}
+
+async function jsonl<T>(path: string): Promise<T[]> {
+  const text = await readFile(path, "utf8").catch((cause: unknown) => {
+    throw new Error(
+      `cannot read ${path}: is this a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv)?`,
+      { cause },
+    );
+  });
+  return text
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as T;
+      } catch {
+        throw new Error(`${path}:${i + 1} is not valid JSON`);
+      }
+    });
+}
+
+export async function readBeir(dir: string, split = "test"): Promise<BeirDataset> {
+  const corpus = (await jsonl<{ _id: string; title?: string; text?: string }>(join(dir, "corpus.jsonl"))).map(
+    (d) => ({
+      _id: String(d._id),
+      title: d.title ?? "",
+      text: d.text ?? "",
+    }),
+  );
+  const queries = new Map(
+    (await jsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl"))).map((q) => [
+      String(q._id),
+      q.text,
+    ]),
+  );
+  const qrels = new Map<string, Map<string, number>>();
+  const tsv = await readFile(join(dir, "qrels", `${split}.tsv`), "utf8");
+  for (const line of tsv.split("\n").slice(1)) {
+    const [query, doc, score] = line.trim().split("\t");
+    if (!query || !doc || Number(score) <= 0) continue;
+    if (!qrels.has(query)) qrels.set(query, new Map());
+    qrels.get(query)!.set(doc, Number(score));
+  }
+  return { corpus, queries, qrels };
+}
+
+/** The corpus as a Source: one Markdown document per entry, its path the BEIR id. */
+export function beirSource(dataset: BeirDataset, origin: string): Source {
+  return {
+    type: "local",
+    origin,
+    async *documents(): AsyncIterable<SourceDocument> {
+      for (const d of dataset.corpus) {
+        yield {
+          path: d._id,
+          title: d.title || d._id,
+          format: "markdown",
+          bytes: new TextEncoder().encode(d.text || d.title),
+        };
+      }
+    },
+    async cursor() {
+      return undefined;
+    },
+  };
+}
+
+/** nDCG@k with graded (linear) gains, as trec_eval computes it. */
+export function ndcgAt(ranking: string[], relevant: Map<string, number>, k: number): number {
+  const dcg = ranking
+    .slice(0, k)
+    .reduce((sum, doc, i) => sum + (relevant.get(doc) ?? 0) / Math.log2(i + 2), 0);
+  const ideal = [...relevant.values()]
+    .sort((a, b) => b - a)
+    .slice(0, k)
+    .reduce((sum, rel, i) => sum + rel / Math.log2(i + 2), 0);
+  return ideal ? dcg / ideal : 0;
+}
+
+export function recallAt(ranking: string[], relevant: Map<string, number>, k: number): number {
+  if (!relevant.size) return 0;
+  return ranking.slice(0, k).filter((doc) => relevant.has(doc)).length / relevant.size;
+}

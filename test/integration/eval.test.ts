@@ -1,0 +1,65 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ndcgAt, recallAt } from "../../scripts/eval/beir.js";
+import { evaluate } from "../../scripts/eval/main.js";
+import { REPO_ROOT, tempDir } from "../helpers/folders.js";
+import { tinyModelDir } from "../helpers/tiny-model.js";
+
+const SAMPLE = join(REPO_ROOT, "examples", "beir-sample");
+
+describe("retrieval metrics", () => {
+  it("computes nDCG with graded gains and recall at a cutoff", () => {
+    const relevant = new Map([
+      ["a", 2],
+      ["b", 1],
+    ]);
+    expect(ndcgAt(["a", "b", "c"], relevant, 10)).toBeCloseTo(1, 10);
+    expect(ndcgAt(["b", "a"], relevant, 10)).toBeCloseTo((1 + 2 / Math.log2(3)) / (2 + 1 / Math.log2(3)), 10);
+    expect(ndcgAt(["c"], relevant, 10)).toBe(0);
+    expect(recallAt(["x", "a"], relevant, 1)).toBe(0);
+    expect(recallAt(["x", "a"], relevant, 2)).toBe(0.5);
+  });
+});
+
+describe("npm run eval on the shipped BEIR sample", () => {
+  it("keyword mode ranks at least as well as a standard BM25", async () => {
+    const saved = process.env.THOTH_MODEL_DIR;
+    delete process.env.THOTH_MODEL_DIR;
+    try {
+      const report = await evaluate(SAMPLE);
+      const keyword = report.results.find((r) => r.mode === "keyword")!;
+      const baseline = report.results.find((r) => r.mode === "bm25-baseline")!;
+      expect(report.documents).toBe(39);
+      expect(keyword.queries).toBe(35);
+      expect(keyword.ndcg10).toBeGreaterThanOrEqual(baseline.ndcg10);
+      expect(keyword.recall100).toBe(1);
+    } finally {
+      if (saved !== undefined) process.env.THOTH_MODEL_DIR = saved;
+    }
+  });
+
+  it("prints one JSON object with every mode when a model is available", async () => {
+    const { stdout } = await promisify(execFile)("npm", ["run", "--silent", "eval", "--", SAMPLE, "--json"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, THOTH_MODEL_DIR: await tinyModelDir(), THOTH_EMBEDDING_MODEL: "thoth/tiny" },
+    });
+    const report = JSON.parse(stdout) as {
+      model: string;
+      results: { mode: string; ndcg10: number; recall10: number; recall100: number }[];
+    };
+    expect(report.model).toBe("thoth/tiny");
+    expect(report.results.map((r) => r.mode)).toEqual(["hybrid", "semantic", "keyword", "bm25-baseline"]);
+    for (const r of report.results)
+      for (const v of [r.ndcg10, r.recall10, r.recall100]) expect(v).toBeGreaterThanOrEqual(0);
+  });
+
+  it("explains a folder that is not BEIR-format", async () => {
+    const result = await promisify(execFile)("npm", ["run", "--silent", "eval", "--", await tempDir()], {
+      cwd: REPO_ROOT,
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((result as { code: number }).code).toBe(1);
+    expect((result as { stderr: string }).stderr).toMatch(/is this a BEIR folder/);
+  });
+});
