@@ -52,6 +52,8 @@ export interface LoadedCollection {
   semanticUnavailable?: string;
   docsById: Map<string, DocumentRecord>;
   docsByPath: Map<string, DocumentRecord>;
+  /** How long loading took: fetching and verifying the files, then decoding them and loading the indexes. */
+  loadTimings: { downloadMs: number; indexLoadMs: number };
 }
 
 /** The collections a caller may see (an API key's allowlist); `undefined` means all. */
@@ -199,7 +201,9 @@ export class KnowledgeBase {
   }
 
   async #load(name: string, pointer: Pointer): Promise<{ collection: LoadedCollection; mismatch?: string }> {
+    const started = performance.now();
     const { manifest, files } = await loadVersion(this.deps.store, name, pointer);
+    const downloaded = performance.now();
     const documents = decodeBundleJson(files, BUNDLE_FILES.documents, DocumentsSchema);
     const chunks = decodeBundleJson(files, BUNDLE_FILES.chunks, ChunksSchema);
     const keyword = this.deps.keywordCodec.load(files.get(BUNDLE_FILES.keywordIndex) ?? new Uint8Array());
@@ -211,6 +215,7 @@ export class KnowledgeBase {
       keyword,
       docsById: new Map(documents.map((d) => [d.id, d])),
       docsByPath: new Map(documents.map((d) => [d.path, d])),
+      loadTimings: { downloadMs: Math.round(downloaded - started), indexLoadMs: 0 },
     };
     const embedder = this.deps.embedder;
     const vectorBytes = files.get(BUNDLE_FILES.vectorIndex);
@@ -225,7 +230,13 @@ export class KnowledgeBase {
     } else {
       collection.vectors = await this.deps.vectorCodec.load(vectorBytes, manifest.model.dimensions);
     }
+    collection.loadTimings.indexLoadMs = Math.round(performance.now() - downloaded);
     return { collection, ...(mismatch ? { mismatch } : {}) };
+  }
+
+  /** Per collection: how long its live version took to fetch and to load. */
+  loadTimings(): Record<string, LoadedCollection["loadTimings"]> {
+    return Object.fromEntries([...this.#collections].map(([name, c]) => [name, c.loadTimings]));
   }
 
   collectionNames(scope?: Scope): string[] {

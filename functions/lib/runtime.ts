@@ -95,8 +95,10 @@ export async function loadEmbedder(env: RuntimeEnv): Promise<EmbedderLoad> {
 
 /** Loads the model (or not) and every published collection: what a reader of the bundles needs. */
 export async function openKnowledgeBase(runtime: Runtime): Promise<KnowledgeBase> {
+  const started = performance.now();
   const { embedder, reason } = await loadEmbedder(runtime.env);
-  return KnowledgeBase.open({
+  const modelLoadMs = Math.round(performance.now() - started);
+  const kb = await KnowledgeBase.open({
     store: runtime.store,
     embedder,
     ...(reason ? { embedderUnavailableReason: reason } : {}),
@@ -104,4 +106,6 @@ export async function openKnowledgeBase(runtime: Runtime): Promise<KnowledgeBase
     keywordCodec: runtime.keywordCodec,
     pointerCheckSeconds: runtime.env.THOTH_POINTER_CHECK_SECONDS,
   });
+  logger.info("knowledge base opened", { modelLoadMs, collections: kb.loadTimings() });
+  return kb;
 }

@@ -5,6 +5,28 @@ import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
+/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
+const INPUT = {
+  id: z.string().min(1).max(200).optional().describe("The document id"),
+  path: z.string().min(1).max(1000).optional().describe("The document path, e.g. on-call/rotation.md"),
+  collection: z.string().max(100).optional().describe("The collection; searched across all when omitted"),
+  cursor: z.string().max(200).optional().describe("nextCursor from the previous page"),
+  maxChars: z
+    .number()
+    .int()
+    .min(1000)
+    .max(100_000)
+    .default(DEFAULT_PAGE_CHARS)
+    .describe("Page size in characters"),
+};
+
+const OUTPUT = {
+  ...DocumentListingShape,
+  text: z.string(),
+  totalChars: z.number().int(),
+  nextCursor: z.string().optional(),
+};
+
 /** `get_document`: a document's normalised text, by id or path, a page at a time for long documents. */
 export function registerGetDocumentTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
@@ -13,29 +35,8 @@ export function registerGetDocumentTool(server: McpServer, { kb, scope }: ToolDe
       title: "Get document",
       description:
         "Read a document (Markdown) by its id (docId from search_documents or list_documents) or its path. Long documents come in pages: pass nextCursor back as cursor for the rest.",
-      inputSchema: {
-        id: z.string().min(1).max(200).optional().describe("The document id"),
-        path: z.string().min(1).max(1000).optional().describe("The document path, e.g. on-call/rotation.md"),
-        collection: z
-          .string()
-          .max(100)
-          .optional()
-          .describe("The collection; searched across all when omitted"),
-        cursor: z.string().max(200).optional().describe("nextCursor from the previous page"),
-        maxChars: z
-          .number()
-          .int()
-          .min(1000)
-          .max(100_000)
-          .default(DEFAULT_PAGE_CHARS)
-          .describe("Page size in characters"),
-      },
-      outputSchema: {
-        ...DocumentListingShape,
-        text: z.string(),
-        totalChars: z.number().int(),
-        nextCursor: z.string().optional(),
-      },
+      inputSchema: INPUT,
+      outputSchema: OUTPUT,
       annotations: READ_ONLY,
     },
     (args) =>

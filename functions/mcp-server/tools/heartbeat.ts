@@ -5,6 +5,27 @@ import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
 
+/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
+const INPUT = {};
+
+const OUTPUT = {
+  status: z.enum(["ok", "degraded"]),
+  server: z.object({ name: z.string(), version: z.string() }),
+  stack: z.string(),
+  time: z.string(),
+  embeddingModel: z.string().nullable(),
+  searchModes: z.array(z.enum(SEARCH_MODES)),
+  collections: z.array(
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      builtAt: z.string(),
+      ageSeconds: z.number().int(),
+    }),
+  ),
+  degraded: z.array(z.string()),
+};
+
 /** `heartbeat`: liveness plus what a caller needs to trust the answers: versions, freshness, degraded modes. */
 export function registerHeartbeatTool(server: McpServer, { kb, info, scope }: ToolDeps): void {
   server.registerTool(
@@ -13,24 +34,8 @@ export function registerHeartbeatTool(server: McpServer, { kb, info, scope }: To
       title: "Heartbeat",
       description:
         "Check that the server is up; reports its version, stack, index freshness and any degraded mode.",
-      inputSchema: {},
-      outputSchema: {
-        status: z.enum(["ok", "degraded"]),
-        server: z.object({ name: z.string(), version: z.string() }),
-        stack: z.string(),
-        time: z.string(),
-        embeddingModel: z.string().nullable(),
-        searchModes: z.array(z.enum(SEARCH_MODES)),
-        collections: z.array(
-          z.object({
-            name: z.string(),
-            version: z.string(),
-            builtAt: z.string(),
-            ageSeconds: z.number().int(),
-          }),
-        ),
-        degraded: z.array(z.string()),
-      },
+      inputSchema: INPUT,
+      outputSchema: OUTPUT,
       annotations: READ_ONLY,
     },
     () =>

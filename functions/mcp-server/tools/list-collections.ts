@@ -5,6 +5,28 @@ import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
 
+/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
+const INPUT = {};
+
+const OUTPUT = {
+  collections: z.array(
+    z.object({
+      name: z.string(),
+      version: z.string(),
+      builtAt: z.string(),
+      documents: z.number().int(),
+      chunks: z.number().int(),
+      model: z.string().nullable(),
+      modes: z.array(z.enum(SEARCH_MODES)),
+      source: z.object({
+        type: z.enum(SOURCE_TYPES),
+        origin: z.string(),
+        cursor: z.string().optional(),
+      }),
+    }),
+  ),
+};
+
 /** `list_collections`: what is indexed, how big, which version, built when and with which model. */
 export function registerListCollectionsTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
@@ -13,25 +35,8 @@ export function registerListCollectionsTool(server: McpServer, { kb, scope }: To
       title: "List collections",
       description:
         "List the indexed collections with their document and chunk counts, live version, build time, model and available search modes.",
-      inputSchema: {},
-      outputSchema: {
-        collections: z.array(
-          z.object({
-            name: z.string(),
-            version: z.string(),
-            builtAt: z.string(),
-            documents: z.number().int(),
-            chunks: z.number().int(),
-            model: z.string().nullable(),
-            modes: z.array(z.enum(SEARCH_MODES)),
-            source: z.object({
-              type: z.enum(SOURCE_TYPES),
-              origin: z.string(),
-              cursor: z.string().optional(),
-            }),
-          }),
-        ),
-      },
+      inputSchema: INPUT,
+      outputSchema: OUTPUT,
       annotations: READ_ONLY,
     },
     () =>

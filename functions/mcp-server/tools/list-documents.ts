@@ -5,6 +5,26 @@ import type { ToolDeps } from "../server.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
+/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
+const INPUT = {
+  collection: z.string().optional(),
+  pathPrefix: z.string().optional().describe("Only paths starting with this, e.g. security/"),
+  source: z.enum(SOURCE_TYPES).optional(),
+  type: z
+    .string()
+    .max(100)
+    .optional()
+    .describe("Only documents of this source type, e.g. workbook or dataset (Sigma)"),
+  limit: z.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional().describe("nextCursor from the previous page"),
+};
+
+const OUTPUT = {
+  documents: z.array(z.object(DocumentListingShape)),
+  total: z.number().int(),
+  nextCursor: z.string().optional(),
+};
+
 /** `list_documents`: a paged listing of documents, filtered by collection, path prefix or source. */
 export function registerListDocumentsTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
@@ -13,23 +33,8 @@ export function registerListDocumentsTool(server: McpServer, { kb, scope }: Tool
       title: "List documents",
       description:
         "List indexed documents (id, path, title), sorted by path. Filter by collection, path prefix or source type; pass nextCursor back as cursor for the next page.",
-      inputSchema: {
-        collection: z.string().optional(),
-        pathPrefix: z.string().optional().describe("Only paths starting with this, e.g. security/"),
-        source: z.enum(SOURCE_TYPES).optional(),
-        type: z
-          .string()
-          .max(100)
-          .optional()
-          .describe("Only documents of this source type, e.g. workbook or dataset (Sigma)"),
-        limit: z.number().int().min(1).max(200).default(50),
-        cursor: z.string().optional().describe("nextCursor from the previous page"),
-      },
-      outputSchema: {
-        documents: z.array(z.object(DocumentListingShape)),
-        total: z.number().int(),
-        nextCursor: z.string().optional(),
-      },
+      inputSchema: INPUT,
+      outputSchema: OUTPUT,
       annotations: READ_ONLY,
     },
     (args) =>

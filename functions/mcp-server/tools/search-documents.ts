@@ -28,6 +28,38 @@ export function citation(hit: Pick<SearchHit, "title" | "heading" | "path" | "ur
   return `${[hit.title, ...sections].join(" › ")} (${hit.url ?? hit.path})`;
 }
 
+/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
+const INPUT = {
+  query: z
+    .string()
+    .min(1)
+    .max(MAX_QUERY_LENGTH)
+    .describe("What to look for, in natural language or keywords"),
+  collection: z.string().optional().describe("Search only this collection (see list_collections)"),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SEARCH_LIMIT)
+    .default(DEFAULT_SEARCH_LIMIT)
+    .describe("How many results"),
+  mode: z
+    .enum(SEARCH_MODES)
+    .default("hybrid")
+    .describe(
+      "hybrid fuses semantic and keyword ranking; semantic uses embeddings only; keyword uses BM25 only",
+    ),
+  pathPrefix: z.string().optional().describe("Only documents whose path starts with this"),
+  source: z.enum(SOURCE_TYPES).optional().describe("Only documents from this kind of source"),
+  type: z
+    .string()
+    .max(100)
+    .optional()
+    .describe("Only documents of this type, e.g. workbook or dataset (Sigma)"),
+};
+
+const OUTPUT = { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notices: z.array(z.string()) };
+
 /** `search_documents`: hybrid (default), semantic or keyword search with citations. */
 export function registerSearchDocumentsTool(server: McpServer, { kb, scope }: ToolDeps): void {
   server.registerTool(
@@ -36,35 +68,8 @@ export function registerSearchDocumentsTool(server: McpServer, { kb, scope }: To
       title: "Search documents",
       description:
         "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's docId to read the whole document.",
-      inputSchema: {
-        query: z
-          .string()
-          .min(1)
-          .max(MAX_QUERY_LENGTH)
-          .describe("What to look for, in natural language or keywords"),
-        collection: z.string().optional().describe("Search only this collection (see list_collections)"),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(MAX_SEARCH_LIMIT)
-          .default(DEFAULT_SEARCH_LIMIT)
-          .describe("How many results"),
-        mode: z
-          .enum(SEARCH_MODES)
-          .default("hybrid")
-          .describe(
-            "hybrid fuses semantic and keyword ranking; semantic uses embeddings only; keyword uses BM25 only",
-          ),
-        pathPrefix: z.string().optional().describe("Only documents whose path starts with this"),
-        source: z.enum(SOURCE_TYPES).optional().describe("Only documents from this kind of source"),
-        type: z
-          .string()
-          .max(100)
-          .optional()
-          .describe("Only documents of this type, e.g. workbook or dataset (Sigma)"),
-      },
-      outputSchema: { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notices: z.array(z.string()) },
+      inputSchema: INPUT,
+      outputSchema: OUTPUT,
       annotations: READ_ONLY,
     },
     (args) =>

@@ -1,0 +1,458 @@
+/**
+ * `npm run bench [-- --quick]`: measures search latency and recall, cold start, refresh throughput, HTTP load
+ * and artifact sizes on this machine, and writes docs/benchmarks.md (+ docs/bench/results.json and charts).
+ * Benchmarks report numbers; nothing here passes or fails.
+ */
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import autocannon from "autocannon";
+import { s3Client } from "../../functions/adapters/aws/clients.js";
+import { S3ObjectStore } from "../../functions/adapters/aws/s3-object-store.js";
+import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
+import { DEFAULT_HNSW_PARAMS, hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
+import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
+import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
+import { BUNDLE_FILES, loadVersion, readPointer } from "../../functions/core/bundle.js";
+import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
+import type { Embedder, ObjectStore } from "../../functions/core/ports.js";
+import { logger } from "../../functions/lib/logger.js";
+import { openMcpApp } from "../../functions/mcp-server/app.js";
+import { createHandler } from "../../functions/mcp-server/handler.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
+import { startDevServer } from "../../cli/dev-server.js";
+import { startS3 } from "../../test/helpers/emulators.js";
+import { packageArtifacts, describeSizes } from "../package.js";
+import { writeTinyModel } from "../tiny-model.js";
+import { corpusSource, generateCorpus, generateQueries } from "./corpus.js";
+import { barChartSvg, summarize } from "./stats.js";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const QUICK = process.argv.includes("--quick");
+const exec = promisify(execFile);
+const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+const now = () => performance.now();
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+async function time<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
+  const t = now();
+  const value = await fn();
+  return [value, now() - t];
+}
+
+function exactTopK(matrix: Float32Array, dims: number, q: Float32Array, k: number): number[] {
+  const n = matrix.length / dims;
+  const best: { label: number; score: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const o = i * dims;
+    for (let j = 0; j < dims; j++) s += matrix[o + j]! * q[j]!;
+    if (best.length < k || s > best[best.length - 1]!.score) {
+      best.push({ label: i, score: s });
+      best.sort((a, b) => b.score - a.score);
+      if (best.length > k) best.pop();
+    }
+  }
+  return best.map((b) => b.label);
+}
+
+async function searchBench(size: number, embedder: Embedder) {
+  log(`search: building a ${size}-chunk bundle with the tiny model`);
+  const store = new FsObjectStore(await mkdtemp(join(tmpdir(), "thoth-bench-search-")));
+  const summary = await refreshCollection({
+    collection: "bench",
+    source: corpusSource(generateCorpus(size)),
+    store,
+    embedder,
+    ...codecs,
+  });
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const [kb, openMs] = await time(() => KnowledgeBase.open({ store, embedder, ...codecs }));
+  const rssAfter = process.memoryUsage().rss;
+  const queries = generateQueries(QUICK ? 60 : 300);
+  for (const q of queries.slice(0, 20)) await kb.search({ query: q });
+  const modes: Record<string, ReturnType<typeof summarize>> = {};
+  for (const mode of ["hybrid", "semantic", "keyword"] as const) {
+    const samples: number[] = [];
+    for (const query of queries) samples.push((await time(() => kb.search({ query, mode, limit: 10 })))[1]);
+    modes[mode] = summarize(samples);
+  }
+  // ANN against exact search on the same query vectors.
+  const { files } = await loadVersion(store, "bench", (await readPointer(store, "bench"))!);
+  const bytes = files.get(BUNDLE_FILES.vectorIndex)!;
+  const dims = embedder.dimensions;
+  const base = await codecs.vectorCodec.load(bytes, dims);
+  const matrix = new Float32Array(base.size * dims);
+  for (let i = 0; i < base.size; i++) matrix.set(base.vector(i), i * dims);
+  const vectors = await embedder.embed(queries);
+  const exactSamples: number[] = [];
+  const truth = vectors.map((v) => {
+    const [top, ms] = (() => {
+      const t = now();
+      const r = exactTopK(matrix, dims, v, 10);
+      return [r, now() - t] as const;
+    })();
+    exactSamples.push(ms);
+    return new Set(top);
+  });
+  const efs = [];
+  for (const efSearch of [16, 32, 64, 128]) {
+    const index = await hnswCodec({ ...DEFAULT_HNSW_PARAMS, efSearch }).load(bytes, dims);
+    const samples: number[] = [];
+    let found = 0;
+    vectors.forEach((v, i) => {
+      const t = now();
+      const hits = index.search(v, 10);
+      samples.push(now() - t);
+      found += hits.filter((h) => truth[i]!.has(h.label)).length;
+    });
+    efs.push({
+      efSearch,
+      recallAt10: Math.round((found / (vectors.length * 10)) * 1000) / 1000,
+      latency: summarize(samples),
+    });
+  }
+  return {
+    chunks: summary.chunks,
+    documents: summary.documentsIndexed,
+    buildMs: summary.durationMs,
+    openMs: Math.round(openMs),
+    loadedRssMb: Math.round((rssAfter - rssBefore) / 1024 / 1024),
+    modes,
+    exact: summarize(exactSamples),
+    efs,
+  };
+}
+
+async function refreshBench(modelDir: string) {
+  const rows = [];
+  for (const chunks of QUICK ? [1000] : [1000, 10_000]) {
+    for (const model of [modelDir, "none"]) {
+      log(`refresh: ${chunks} chunks, ${model === "none" ? "no embedding" : "tiny model"}`);
+      const { stdout } = await exec(
+        process.execPath,
+        ["--import", "tsx", join(REPO, "scripts/bench/refresh-child.ts"), String(chunks), model],
+        {
+          cwd: REPO,
+          env: { ...process.env, THOTH_LOG_LEVEL: "SILENT" },
+          maxBuffer: 1024 * 1024,
+        },
+      );
+      const r = JSON.parse(stdout.trim().split("\n").pop()!);
+      rows.push({
+        ...r,
+        embedding: model !== "none",
+        docsPerSecond: Math.round(r.documents / (r.firstMs / 1000)),
+        chunksPerSecond: Math.round(r.chunks / (r.firstMs / 1000)),
+        bytesPerChunk: Math.round(r.bundleBytes / r.chunks),
+      });
+    }
+  }
+  return rows;
+}
+
+async function coldStartBench(modelDir: string) {
+  log("cold start: packaging, publishing the handbook to s3rver, starting fresh processes");
+  const out = await mkdtemp(join(tmpdir(), "thoth-bench-dist-"));
+  const sizes = await packageArtifacts(out);
+  const bucket = "thoth-bench";
+  const s3 = await startS3(bucket);
+  try {
+    const store: ObjectStore = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), bucket);
+    const embedder = await loadTransformersEmbedder({ modelDir, modelId: "thoth/tiny" });
+    await refreshCollection({
+      collection: "handbook",
+      source: new LocalFolderSource(join(REPO, "examples/handbook")),
+      store,
+      embedder,
+      ...codecs,
+    });
+    const lambda = await mkdtemp(join(tmpdir(), "thoth-bench-lambda-"));
+    await cp(join(out, "mcp-server"), join(lambda, "task"), { recursive: true });
+    await cp(join(out, "layer"), join(lambda, "opt"), { recursive: true });
+    await cp(modelDir, join(lambda, "opt", "model"), { recursive: true });
+    const runner = join(lambda, "invoke.mjs");
+    await writeFile(
+      runner,
+      `const t0 = performance.now();
+const { handler } = await import(${JSON.stringify(join(lambda, "task", "index.mjs"))});
+const t1 = performance.now();
+const result = await handler({ version: "2.0", rawPath: "/mcp", rawQueryString: "", isBase64Encoded: false,
+  headers: { host: "x", "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer bench" },
+  requestContext: { http: { method: "POST" }, domainName: "x" },
+  body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "search_documents", arguments: { query: "rotate the on-call pager" } } }) });
+const t2 = performance.now();
+const t3s = performance.now();
+await handler({ version: "2.0", rawPath: "/mcp", rawQueryString: "", isBase64Encoded: false,
+  headers: { host: "x", "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer bench" },
+  requestContext: { http: { method: "POST" }, domainName: "x" },
+  body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "search_documents", arguments: { query: "expense receipts" } } }) });
+const t3 = performance.now();
+process.stderr.write("TIMING " + JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, secondCallMs: t3 - t3s, status: result.statusCode }) + "\\n");
+`,
+    );
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const { stdout, stderr } = await exec(process.execPath, [runner], {
+        cwd: lambda,
+        env: {
+          PATH: process.env.PATH ?? "",
+          NODE_PATH: join(lambda, "opt", "nodejs", "node_modules"),
+          THOTH_BUNDLE_BUCKET: bucket,
+          AWS_ENDPOINT_URL_S3: s3.endpoint,
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "S3RVER",
+          AWS_SECRET_ACCESS_KEY: "S3RVER",
+          THOTH_API_KEY: "bench",
+          THOTH_MODEL_DIR: join(lambda, "opt", "model"),
+          THOTH_EMBEDDING_MODEL: "thoth/tiny",
+          THOTH_LOG_LEVEL: "INFO",
+          TMPDIR: await mkdtemp(join(tmpdir(), "thoth-bench-tmp-")),
+        },
+      });
+      const timing = JSON.parse(stderr.split("TIMING ")[1]!);
+      const opened = stdout
+        .split("\n")
+        .filter((l) => l.includes('"knowledge base opened"'))
+        .map((l) => JSON.parse(l))[0];
+      runs.push({
+        importMs: Math.round(timing.importMs),
+        modelLoadMs: opened.modelLoadMs,
+        downloadMs: opened.collections.handbook.downloadMs,
+        indexLoadMs: opened.collections.handbook.indexLoadMs,
+        firstCallMs: Math.round(timing.firstCallMs),
+        secondCallMs: Math.round(timing.secondCallMs),
+        totalMs: Math.round(timing.importMs + timing.firstCallMs),
+        status: timing.status,
+      });
+    }
+    runs.sort((a, b) => a.totalMs - b.totalMs);
+    return { median: runs[1]!, runs, sizes };
+  } finally {
+    await s3.close();
+  }
+}
+
+async function httpBench(modelDir: string) {
+  log("http: autocannon against the local server");
+  const dataDir = await mkdtemp(join(tmpdir(), "thoth-bench-http-"));
+  const embedder = await loadTransformersEmbedder({ modelDir, modelId: "thoth/tiny" });
+  await refreshCollection({
+    collection: "handbook",
+    source: new LocalFolderSource(join(REPO, "examples/handbook")),
+    store: new FsObjectStore(join(dataDir, "store")),
+    embedder,
+    ...codecs,
+  });
+  const env = {
+    ...process.env,
+    THOTH_DATA_DIR: dataDir,
+    THOTH_API_KEY: "bench",
+    THOTH_MODEL_DIR: modelDir,
+    THOTH_EMBEDDING_MODEL: "thoth/tiny",
+  };
+  const app = await openMcpApp(env);
+  const server = await startDevServer({ handler: createHandler(async () => app), port: 0 });
+  try {
+    const result = await autocannon({
+      url: `${server.url}/mcp`,
+      connections: 50,
+      duration: QUICK ? 3 : 10,
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: "Bearer bench",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "search_documents", arguments: { query: "how do I roll back a deploy", limit: 5 } },
+      }),
+    });
+    return {
+      connections: 50,
+      durationSeconds: QUICK ? 3 : 10,
+      requests: result.requests.total,
+      requestsPerSecond: result.requests.average,
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+      },
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+function markdown(r: Awaited<ReturnType<typeof runAll>>): string {
+  const lines: string[] = [];
+  const ms = (n: number) => `${n.toFixed(2)} ms`;
+  lines.push("# Benchmarks", "");
+  lines.push(
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB, Node ${r.machine.node}. Date: ${r.date}.`,
+  );
+  lines.push(`Command: \`${r.command}\`. Raw figures: [bench/results.json](bench/results.json).`, "");
+  lines.push(
+    "Embeddings come from the generated tiny model (`thoth/tiny`, 64 dimensions): no real model can be downloaded on the build machine. Latencies with `Xenova/all-MiniLM-L6-v2` (384 dimensions) will be higher for the query embedding and the vector search; keyword figures and the index mechanics carry over.",
+    "",
+  );
+  lines.push("## Search latency (warm, `KnowledgeBase.search`, limit 10)", "");
+  lines.push(
+    "| chunks | hybrid p50 / p95 / p99 | semantic p50 / p95 / p99 | keyword p50 / p95 / p99 | exact brute force p50 / p99 (vector part only) | hnsw ef=64 p50 / p99 (vector part only) |",
+  );
+  lines.push("| --- | --- | --- | --- | --- | --- |");
+  for (const s of r.search) {
+    const f = (x: { p50: number; p95: number; p99: number }) => `${ms(x.p50)} / ${ms(x.p95)} / ${ms(x.p99)}`;
+    const ef64 = s.efs.find((e) => e.efSearch === 64)!;
+    lines.push(
+      `| ${s.chunks} | ${f(s.modes.hybrid!)} | ${f(s.modes.semantic!)} | ${f(s.modes.keyword!)} | ${ms(s.exact.p50)} / ${ms(s.exact.p99)} | ${ms(ef64.latency.p50)} / ${ms(ef64.latency.p99)} |`,
+    );
+  }
+  lines.push("", "![search latency](bench/search-latency.svg)", "");
+  lines.push("## Recall@10 of the hnsw index against exact search (M=16, efConstruction=200)", "");
+  lines.push("| chunks | efSearch | recall@10 | p50 | p99 |", "| --- | --- | --- | --- | --- |");
+  for (const s of r.search)
+    for (const e of s.efs)
+      lines.push(
+        `| ${s.chunks} | ${e.efSearch} | ${e.recallAt10} | ${ms(e.latency.p50)} | ${ms(e.latency.p99)} |`,
+      );
+  lines.push("", "Loaded bundle memory (RSS growth when the collection is opened):", "");
+  for (const s of r.search)
+    lines.push(
+      `- ${s.chunks} chunks: ${s.loadedRssMb} MB, opened in ${s.openMs} ms (bundle built in ${(s.buildMs / 1000).toFixed(1)} s)`,
+    );
+  lines.push("", "## Cold start (packaged handler in a fresh Node process, bundle from s3rver)", "");
+  const c = r.coldStart.median;
+  lines.push("| phase | median of 3 |", "| --- | --- |");
+  lines.push(
+    `| import index.mjs | ${c.importMs} ms |`,
+    `| model load (inside the first call) | ${c.modelLoadMs} ms |`,
+    `| bundle download + verify | ${c.downloadMs} ms |`,
+    `| index load (decode, hnsw, BM25) | ${c.indexLoadMs} ms |`,
+    `| first tools/call in all | ${c.firstCallMs} ms |`,
+    `| import → first answer | ${c.totalMs} ms |`,
+    `| second (warm) tools/call | ${c.secondCallMs} ms |`,
+  );
+  lines.push("", "## Refresh throughput", "");
+  lines.push(
+    "| chunks | embedding | documents/s | chunks/s | first run | second run (unchanged) | chunks embedded on 2nd run | peak RSS | bundle bytes/chunk |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (const f of r.refresh)
+    lines.push(
+      `| ${f.chunks} | ${f.embedding ? "tiny model" : "none (keyword only)"} | ${f.docsPerSecond} | ${f.chunksPerSecond} | ${(f.firstMs / 1000).toFixed(2)} s | ${(f.secondMs / 1000).toFixed(2)} s | ${f.secondEmbedded} | ${f.peakRssMb} MB | ${f.bytesPerChunk} |`,
+    );
+  lines.push("", "![refresh time](bench/refresh-time.svg)", "");
+  lines.push("## HTTP load (local server, `search_documents`, hybrid)", "");
+  const h = r.http;
+  lines.push(
+    `autocannon, ${h.connections} connections for ${h.durationSeconds} s: ${h.requests} requests, ${h.requestsPerSecond} req/s, latency p50 ${h.latencyMs.p50} ms, p90 ${h.latencyMs.p90} ms, p99 ${h.latencyMs.p99} ms, max ${h.latencyMs.max} ms; errors ${h.errors}, timeouts ${h.timeouts}, non-2xx ${h.non2xx}.`,
+    "",
+  );
+  lines.push(
+    "## Artifact sizes (`npm run package`, without the real model)",
+    "",
+    "```",
+    ...describeSizes(r.coldStart.sizes, false),
+    "```",
+    "",
+  );
+  lines.push(
+    "## Retrieval quality (`npm run eval -- examples/beir-sample`)",
+    "",
+    "```",
+    r.eval.trim(),
+    "```",
+    "",
+  );
+  return lines.join("\n") + "\n";
+}
+
+async function runAll() {
+  const modelRoot = await mkdtemp(join(tmpdir(), "thoth-bench-model-"));
+  await writeTinyModel(modelRoot);
+  const embedder = await loadTransformersEmbedder({ modelDir: modelRoot, modelId: "thoth/tiny" });
+  const search = [];
+  for (const size of QUICK ? [2000] : [10_000, 100_000]) search.push(await searchBench(size, embedder));
+  const refresh = await refreshBench(modelRoot);
+  const coldStart = await coldStartBench(modelRoot);
+  const http = await httpBench(modelRoot);
+  log("eval: examples/beir-sample");
+  const evalOut = (
+    await exec("npm", ["run", "--silent", "eval", "--", join(REPO, "examples/beir-sample")], {
+      cwd: REPO,
+      env: { ...process.env, THOTH_MODEL_DIR: modelRoot, THOTH_EMBEDDING_MODEL: "thoth/tiny" },
+    })
+  ).stdout;
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    command: `npm run bench${QUICK ? " -- --quick" : ""}`,
+    machine: {
+      cpu: cpus()[0]?.model ?? "unknown",
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 1024 ** 3),
+      node: process.versions.node,
+    },
+    search,
+    refresh,
+    coldStart,
+    http,
+    eval: evalOut.replace(REPO + "/", ""),
+  };
+}
+
+logger.setLogLevel("ERROR");
+// The cold-start section publishes to a local s3rver, which only accepts these credentials.
+Object.assign(process.env, {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "S3RVER",
+  AWS_SECRET_ACCESS_KEY: "S3RVER",
+});
+const results = await runAll();
+const docs = join(REPO, "docs");
+await mkdir(join(docs, "bench"), { recursive: true });
+await writeFile(join(docs, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+await writeFile(
+  join(docs, "bench", "search-latency.svg"),
+  barChartSvg(
+    "Search latency p50 / p99 by mode and size",
+    "ms",
+    results.search.flatMap((s) =>
+      (["hybrid", "semantic", "keyword"] as const).map((m) => ({
+        label: `${s.chunks} chunks, ${m}`,
+        values: [
+          { series: "p50", value: s.modes[m]!.p50 },
+          { series: "p99", value: s.modes[m]!.p99 },
+        ],
+      })),
+    ),
+  ),
+);
+await writeFile(
+  join(docs, "bench", "refresh-time.svg"),
+  barChartSvg(
+    "Refresh: first run and unchanged second run",
+    "s",
+    results.refresh.map((f) => ({
+      label: `${f.chunks} chunks, ${f.embedding ? "tiny model" : "no embedding"}`,
+      values: [
+        { series: "first run", value: Math.round(f.firstMs / 10) / 100 },
+        { series: "second run", value: Math.round(f.secondMs / 10) / 100 },
+      ],
+    })),
+  ),
+);
+await writeFile(join(docs, "benchmarks.md"), markdown(results));
+console.log(markdown(results));

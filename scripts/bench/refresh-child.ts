@@ -1,0 +1,48 @@
+/** One refresh run in its own process, so its peak RSS is its own: prints a JSON line. */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
+import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
+import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
+import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { corpusSource, generateCorpus } from "./corpus.js";
+
+const [chunks, modelDir] = [Number(process.argv[2]), process.argv[3]];
+const embedder =
+  modelDir && modelDir !== "none"
+    ? await loadTransformersEmbedder({ modelDir, modelId: "thoth/tiny" })
+    : null;
+const store = new FsObjectStore(await mkdtemp(join(tmpdir(), "thoth-bench-refresh-")));
+const docs = generateCorpus(chunks);
+const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+const first = await refreshCollection({
+  collection: "bench",
+  source: corpusSource(docs),
+  store,
+  embedder,
+  ...codecs,
+});
+const second = await refreshCollection({
+  collection: "bench",
+  source: corpusSource(docs),
+  store,
+  embedder,
+  ...codecs,
+});
+const files = await store.list("collections/bench/versions/");
+let bundleBytes = 0;
+for (const key of files) bundleBytes += (await store.get(key))!.byteLength;
+process.stdout.write(
+  JSON.stringify({
+    chunks: first.chunks,
+    documents: first.documentsIndexed,
+    firstMs: first.durationMs,
+    secondMs: second.durationMs,
+    secondEmbedded: second.chunksEmbedded,
+    secondPublished: second.published,
+    bundleBytes,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  }) + "\n",
+);
