@@ -27,3 +27,6 @@ export class SourceError extends ThothError {}
 
 /** Another writer moved a collection's pointer first; this write was not applied. */
 export class ConcurrentPublishError extends ThothError {}
+
+/** Something the request depends on (a secret store, a table) cannot be reached right now; retrying may help. */
+export class DependencyUnavailableError extends ThothError {}

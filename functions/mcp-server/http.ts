@@ -6,6 +6,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { MCP_PATH } from "../../shared/names.js";
+import { DependencyUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import type { Principal } from "./auth.js";
 
@@ -113,6 +114,17 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
       await server.close();
     }
   } catch (error) {
+    if (error instanceof DependencyUnavailableError) {
+      logger.error("dependency unavailable", { error: error as Error });
+      return jsonRpcError(
+        503,
+        RPC_ERRORS.internal,
+        "the server cannot reach a service it depends on; try again shortly",
+        {
+          "retry-after": "5",
+        },
+      );
+    }
     logger.error("request failed", { error: error as Error });
     return jsonRpcError(500, RPC_ERRORS.internal, "internal server error");
   }

@@ -79,6 +79,8 @@ export interface RefreshSummary {
   chunks: number;
   chunksEmbedded: number;
   prunedVersions: string[];
+  /** What went wrong without failing the run (e.g. the run record could not be written). */
+  warnings: string[];
   durationMs: number;
 }
 
@@ -150,24 +152,38 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
     startedAt: new Date().toISOString(),
     status: "running",
   };
-  await options.cache?.putRun(run);
+  const warnings: string[] = [];
+  // The document cache and run log are bookkeeping: when they are down the index is still refreshed.
+  const record = async (what: string, write: () => Promise<void> | undefined) => {
+    try {
+      await write();
+    } catch (error) {
+      warnings.push(
+        `${what} could not be written: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  };
+  await record("the run record", () => options.cache?.putRun(run));
   try {
-    const summary = await refresh(options);
-    await options.cache?.putRun({
-      ...run,
-      status: "succeeded",
-      finishedAt: new Date().toISOString(),
-      version: summary.version,
-      published: summary.published,
-      counts: {
-        documentsSeen: summary.documentsSeen,
-        documentsIndexed: summary.documentsIndexed,
-        documentsSkipped: summary.documentsSkipped,
-        chunks: summary.chunks,
-        chunksEmbedded: summary.chunksEmbedded,
-      },
-      skipped: summary.skipped,
-    });
+    const summary = await refresh(options, record);
+    await record("the run record", () =>
+      options.cache?.putRun({
+        ...run,
+        status: "succeeded",
+        finishedAt: new Date().toISOString(),
+        version: summary.version,
+        published: summary.published,
+        counts: {
+          documentsSeen: summary.documentsSeen,
+          documentsIndexed: summary.documentsIndexed,
+          documentsSkipped: summary.documentsSkipped,
+          chunks: summary.chunks,
+          chunksEmbedded: summary.chunksEmbedded,
+        },
+        skipped: summary.skipped,
+      }),
+    );
+    summary.warnings = [...new Set([...summary.warnings, ...warnings])];
     return summary;
   } catch (error) {
     await options.cache
@@ -182,7 +198,10 @@ export async function refreshCollection(options: RefreshOptions): Promise<Refres
   }
 }
 
-async function refresh(options: RefreshOptions): Promise<RefreshSummary> {
+async function refresh(
+  options: RefreshOptions,
+  record: (what: string, write: () => Promise<void> | undefined) => Promise<void>,
+): Promise<RefreshSummary> {
   const started = performance.now();
   const { collection, source, embedder } = options;
   const configured = options.chunking ?? DEFAULT_CHUNKING;
@@ -317,6 +336,7 @@ async function refresh(options: RefreshOptions): Promise<RefreshSummary> {
       version: previous.manifest.version,
       published: false,
       prunedVersions: [],
+      warnings: [],
       durationMs: Math.round(performance.now() - started),
     };
   }
@@ -362,18 +382,20 @@ async function refresh(options: RefreshOptions): Promise<RefreshSummary> {
     },
     etag,
   );
-  await options.cache?.replaceDocuments(
-    collection,
-    documents.map((d) => ({
+  await record("the document cache", () =>
+    options.cache?.replaceDocuments(
       collection,
-      id: d.id,
-      path: d.path,
-      title: d.title,
-      source: d.source,
-      ...(d.url ? { url: d.url } : {}),
-      ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
-      ...(d.metadata ? { metadata: d.metadata } : {}),
-    })),
+      documents.map((d) => ({
+        collection,
+        id: d.id,
+        path: d.path,
+        title: d.title,
+        source: d.source,
+        ...(d.url ? { url: d.url } : {}),
+        ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+        ...(d.metadata ? { metadata: d.metadata } : {}),
+      })),
+    ),
   );
   const prunedVersions = await pruneVersions(options.store, collection, options.keepVersions ?? 5);
   return {
@@ -381,6 +403,7 @@ async function refresh(options: RefreshOptions): Promise<RefreshSummary> {
     version,
     published: true,
     prunedVersions,
+    warnings: [],
     durationMs: Math.round(performance.now() - started),
   };
 

@@ -10,6 +10,9 @@ import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { corpusSource, generateCorpus } from "./corpus.js";
 
 const [chunks, modelDir] = [Number(process.argv[2]), process.argv[3]];
+// Sampled, not getrusage's maxRSS: on Linux that survives exec and would report the parent's peak.
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 const embedder =
   modelDir && modelDir !== "none"
     ? await loadTransformersEmbedder({ modelDir, modelId: "thoth/tiny" })
@@ -34,6 +37,7 @@ const second = await refreshCollection({
 const files = await store.list("collections/bench/versions/");
 let bundleBytes = 0;
 for (const key of files) bundleBytes += (await store.get(key))!.byteLength;
+clearInterval(sampler);
 process.stdout.write(
   JSON.stringify({
     chunks: first.chunks,
@@ -43,6 +47,6 @@ process.stdout.write(
     secondEmbedded: second.chunksEmbedded,
     secondPublished: second.published,
     bundleBytes,
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage().rss) / 1024 / 1024),
   }) + "\n",
 );

@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SecretName } from "../../../shared/names.js";
-import { ThothError } from "../../core/errors.js";
+import { DependencyUnavailableError } from "../../core/errors.js";
 import type { SecretSource } from "../../core/ports.js";
 
-export class SecretUnavailableError extends ThothError {}
+export class SecretUnavailableError extends DependencyUnavailableError {}
 
 /**
  * Secrets from AWS Secrets Manager, by the ARNs the stack put in the environment. Values are cached for

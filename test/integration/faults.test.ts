@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoDocumentClient } from "../../functions/adapters/aws/clients.js";
+import { DynamoDocumentCache } from "../../functions/adapters/aws/dynamo-document-cache.js";
+import { bundleKeys, readPointer } from "../../functions/core/bundle.js";
+import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
+import { logger } from "../../functions/lib/logger.js";
+import { openMcpApp } from "../../functions/mcp-server/app.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { GitLabSource } from "../../functions/refresh/sources/gitlab.js";
+import { SigmaSource } from "../../functions/refresh/sources/sigma.js";
+import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
+import { startDevServer } from "../../cli/dev-server.js";
+import { createHandler } from "../../functions/mcp-server/handler.js";
+import { CACHE_TABLE, startDynamo, startSecretsManager } from "../helpers/emulators.js";
+import { FakeGitLab } from "../helpers/fake-gitlab.js";
+import { FakeSigma } from "../helpers/fake-sigma.js";
+import { HashingEmbedder } from "../helpers/fake-embedder.js";
+import { folderWith, tempDir } from "../helpers/folders.js";
+import { codecs } from "../helpers/knowledge-base.js";
+import { MemoryObjectStore } from "../helpers/memory-object-store.js";
+
+const FAST = { retries: 2, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 300 };
+const mcpRequest = (key: string) =>
+  new Request("http://localhost/mcp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      authorization: `Bearer ${key}`,
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "heartbeat", arguments: {} },
+    }),
+  });
+
+describe("a secret store that fails", () => {
+  const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:thoth/faults/api-keys-AbCdEf";
+  let sm: Awaited<ReturnType<typeof startSecretsManager>>;
+  beforeAll(async () => {
+    sm = await startSecretsManager({ [ARN]: "the-real-key-987" });
+  });
+  afterAll(() => sm?.close());
+
+  it("answers 503 with a retry hint, leaks nothing, and recovers when the store is back", async () => {
+    const app = await openMcpApp({
+      ...process.env,
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_API_KEYS_SECRET_ARN: ARN,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+    });
+    sm.fail(true);
+    const down = await app.handle(mcpRequest("the-real-key-987"));
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).toBe("5");
+    const text = await down.text();
+    expect(text).not.toMatch(/arn:aws|the-real-key|InternalServiceError/);
+    sm.fail(false);
+    expect((await app.handle(mcpRequest("the-real-key-987"))).status).toBe(200);
+  });
+});
+
+describe("a DynamoDB table that is unavailable", () => {
+  it("does not stop the refresh: the bundle is published and the lost run record is reported", async () => {
+    const dynamo = await startDynamo();
+    const endpoint = dynamo.endpoint;
+    await dynamo.close();
+    const cache = new DynamoDocumentCache(
+      dynamoDocumentClient({ AWS_ENDPOINT_URL_DYNAMODB: endpoint }),
+      CACHE_TABLE,
+    );
+    const store = new MemoryObjectStore();
+    const summary = await refreshCollection({
+      collection: "c",
+      source: new LocalFolderSource(await folderWith({ "a.md": "# A\n\nText." })),
+      store,
+      cache,
+      embedder: null,
+      ...codecs,
+    });
+    expect(summary.published).toBe(true);
+    expect(summary.warnings.some((w) => /the run record could not be written/.test(w))).toBe(true);
+    expect(summary.warnings.some((w) => /the document cache could not be written/.test(w))).toBe(true);
+    expect((await readPointer(store, "c"))?.version).toBe(summary.version);
+  });
+});
+
+describe("a pointer that names a missing version", () => {
+  it("is refused at start (reported) and during a swap (the current version keeps serving)", async () => {
+    const store = new MemoryObjectStore();
+    const folder = await folderWith({ "a.md": "# A\n\nAlpha." });
+    const live = await refreshCollection({
+      collection: "ok",
+      source: new LocalFolderSource(folder),
+      store,
+      embedder: null,
+      ...codecs,
+    });
+    await store.put(
+      bundleKeys.pointer("ghost"),
+      JSON.stringify({ formatVersion: 1, version: "v-missing", manifestSha256: "0", publishedAt: "" }),
+    );
+    const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs, pointerCheckSeconds: 0 });
+    expect(kb.collectionNames()).toEqual(["ok"]);
+    expect(kb.degradations()).toContain("ghost: not loaded: ghost@v-missing: manifest.json is missing");
+    const pointer = (await store.read(bundleKeys.pointer("ok")))!;
+    await store.putIfUnchanged(
+      bundleKeys.pointer("ok"),
+      JSON.stringify({ formatVersion: 1, version: "v-gone", manifestSha256: "0", publishedAt: "" }),
+      pointer.etag,
+    );
+    await kb.refreshIfStale();
+    expect(kb.listCollections().find((c) => c.name === "ok")!.version).toBe(live.version);
+    expect(kb.degradations().join("\n")).toMatch(
+      new RegExp(`ok: ok@v-gone: manifest.json is missing; still serving ${live.version}`),
+    );
+  });
+});
+
+describe("secrets never reach the logs", () => {
+  it("keeps API keys, tokens and client secrets out of every log line, even on failures", async () => {
+    const SECRETS = { apiKey: "api-key-SECRET-111", gitlab: "glpat-SECRET-222", sigma: "sigma-SECRET-333" };
+    const lines: string[] = [];
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const capture = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    logger.setLogLevel("DEBUG");
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    const gitlab = await new FakeGitLab().start();
+    const sigma = await new FakeSigma().start();
+    try {
+      gitlab.token = "a-different-token";
+      gitlab.commitFiles({ "a.md": "# A\n\nText." });
+      const store = new MemoryObjectStore();
+      await refreshCollection({
+        collection: "gl",
+        source: new GitLabSource({
+          baseUrl: gitlab.url,
+          projectId: gitlab.projectPath,
+          ref: "main",
+          token: SECRETS.gitlab,
+          retry: FAST,
+        }),
+        store,
+        embedder: null,
+        ...codecs,
+      }).catch(() => undefined);
+      await refreshCollection({
+        collection: "sg",
+        source: new SigmaSource({
+          baseUrl: sigma.url,
+          credentials: { clientId: "id", clientSecret: SECRETS.sigma },
+          retry: FAST,
+        }),
+        store,
+        embedder: new HashingEmbedder(),
+        ...codecs,
+      }).catch(() => undefined);
+      const dataDir = await tempDir();
+      const app = await openMcpApp({
+        ...process.env,
+        THOTH_DATA_DIR: dataDir,
+        THOTH_API_KEY: SECRETS.apiKey,
+      });
+      const server = await startDevServer({ handler: createHandler(async () => app), port: 0 });
+      try {
+        for (const key of [SECRETS.apiKey, `${SECRETS.apiKey}-wrong`]) {
+          await fetch(`${server.url}/mcp`, {
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              authorization: `Bearer ${key}`,
+              "x-api-key": key,
+            },
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id: 1,
+              method: "tools/call",
+              params: { name: "search_documents", arguments: { query: SECRETS.apiKey.slice(0, 5) } },
+            }),
+          });
+        }
+      } finally {
+        await server.close();
+      }
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      logger.setLogLevel("SILENT");
+      await gitlab.stop();
+      await sigma.stop();
+    }
+    const logged = lines.join("");
+    expect(logged.length).toBeGreaterThan(100);
+    for (const secret of Object.values(SECRETS)) expect(logged).not.toContain(secret);
+  });
+});
+
+describe("the local server", () => {
+  it("binds to loopback unless told otherwise", async () => {
+    const server = await startDevServer({ handler: async () => ({ statusCode: 200, body: "" }), port: 0 });
+    try {
+      expect((server.server.address() as { address: string }).address).toBe("127.0.0.1");
+    } finally {
+      await server.close();
+    }
+  });
+});
