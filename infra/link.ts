@@ -1,5 +1,12 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyStatement } from "./policies.js";
+import {
+  lambdaAssumeRolePolicy,
+  logWriteStatements,
+  mergeStatements,
+  policyDocument,
+  type PolicyStatement,
+} from "./policies.js";
 
 /**
  * What a producer hands a consumer (SST's "link"): the environment entries and the IAM statements the
@@ -18,4 +25,37 @@ export function mergeLinks(links: Link[]): {
     env: Object.assign({}, ...links.map((l) => l.env)) as Record<string, pulumi.Input<string>>,
     statements: pulumi.all(links.map((l) => l.statements)).apply((lists) => lists.flat()),
   };
+}
+
+/**
+ * A Lambda execution role whose one inline policy is the function's own log group plus the statements its
+ * links (and any extra) grant. Child names: `<name>-role`, `<name>-policy`.
+ */
+export function functionRole(
+  name: string,
+  parent: pulumi.Resource,
+  args: {
+    logGroupArn: pulumi.Output<string>;
+    statements: pulumi.Output<PolicyStatement[]>;
+    tags?: Record<string, string>;
+  },
+): aws.iam.Role {
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()), tags: args.tags },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    `${name}-policy`,
+    {
+      role: role.id,
+      policy: pulumi
+        .all([args.statements, args.logGroupArn])
+        .apply(([statements, logs]) =>
+          JSON.stringify(policyDocument(mergeStatements([...logWriteStatements(logs), ...statements]))),
+        ),
+    },
+    { parent },
+  );
+  return role;
 }

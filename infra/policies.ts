@@ -22,6 +22,17 @@ export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** Listing restricted to the bundle prefix; shared by readers and writers (same Sid, merged once). */
+function listBundlesStatement(bucketArn: string): PolicyStatement {
+  return {
+    Sid: "ListIndexBundles",
+    Effect: "Allow",
+    Action: ["s3:ListBucket"],
+    Resource: [bucketArn],
+    Condition: { StringLike: { "s3:prefix": [`${BUNDLE_PREFIX}*`] } },
+  };
+}
+
 export function bundleReadStatements(bucketArn: string): PolicyStatement[] {
   return [
     {
@@ -30,13 +41,7 @@ export function bundleReadStatements(bucketArn: string): PolicyStatement[] {
       Action: ["s3:GetObject"],
       Resource: [`${bucketArn}/${BUNDLE_PREFIX}*`],
     },
-    {
-      Sid: "ListIndexBundles",
-      Effect: "Allow",
-      Action: ["s3:ListBucket"],
-      Resource: [bucketArn],
-      Condition: { StringLike: { "s3:prefix": [`${BUNDLE_PREFIX}*`] } },
-    },
+    listBundlesStatement(bucketArn),
   ];
 }
 
@@ -48,13 +53,7 @@ export function bundleWriteStatements(bucketArn: string): PolicyStatement[] {
       Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
       Resource: [`${bucketArn}/${BUNDLE_PREFIX}*`],
     },
-    {
-      Sid: "ListIndexBundles",
-      Effect: "Allow",
-      Action: ["s3:ListBucket"],
-      Resource: [bucketArn],
-      Condition: { StringLike: { "s3:prefix": [`${BUNDLE_PREFIX}*`] } },
-    },
+    listBundlesStatement(bucketArn),
   ];
 }
 

@@ -1,8 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, LAYER_MODEL_DIR, LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
-import { mergeLinks, type Link } from "../link.js";
-import { lambdaAssumeRolePolicy, logWriteStatements, mergeStatements, policyDocument } from "../policies.js";
+import { functionRole, mergeLinks, type Link } from "../link.js";
 
 export interface McpApiArgs {
   stack: string;
@@ -64,23 +63,11 @@ export class McpApi extends pulumi.ComponentResource {
     );
 
     const linked = mergeLinks(args.links);
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()), tags: args.tags },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: pulumi
-          .all([linked.statements, this.logGroup.arn])
-          .apply(([statements, logs]) =>
-            JSON.stringify(policyDocument(mergeStatements([...logWriteStatements(logs), ...statements]))),
-          ),
-      },
-      parent,
-    );
+    this.role = functionRole(name, this, {
+      logGroupArn: this.logGroup.arn,
+      statements: linked.statements,
+      tags: args.tags,
+    });
 
     const layer = new aws.lambda.LayerVersion(
       `${name}-layer`,

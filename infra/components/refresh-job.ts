@@ -3,14 +3,8 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { CollectionConfig } from "../../shared/config.js";
 import { ENV, IMAGE_MODEL_DIR } from "../../shared/names.js";
-import { mergeLinks, type Link } from "../link.js";
-import {
-  lambdaAssumeRolePolicy,
-  logWriteStatements,
-  mergeStatements,
-  policyDocument,
-  sourceBucketReadStatements,
-} from "../policies.js";
+import { functionRole, mergeLinks, type Link } from "../link.js";
+import { sourceBucketReadStatements } from "../policies.js";
 
 export interface RefreshJobArgs {
   stack: string;
@@ -105,27 +99,11 @@ export class RefreshJob extends pulumi.ComponentResource {
     const sourceStatements = args.collections.flatMap((c, i) =>
       c.source.type === "s3" ? sourceBucketReadStatements(i, c.source.bucket, c.source.prefix) : [],
     );
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()), tags: args.tags },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: pulumi
-          .all([linked.statements, this.logGroup.arn])
-          .apply(([statements, logs]) =>
-            JSON.stringify(
-              policyDocument(
-                mergeStatements([...logWriteStatements(logs), ...statements, ...sourceStatements]),
-              ),
-            ),
-          ),
-      },
-      parent,
-    );
+    this.role = functionRole(name, this, {
+      logGroupArn: this.logGroup.arn,
+      statements: linked.statements.apply((statements) => [...statements, ...sourceStatements]),
+      tags: args.tags,
+    });
 
     this.function = new aws.lambda.Function(
       `${name}-function`,
