@@ -9,6 +9,7 @@ import { logger } from "../functions/lib/logger.js";
 import { createRuntime, openKnowledgeBase } from "../functions/lib/runtime.js";
 import { citation } from "../functions/mcp-server/tools/search-documents.js";
 import { stackClientConfig } from "./client-config.js";
+import { readStackOutputs, requireOutput } from "./stack-outputs.js";
 import { runDev } from "./dev.js";
 import { describeVersions, listCollectionVersions, rollbackCollection } from "./index-versions.js";
 import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
@@ -22,6 +23,13 @@ const positiveInt = (value: string) => {
 
 function quietUnlessAsked(level: "WARN" | "INFO") {
   if (!process.env[ENV.logLevel]) logger.setLogLevel(level);
+}
+
+/** The data dir's store, or with `--stack` the deployed stack's bundle bucket (AWS credentials from the environment). */
+async function storeFor(stack: string | undefined) {
+  if (stack)
+    process.env[ENV.bundleBucket] = requireOutput(await readStackOutputs(stack), "indexBucketName", stack);
+  return createRuntime(parseRuntimeEnv(process.env)).store;
 }
 
 const program = new Command()
@@ -72,13 +80,14 @@ index
   .command("list")
   .description("list a collection's kept versions (* marks the live one)")
   .requiredOption("-c, --collection <name>", "the collection")
+  .option(
+    "-s, --stack <name>",
+    "a deployed stack's bundle bucket (from pulumi stack output) instead of the data dir",
+  )
   .option("--json", "print JSON")
-  .action(async (opts: { collection: string; json?: boolean }) => {
+  .action(async (opts: { collection: string; stack?: string; json?: boolean }) => {
     quietUnlessAsked("WARN");
-    const rows = await listCollectionVersions(
-      createRuntime(parseRuntimeEnv(process.env)).store,
-      opts.collection,
-    );
+    const rows = await listCollectionVersions(await storeFor(opts.stack), opts.collection);
     console.log(opts.json ? JSON.stringify(rows) : describeVersions(rows));
   });
 
@@ -87,9 +96,13 @@ index
   .description("move a collection's live pointer back (to the previous version, or --to a kept one)")
   .requiredOption("-c, --collection <name>", "the collection")
   .option("--to <version>", "the version to make live")
-  .action(async (opts: { collection: string; to?: string }) => {
+  .option(
+    "-s, --stack <name>",
+    "a deployed stack's bundle bucket (from pulumi stack output) instead of the data dir",
+  )
+  .action(async (opts: { collection: string; to?: string; stack?: string }) => {
     quietUnlessAsked("WARN");
-    const store = createRuntime(parseRuntimeEnv(process.env)).store;
+    const store = await storeFor(opts.stack);
     const { from, to } = await rollbackCollection(store, opts.collection, opts.to);
     console.log(`${opts.collection}: live version moved from ${from} to ${to}`);
   });

@@ -253,3 +253,60 @@ describe("thoth refresh --stack", () => {
     }
   });
 });
+
+describe("thoth index list / rollback --stack", () => {
+  it("works on the deployed stack's bundle bucket, found through pulumi stack output", async () => {
+    const { startS3 } = await import("../helpers/emulators.js");
+    const { S3ObjectStore } = await import("../../functions/adapters/aws/s3-object-store.js");
+    const { s3Client } = await import("../../functions/adapters/aws/clients.js");
+    const { refreshCollection } = await import("../../functions/refresh/pipeline.js");
+    const { LocalFolderSource } = await import("../../functions/refresh/sources/local.js");
+    const { codecs } = await import("../helpers/knowledge-base.js");
+    const s3 = await startS3("thoth-dev-bundles");
+    try {
+      const store = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), "thoth-dev-bundles");
+      const folder = await folderWith({ "a.md": "# A\n\nOne." });
+      const v1 = (
+        await refreshCollection({
+          collection: "docs",
+          source: new LocalFolderSource(folder),
+          store,
+          embedder: null,
+          ...codecs,
+        })
+      ).version;
+      const { writeFile, chmod } = await import("node:fs/promises");
+      await writeFile(join(folder, "a.md"), "# A\n\nTwo.");
+      const v2 = (
+        await refreshCollection({
+          collection: "docs",
+          source: new LocalFolderSource(folder),
+          store,
+          embedder: null,
+          ...codecs,
+        })
+      ).version;
+      const bin = await tempDir("thoth-fake-pulumi-");
+      await writeFile(join(bin, "pulumi"), `#!/bin/sh\necho '{"indexBucketName":"thoth-dev-bundles"}'\n`);
+      await chmod(join(bin, "pulumi"), 0o755);
+      const env = {
+        PATH: `${bin}:${process.env.PATH}`,
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "S3RVER",
+        AWS_SECRET_ACCESS_KEY: "S3RVER",
+      };
+      const listed = await thoth(["index", "list", "--stack", "dev", "-c", "docs", "--json"], env);
+      expect(
+        JSON.parse(listed.stdout).map((r: { version: string; live: boolean }) => [r.version, r.live]),
+      ).toEqual([
+        [v1, false],
+        [v2, true],
+      ]);
+      const rolled = await thoth(["index", "rollback", "--stack", "dev", "-c", "docs"], env);
+      expect(rolled.stdout).toContain(`moved from ${v2} to ${v1}`);
+    } finally {
+      await s3.close();
+    }
+  });
+});
