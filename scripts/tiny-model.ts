@@ -163,7 +163,8 @@ const EXTRA_WORDS = (
   "lead leads report reports form forms tool tools budget card cards limit limits manager week"
 ).split(" ");
 
-function mulberry32(seed: number): () => number {
+/** A small seeded PRNG, so generated models and corpora are the same every run. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

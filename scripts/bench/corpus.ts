@@ -2,19 +2,8 @@
  * A deterministic synthetic corpus for benchmarks: `chunks` sections spread over documents of five sections
  * each, written from the tiny model's topic vocabulary so that semantic search has something to find.
  */
-import { TOPIC_GROUPS } from "../tiny-model.js";
+import { TOPIC_GROUPS, mulberry32 } from "../tiny-model.js";
 import type { Source, SourceDocument } from "../../functions/core/ports.js";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FILLER = "the team should review this before the next week and update the plan with the owner".split(
   " ",

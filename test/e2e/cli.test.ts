@@ -148,16 +148,16 @@ describe("thoth command", () => {
   });
 });
 
-describe("thoth client-config", () => {
-  /** A stand-in `pulumi` on PATH that prints the given stack outputs (or fails), as the real CLI would. */
-  async function fakePulumi(script: string): Promise<Record<string, string>> {
-    const bin = await tempDir("thoth-fake-pulumi-");
-    const { chmod, writeFile } = await import("node:fs/promises");
-    await writeFile(join(bin, "pulumi"), `#!/bin/sh\n${script}\n`);
-    await chmod(join(bin, "pulumi"), 0o755);
-    return { PATH: `${bin}:${process.env.PATH}` };
-  }
+/** A stand-in `pulumi` on PATH that prints the given stack outputs (or fails), as the real CLI would. */
+async function fakePulumi(script: string): Promise<Record<string, string>> {
+  const bin = await tempDir("thoth-fake-pulumi-");
+  const { chmod, writeFile } = await import("node:fs/promises");
+  await writeFile(join(bin, "pulumi"), `#!/bin/sh\n${script}\n`);
+  await chmod(join(bin, "pulumi"), 0o755);
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
 
+describe("thoth client-config", () => {
   const outputs = {
     mcpUrl: "https://abc.execute-api.eu-west-1.amazonaws.com/mcp",
     mcpClientConfig: JSON.stringify({
@@ -232,12 +232,8 @@ describe("thoth refresh --stack", () => {
     await new Promise<void>((r) => lambda.listen(0, "127.0.0.1", r));
     const { port } = lambda.address() as AddressInfo;
     try {
-      const bin = await tempDir("thoth-fake-pulumi-");
-      const { chmod, writeFile } = await import("node:fs/promises");
-      await writeFile(join(bin, "pulumi"), `#!/bin/sh\necho '{"refreshFunctionName":"thoth-dev-refresh"}'\n`);
-      await chmod(join(bin, "pulumi"), 0o755);
       const result = await thoth(["refresh", "--stack", "dev", "-c", "handbook"], {
-        PATH: `${bin}:${process.env.PATH}`,
+        ...(await fakePulumi(`echo '{"refreshFunctionName":"thoth-dev-refresh"}'`)),
         AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${port}`,
         AWS_REGION: "eu-west-1",
         AWS_ACCESS_KEY_ID: "test",
@@ -275,7 +271,7 @@ describe("thoth index list / rollback --stack", () => {
           ...codecs,
         })
       ).version;
-      const { writeFile, chmod } = await import("node:fs/promises");
+      const { writeFile } = await import("node:fs/promises");
       await writeFile(join(folder, "a.md"), "# A\n\nTwo.");
       const v2 = (
         await refreshCollection({
@@ -286,11 +282,8 @@ describe("thoth index list / rollback --stack", () => {
           ...codecs,
         })
       ).version;
-      const bin = await tempDir("thoth-fake-pulumi-");
-      await writeFile(join(bin, "pulumi"), `#!/bin/sh\necho '{"indexBucketName":"thoth-dev-bundles"}'\n`);
-      await chmod(join(bin, "pulumi"), 0o755);
       const env = {
-        PATH: `${bin}:${process.env.PATH}`,
+        ...(await fakePulumi(`echo '{"indexBucketName":"thoth-dev-bundles"}'`)),
         AWS_ENDPOINT_URL_S3: s3.endpoint,
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "S3RVER",
