@@ -9,7 +9,7 @@ import { logger } from "../functions/lib/logger.js";
 import { createRuntime, openKnowledgeBase } from "../functions/lib/runtime.js";
 import { citation } from "../functions/mcp-server/tools/search-documents.js";
 import { stackClientConfig } from "./client-config.js";
-import { readStackOutputs, requireOutput } from "./stack-outputs.js";
+import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { runDev } from "./dev.js";
 import { describeVersions, listCollectionVersions, rollbackCollection } from "./index-versions.js";
 import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
@@ -27,9 +27,13 @@ function quietUnlessAsked(level: "WARN" | "INFO") {
 
 /** The data dir's store, or with `--stack` the deployed stack's bundle bucket (AWS credentials from the environment). */
 async function storeFor(stack: string | undefined) {
-  if (stack)
-    process.env[ENV.bundleBucket] = requireOutput(await readStackOutputs(stack), "indexBucketName", stack);
-  return createRuntime(parseRuntimeEnv(process.env)).store;
+  if (!stack) return createRuntime(parseRuntimeEnv(process.env)).store;
+  const outputs = await readStackOutputs(stack);
+  const env = {
+    ...stackAwsEnv(outputs),
+    [ENV.bundleBucket]: requireOutput(outputs, "indexBucketName", stack),
+  };
+  return createRuntime(parseRuntimeEnv(env), env).store;
 }
 
 const program = new Command()
@@ -113,21 +117,31 @@ program
   .option("-c, --collection <name...>", "only these collections")
   .option("-s, --stack <name>", "invoke the stack's deployed refresh function instead of running locally")
   .option("--config <stack>", "locally: take the collections from Pulumi.<stack>.yaml")
+  .option("--keyword-only", "locally, without a model: replace hybrid collections with keyword-only versions")
   .option("--json", "print the outcomes as JSON")
-  .action(async (opts: { collection?: string[]; stack?: string; config?: string; json?: boolean }) => {
-    quietUnlessAsked("WARN");
-    const only = opts.collection ?? [];
-    const outcomes = opts.stack
-      ? await refreshDeployed(opts.stack, only)
-      : await refreshLocally({
-          env: parseRuntimeEnv(process.env),
-          only,
-          ...(opts.config ? { configStack: opts.config } : {}),
-          showProgress: !opts.json && !!process.stderr.isTTY,
-        });
-    console.log(opts.json ? JSON.stringify(outcomes) : describeOutcomes(outcomes));
-    if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
-  });
+  .action(
+    async (opts: {
+      collection?: string[];
+      stack?: string;
+      config?: string;
+      keywordOnly?: boolean;
+      json?: boolean;
+    }) => {
+      quietUnlessAsked("WARN");
+      const only = opts.collection ?? [];
+      const outcomes = opts.stack
+        ? await refreshDeployed(opts.stack, only)
+        : await refreshLocally({
+            env: parseRuntimeEnv(process.env),
+            only,
+            ...(opts.config ? { configStack: opts.config } : {}),
+            ...(opts.keywordOnly ? { keywordOnly: true } : {}),
+            showProgress: !opts.json && !!process.stderr.isTTY,
+          });
+      console.log(opts.json ? JSON.stringify(outcomes) : describeOutcomes(outcomes));
+      if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
+    },
+  );
 
 program
   .command("search")

@@ -10,7 +10,7 @@ import type { RefreshResult } from "../functions/refresh/handler.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
 import { describeSummary } from "./index-folder.js";
 import { progressBar } from "./progress.js";
-import { readStackOutputs, requireOutput } from "./stack-outputs.js";
+import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { z } from "zod";
 
 /**
@@ -53,15 +53,19 @@ export async function refreshLocally(options: {
   only: string[];
   configStack?: string;
   showProgress: boolean;
+  /** Replace hybrid versions with keyword-only ones when no model is set (`--keyword-only`). */
+  keywordOnly?: boolean;
 }): Promise<CollectionOutcome[]> {
   const runtime = createRuntime(options.env);
   const collections = await localCollections(runtime, options.configStack);
-  const { embedder } = await loadEmbedder(options.env);
+  const { embedder, reason } = await loadEmbedder(options.env);
   const bar = progressBar(options.showProgress);
   try {
     return await refreshCollections({
       runtime,
       embedder,
+      ...(reason ? { embedderUnavailableReason: reason } : {}),
+      ...(options.keywordOnly ? { allowKeywordOnly: true } : {}),
       collections,
       ...(options.only.length ? { only: options.only } : {}),
       onProgress: (collection, p) => bar.update(collection, p),
@@ -73,8 +77,13 @@ export async function refreshLocally(options: {
 
 /** `thoth refresh --stack <name>`: invokes the stack's deployed refresh function and returns its result. */
 export async function refreshDeployed(stack: string, only: string[]): Promise<CollectionOutcome[]> {
-  const functionName = requireOutput(await readStackOutputs(stack), "refreshFunctionName", stack);
-  const answer = await invokeFunction(functionName, only.length ? { collections: only } : {});
+  const outputs = await readStackOutputs(stack);
+  const functionName = requireOutput(outputs, "refreshFunctionName", stack);
+  const answer = await invokeFunction(
+    functionName,
+    only.length ? { collections: only } : {},
+    stackAwsEnv(outputs),
+  );
   if (!answer.ok) throw new Error(answer.error);
   const result = answer.result as RefreshResult | undefined;
   if (!result || !Array.isArray(result.outcomes))

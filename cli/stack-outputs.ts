@@ -38,3 +38,14 @@ export function requireOutput(outputs: Record<string, unknown>, name: string, st
   }
   return value;
 }
+
+/**
+ * The environment for AWS calls against a deployed stack: the stack's own region (its `region` output), not
+ * whatever region the shell has, so `--stack prod` reaches prod's functions and bucket from any shell.
+ */
+export function stackAwsEnv(
+  outputs: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  return typeof outputs.region === "string" ? { ...env, AWS_REGION: outputs.region } : env;
+}

@@ -2,23 +2,25 @@
  * The Pulumi program (composition root): read and validate the stack config once, build the components,
  * export the outputs. `pulumi up` runs this file through tsx (see Pulumi.yaml).
  */
-import { artifactPaths, requireArtifacts } from "./artifacts.js";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { requireArtifacts } from "./artifacts.js";
 import { readStackConfig } from "./config.js";
 import { createPlatform } from "./platform.js";
 
-const { stack, region, config, secrets } = readStackConfig();
+const stackConfig = readStackConfig();
 const outputs = createPlatform({
-  stack,
-  region,
-  config,
-  secrets,
-  artifacts: requireArtifacts(artifactPaths()),
+  ...stackConfig,
+  artifacts: requireArtifacts(),
+  sampleFolder: join(dirname(fileURLToPath(import.meta.url)), "../examples/handbook"),
 });
 
 export const mcpUrl = outputs.mcpUrl;
+export const region = outputs.region;
 export const mcpFunctionName = outputs.mcpFunctionName;
 export const mcpAliasName = outputs.mcpAliasName;
 export const refreshFunctionName = outputs.refreshFunctionName;
+export const imageRepositoryUrl = outputs.imageRepositoryUrl;
 export const indexBucketName = outputs.indexBucketName;
 export const cacheTableName = outputs.cacheTableName;
 export const apiKeysSecretName = outputs.apiKeysSecretName;

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clientConfigs } from "../shared/client-config.js";
 import type { StackConfig } from "../shared/config.js";
-import { stackNames } from "../shared/names.js";
+import { IMAGE_MODEL_DIR, SAMPLE_PREFIX, stackNames } from "../shared/names.js";
 import type { ArtifactPaths } from "./artifacts.js";
+import { Images } from "./components/images.js";
 import { McpApi } from "./components/mcp-api.js";
 import { Observability } from "./components/observability.js";
 import { RefreshJob } from "./components/refresh-job.js";
@@ -16,15 +17,30 @@ export interface PlatformArgs {
   config: StackConfig;
   secrets: StackSecrets;
   artifacts: ArtifactPaths;
+  /** The folder `sampleHandbook: true` uploads (examples/handbook). */
+  sampleFolder: string;
 }
 
 /** Builds one stack's whole footprint from its typed configuration and returns the stack outputs. */
-export function createPlatform({ stack, region, config, secrets, artifacts }: PlatformArgs) {
+export function createPlatform({ stack, region, config, secrets, artifacts, sampleFolder }: PlatformArgs) {
   const names = stackNames(stack);
+  const modelDir = modelDirFor(config.embeddingModel, artifacts.models);
   const tags = { project: "thoth", stack };
   const sources = new Set(config.collections.map((c) => c.source.type));
 
   const storage = new Storage("storage", { tableName: names.table, protect: config.protect, tags });
+  if (config.sampleHandbook) storage.uploadFolder("sample", SAMPLE_PREFIX, sampleFolder);
+  // s3 sources without a bucket read a prefix of the stack's own bucket.
+  const ownSourcePrefixes = config.collections.flatMap((c) =>
+    c.source.type === "s3" && !c.source.bucket ? [c.source.prefix] : [],
+  );
+  const images = new Images("images", {
+    repositoryName: names.repository,
+    context: artifacts.imageContext,
+    tags: artifacts.imageTags,
+    protect: config.protect,
+    resourceTags: tags,
+  });
   const keys = new Secrets("secrets", {
     secretName: names.secret,
     ...(secrets.apiKeys ? { apiKeys: secrets.apiKeys } : {}),
@@ -32,16 +48,15 @@ export function createPlatform({ stack, region, config, secrets, artifacts }: Pl
     ...(secrets.gitlabToken ? { gitlabToken: secrets.gitlabToken } : {}),
     sigma: sources.has("sigma"),
     ...(secrets.sigmaCredentials ? { sigmaCredentials: secrets.sigmaCredentials } : {}),
-    recoveryWindowInDays: config.protect ? 30 : 7,
+    recoveryWindowInDays: config.secretRecoveryDays ?? (config.protect ? 30 : 7),
     tags,
   });
   const api = new McpApi("mcp", {
     stack,
     functionName: names.mcpFunction,
-    layerName: names.layer,
     apiName: names.api,
-    code: new pulumi.asset.FileArchive(artifacts.mcpCode),
-    layer: new pulumi.asset.FileArchive(artifacts.layer),
+    imageUri: images.imageUri("mcp"),
+    ...(modelDir ? { modelDir } : {}),
     embeddingModel: config.embeddingModel,
     memoryMb: config.mcp.memoryMb,
     timeoutSeconds: config.mcp.timeoutSeconds,
@@ -49,15 +64,20 @@ export function createPlatform({ stack, region, config, secrets, artifacts }: Pl
     accessLogGroupName: names.apiAccessLogGroup,
     throttle: config.throttle,
     corsOrigins: config.corsOrigins,
+    detailedMetrics: config.detailedRouteMetrics,
     links: [storage.readLink(), keys.apiKeysLink()],
     tags,
   });
   const refresh = new RefreshJob("refresh", {
     stack,
     functionName: names.refreshFunction,
-    repositoryName: names.repository,
     scheduleName: names.schedule,
-    context: artifacts.refreshContext,
+    imageUri: images.imageUri("refresh"),
+    ...(modelDir ? { modelDir } : {}),
+    failureQueueName: names.refreshFailures,
+    ...(config.refreshReservedConcurrency !== undefined
+      ? { reservedConcurrency: config.refreshReservedConcurrency }
+      : {}),
     collections: config.collections,
     embeddingModel: config.embeddingModel,
     keepVersions: config.keepVersions,
@@ -65,8 +85,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts }: Pl
     timeoutSeconds: config.refresh.timeoutSeconds,
     schedule: config.refreshSchedule,
     logRetentionDays: config.logRetentionDays,
-    protect: config.protect,
-    links: [storage.writeLink(), keys.sourceCredentialsLink()],
+    links: [storage.writeLink(ownSourcePrefixes), keys.sourceCredentialsLink()],
     tags,
   });
   const observability = new Observability("observability", {
@@ -76,6 +95,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts }: Pl
     dashboardName: names.dashboard,
     mcpFunctionName: api.function.name,
     refreshFunctionName: refresh.function.name,
+    refreshFailureQueueName: refresh.failureQueue.name,
     apiId: api.api.id,
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     tags,
@@ -83,9 +103,11 @@ export function createPlatform({ stack, region, config, secrets, artifacts }: Pl
 
   return {
     mcpUrl: api.url,
+    region: pulumi.output(region),
     mcpFunctionName: api.function.name,
     mcpAliasName: api.alias.name,
     refreshFunctionName: refresh.function.name,
+    imageRepositoryUrl: images.repository.repositoryUrl,
     indexBucketName: storage.bucket.bucket,
     cacheTableName: storage.table.name,
     apiKeysSecretName: keys.apiKeys.name,
@@ -99,4 +121,22 @@ export function createPlatform({ stack, region, config, secrets, artifacts }: Pl
         .apply(([url, apiKey]) => JSON.stringify(clientConfigs({ url, apiKey }))),
     ),
   };
+}
+
+/**
+ * Where the functions find the stack's embedding model: in the images when `npm run package` baked it in. A
+ * package without any model deploys keyword search on purpose (the functions get no THOTH_MODEL_DIR, so the
+ * refresh publishes keyword-only bundles); a package with other models than the stack's is a mistake.
+ */
+export function modelDirFor(embeddingModel: string, packaged: string[]): string | undefined {
+  if (packaged.includes(embeddingModel)) return IMAGE_MODEL_DIR;
+  if (!packaged.length) {
+    pulumi.log.warn(
+      `no embedding model was packaged: this stack serves keyword search only. For hybrid search run \`npm run model:fetch -- ${embeddingModel}\` and \`npm run package\`, then \`pulumi up\` again`,
+    );
+    return undefined;
+  }
+  throw new Error(
+    `the stack embeds with ${embeddingModel} (thoth:embeddingModel), but the package holds ${packaged.join(", ")}: run \`npm run model:fetch -- ${embeddingModel}\` and \`npm run package\``,
+  );
 }

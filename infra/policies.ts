@@ -1,3 +1,5 @@
+import { BUNDLE_PREFIX } from "../shared/names.js";
+
 /**
  * Pure builders of least-privilege IAM policy documents: exact actions on exact ARNs. Components resolve the
  * ARNs and call these; the tests assert on their output directly.
@@ -16,21 +18,19 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-export const BUNDLE_PREFIX = "collections/";
-
 export function policyDocument(statements: PolicyStatement[]): PolicyDocument {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** Listing restricted to the bundle prefix; shared by readers and writers (same Sid, merged once). */
+/**
+ * Listing of the stack's own bucket, shared by readers and writers (same Sid, merged once). It carries no
+ * `s3:prefix` condition on purpose: S3 answers a GetObject of a missing key with 404 only when the caller may
+ * list the bucket, and that request has no `s3:prefix`, so a prefix-conditioned grant turns every "not there
+ * yet" (the first refresh's `current.json`) into 403 AccessDenied. The bucket holds nothing but this stack's
+ * bundles and sample sources, so listing all of it reveals nothing more.
+ */
 function listBundlesStatement(bucketArn: string): PolicyStatement {
-  return {
-    Sid: "ListIndexBundles",
-    Effect: "Allow",
-    Action: ["s3:ListBucket"],
-    Resource: [bucketArn],
-    Condition: { StringLike: { "s3:prefix": [`${BUNDLE_PREFIX}*`] } },
-  };
+  return { Sid: "ListIndexBundles", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn] };
 }
 
 export function bundleReadStatements(bucketArn: string): PolicyStatement[] {
@@ -105,7 +105,28 @@ export function logWriteStatements(logGroupArn: string): PolicyStatement[] {
   ];
 }
 
-/** Read access to an S3 prefix that a collection is indexed from. */
+/** Read access to a prefix of the stack's own bucket that a collection is indexed from (listing comes with
+ * the bundle statements). */
+export function ownBucketSourceReadStatements(
+  index: number,
+  bucketArn: string,
+  prefix: string,
+): PolicyStatement[] {
+  return [
+    {
+      Sid: `ReadSource${index}Objects`,
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [`${bucketArn}/${prefix}*`],
+    },
+  ];
+}
+
+export function queueSendStatements(sid: string, queueArn: string): PolicyStatement[] {
+  return [{ Sid: sid, Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] }];
+}
+
+/** Read access to an S3 prefix of another bucket that a collection is indexed from. */
 export function sourceBucketReadStatements(index: number, bucket: string, prefix: string): PolicyStatement[] {
   const arn = `arn:aws:s3:::${bucket}`;
   return [

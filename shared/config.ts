@@ -1,10 +1,26 @@
 import { z } from "zod";
-import { DEFAULT_EMBEDDING_MODEL } from "./names.js";
+import { BUNDLE_PREFIX, DEFAULT_EMBEDDING_MODEL, SAMPLE_PREFIX } from "./names.js";
 
 /** A collection name: lowercase, digits and dashes; it becomes part of S3 keys and `thoth://` URIs. */
 export const CollectionNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "use lowercase letters, digits and dashes (max 63 chars)");
+
+/** The retention periods CloudWatch Logs accepts (anything else fails at `pulumi up`). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/**
+ * Lambda allows 4 KB for all of a function's environment variables (names and values). The refresh function's
+ * other variables (stack, model, bucket, table, secret ARNs) take well under 1 KB; the rest is THOTH_COLLECTIONS'.
+ */
+export const COLLECTIONS_ENV_BUDGET_BYTES = 3 * 1024;
+
+/** The bytes THOTH_COLLECTIONS takes in the refresh function's environment. */
+export function collectionsEnvironmentBytes(collections: CollectionConfig[]): number {
+  return Buffer.byteLength("THOTH_COLLECTIONS") + Buffer.byteLength(JSON.stringify(collections));
+}
 
 export const SourceConfigSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("local"), path: z.string().min(1) }),
@@ -16,7 +32,12 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
     pathPrefix: z.string().default(""),
   }),
   z.object({ type: z.literal("sigma"), baseUrl: z.url() }),
-  z.object({ type: z.literal("s3"), bucket: z.string().min(3), prefix: z.string().default("") }),
+  z.object({
+    type: z.literal("s3"),
+    /** Another bucket; without it, a prefix of the stack's own bucket (where the sample handbook is uploaded). */
+    bucket: z.string().min(3).optional(),
+    prefix: z.string().default(""),
+  }),
 ]);
 export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
@@ -46,14 +67,32 @@ export const StackConfigSchema = z
       memoryMb: 1024,
       timeoutSeconds: 29,
     }),
+    // 3008 MB is the most a new account may give a function until AWS raises its quota.
     refresh: FunctionSizingSchema.default({ memoryMb: 3008, timeoutSeconds: 900 }),
-    logRetentionDays: z.number().int().positive().default(14),
+    logRetentionDays: z
+      .number()
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), {
+        message: `use one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+      })
+      .default(14),
     throttle: z
       .object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
       .default({ rateLimit: 20, burstLimit: 40 }),
     corsOrigins: z.array(z.url()).default([]),
     alarmEmail: z.email().optional(),
     protect: z.boolean().default(false),
+    /** Upload examples/handbook to `samples/handbook/` of the stack's bucket, for an `s3` collection to read. */
+    sampleHandbook: z.boolean().default(false),
+    /** Days a deleted secret can be restored; 0 deletes at once (dev: destroy and recreate work). */
+    secretRecoveryDays: z
+      .number()
+      .int()
+      .refine((d) => d === 0 || (d >= 7 && d <= 30), { message: "use 0 (delete at once) or 7 to 30 days" })
+      .optional(),
+    /** Concurrency reserved for the refresh function; off by default (new accounts cannot reserve any). */
+    refreshReservedConcurrency: z.number().int().min(1).optional(),
+    /** Per-route API metrics (billed as custom CloudWatch metrics); off by default. */
+    detailedRouteMetrics: z.boolean().default(false),
     keepVersions: z.number().int().min(1).max(100).default(5),
   })
   .superRefine((cfg, ctx) => {
@@ -67,7 +106,24 @@ export const StackConfigSchema = z
         });
       }
       seen.add(c.name);
+      if (c.source.type === "s3" && !c.source.bucket) {
+        if (!c.source.prefix || c.source.prefix.startsWith(BUNDLE_PREFIX)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["collections", i, "source", "prefix"],
+            message: `an s3 source without a bucket reads the stack's own bucket: give it a prefix outside ${BUNDLE_PREFIX} (e.g. ${SAMPLE_PREFIX})`,
+          });
+        }
+      }
     });
+    const environmentBytes = collectionsEnvironmentBytes(cfg.collections);
+    if (environmentBytes > COLLECTIONS_ENV_BUDGET_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["collections"],
+        message: `the collections take ${environmentBytes} bytes as THOTH_COLLECTIONS, more than the ${COLLECTIONS_ENV_BUDGET_BYTES} bytes left of Lambda's 4 KB environment: shorten descriptions or split the stack`,
+      });
+    }
   });
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 

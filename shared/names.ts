@@ -44,10 +44,10 @@ export function stackNames(stack: string) {
   return {
     mcpFunction: resourceName(stack, "mcp"),
     refreshFunction: resourceName(stack, "refresh"),
-    layer: resourceName(stack, "mcp-deps"),
     api: resourceName(stack, "api"),
     table: resourceName(stack, "cache"),
-    repository: resourceName(stack, "refresh"),
+    repository: resourceName(stack, "functions"),
+    refreshFailures: resourceName(stack, "refresh-failures"),
     schedule: resourceName(stack, "refresh-schedule"),
     alarmTopic: resourceName(stack, "alarms"),
     dashboard: resourceName(stack, "dashboard"),
@@ -58,9 +58,12 @@ export function stackNames(stack: string) {
   };
 }
 
-/** Where the packaged artifacts put the model, inside the layer (`/opt`) and the refresh image. */
-export const LAYER_MODEL_DIR = "/opt/model";
+/** Where the function images hold the model (functions/Dockerfile). */
 export const IMAGE_MODEL_DIR = "/var/task/model";
+/** The key prefix of index bundles in a stack's bucket (bundleKeys and the IAM policies both use it). */
+export const BUNDLE_PREFIX = "collections/";
+/** Where `sampleHandbook: true` uploads examples/handbook in the stack's bucket. */
+export const SAMPLE_PREFIX = "samples/handbook/";
 /** The alias API Gateway invokes; moving it back is a function rollback. */
 export const LIVE_ALIAS = "live";
 /** CloudWatch namespace of the refresh job's custom metrics. */

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
+import { BUNDLE_PREFIX } from "../../shared/names.js";
 import { SOURCE_TYPES } from "../../shared/types.js";
 import { BundleIntegrityError, ConcurrentPublishError, NotFoundError } from "./errors.js";
 import type { ObjectStore } from "./ports.js";
@@ -85,14 +86,15 @@ export const PointerSchema = z.object({
 export type Pointer = z.infer<typeof PointerSchema>;
 
 export const bundleKeys = {
-  collectionsPrefix: "collections/",
-  pointer: (collection: string) => `collections/${collection}/current.json`,
-  versionsPrefix: (collection: string) => `collections/${collection}/versions/`,
-  versionPrefix: (collection: string, version: string) => `collections/${collection}/versions/${version}/`,
+  collectionsPrefix: BUNDLE_PREFIX,
+  pointer: (collection: string) => `${BUNDLE_PREFIX}${collection}/current.json`,
+  versionsPrefix: (collection: string) => `${BUNDLE_PREFIX}${collection}/versions/`,
+  versionPrefix: (collection: string, version: string) =>
+    `${BUNDLE_PREFIX}${collection}/versions/${version}/`,
   file: (collection: string, version: string, file: string) =>
-    `collections/${collection}/versions/${version}/${file}`,
+    `${BUNDLE_PREFIX}${collection}/versions/${version}/${file}`,
   manifest: (collection: string, version: string) =>
-    `collections/${collection}/versions/${version}/manifest.json`,
+    `${BUNDLE_PREFIX}${collection}/versions/${version}/manifest.json`,
 };
 
 export function sha256(bytes: Uint8Array | string): string {

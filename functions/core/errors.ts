@@ -16,6 +16,9 @@ export class ModelMismatchError extends ThothError {}
 /** The embedding model could not be loaded (missing files, unreadable ONNX graph). */
 export class ModelUnavailableError extends ThothError {}
 
+/** A native module (hnswlib-node, onnxruntime-node) cannot be loaded on this machine; search degrades. */
+export class NativeModuleUnavailableError extends ThothError {}
+
 /** A request names something that does not exist (collection, document). */
 export class NotFoundError extends ThothError {}
 

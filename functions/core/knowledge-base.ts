@@ -16,7 +16,12 @@ import {
   type Manifest,
   type Pointer,
 } from "./bundle.js";
-import { InvalidRequestError, ModelMismatchError, NotFoundError } from "./errors.js";
+import {
+  InvalidRequestError,
+  ModelMismatchError,
+  NativeModuleUnavailableError,
+  NotFoundError,
+} from "./errors.js";
 import type {
   Embedder,
   KeywordIndex,
@@ -228,7 +233,12 @@ export class KnowledgeBase {
       mismatch = `the bundle was built with ${manifest.model.id} (${manifest.model.dimensions} dimensions) but this server embeds queries with ${embedder.modelId} (${embedder.dimensions})`;
       collection.semanticUnavailable = mismatch;
     } else {
-      collection.vectors = await this.deps.vectorCodec.load(vectorBytes, manifest.model.dimensions);
+      try {
+        collection.vectors = await this.deps.vectorCodec.load(vectorBytes, manifest.model.dimensions);
+      } catch (error) {
+        if (!(error instanceof NativeModuleUnavailableError)) throw error;
+        collection.semanticUnavailable = `the vector index cannot be loaded here: ${error.message}`;
+      }
     }
     collection.loadTimings.indexLoadMs = Math.round(performance.now() - downloaded);
     return { collection, ...(mismatch ? { mismatch } : {}) };

@@ -36,6 +36,8 @@ export interface Runtime {
   secrets: SecretSource;
   /** Another S3 bucket as an ObjectStore (for `s3` sources). */
   bucket: (name: string) => ObjectStore;
+  /** The stack's own bucket, uncached (for `s3` sources without a bucket, such as the sample handbook). */
+  ownBucket: () => ObjectStore;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
 }
@@ -48,21 +50,24 @@ export function createRuntime(env: RuntimeEnv, processEnv: NodeJS.ProcessEnv = p
       ? { "sigma-credentials": env.THOTH_SIGMA_CREDENTIALS_SECRET_ARN }
       : {}),
   };
+  const store = env.THOTH_BUNDLE_BUCKET
+    ? new CachedObjectStore(
+        new S3ObjectStore(s3Client(processEnv), env.THOTH_BUNDLE_BUCKET),
+        join(tmpdir(), "thoth-bundles"),
+      )
+    : new FsObjectStore(join(env.THOTH_DATA_DIR, "store"));
+  const bucket = (name: string) => new S3ObjectStore(s3Client(processEnv), name);
   return {
     env,
-    store: env.THOTH_BUNDLE_BUCKET
-      ? new CachedObjectStore(
-          new S3ObjectStore(s3Client(processEnv), env.THOTH_BUNDLE_BUCKET),
-          join(tmpdir(), "thoth-bundles"),
-        )
-      : new FsObjectStore(join(env.THOTH_DATA_DIR, "store")),
+    store,
     cache: env.THOTH_CACHE_TABLE
       ? new DynamoDocumentCache(dynamoDocumentClient(processEnv), env.THOTH_CACHE_TABLE)
       : new FileDocumentCache(join(env.THOTH_DATA_DIR, "cache")),
     secrets: Object.keys(arns).length
       ? new SecretsManagerSource(secretsManagerClient(processEnv), arns)
       : new EnvSecretSource(processEnv),
-    bucket: (name) => new S3ObjectStore(s3Client(processEnv), name),
+    bucket,
+    ownBucket: () => (env.THOTH_BUNDLE_BUCKET ? bucket(env.THOTH_BUNDLE_BUCKET) : store),
     vectorCodec: hnswCodec(),
     keywordCodec: minisearchCodec,
   };

@@ -1,6 +1,7 @@
 import { parseRuntimeEnv } from "../../shared/config.js";
 import { ENV } from "../../shared/names.js";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { ModelUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import { createMetrics } from "../lib/metrics.js";
 import { createRuntime, loadEmbedder } from "../lib/runtime.js";
@@ -21,7 +22,15 @@ export async function handler(event: RefreshEvent = {}): Promise<RefreshResult> 
   const env = parseRuntimeEnv(process.env);
   const collections = parseCollections(process.env[ENV.collections]);
   const runtime = createRuntime(env);
-  const { embedder } = await loadEmbedder(env);
+  const { embedder, reason } = await loadEmbedder(env);
+  // The image bakes the model in and the stack sets THOTH_MODEL_DIR: a model that cannot load here is a broken
+  // deploy, and publishing keyword-only bundles over hybrid ones would hide it. Fail the run instead.
+  if (!embedder && env.THOTH_MODEL_DIR) {
+    throw new ModelUnavailableError(
+      `the refresh cannot load its embedding model ${env.THOTH_EMBEDDING_MODEL} from ${env.THOTH_MODEL_DIR}: ${reason}. ` +
+        "Run `npm run model:fetch` before `npm run package`, then `pulumi up`",
+    );
+  }
   const keep = Number(process.env[ENV.keepVersions] ?? 5);
   const outcomes = await refreshCollections({
     runtime,

@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   BUNDLE_FILES,
   ChunkRecordSchema,
+  bundleKeys,
   DocumentRecordSchema,
   decodeBundleJson,
   loadVersion,
@@ -24,7 +25,7 @@ import {
   type Manifest,
 } from "../core/bundle.js";
 import { DEFAULT_CHUNKING, chunkMarkdown, estimateTokens } from "../core/chunking.js";
-import { ThothError } from "../core/errors.js";
+import { ModelUnavailableError, ThothError } from "../core/errors.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, normalizeDocument } from "../core/normalize.js";
 import type {
   DocumentCache,
@@ -50,6 +51,13 @@ export interface RefreshOptions {
   store: ObjectStore;
   /** `null` builds a keyword-only bundle. */
   embedder: Embedder | null;
+  /** Why there is no embedder (for the refusal below). */
+  embedderUnavailableReason?: string;
+  /**
+   * Publish a keyword-only version over a live version that has vectors. Off by default: a run without its
+   * model (a shell without THOTH_MODEL_DIR) would otherwise silently take semantic search away.
+   */
+  allowKeywordOnly?: boolean;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
   /** Where run records and document metadata go; optional. */
@@ -112,7 +120,7 @@ async function loadPrevious(
   const tagged = await readPointerTagged(options.store, options.collection).catch(() => undefined);
   if (!tagged)
     return {
-      etag: (await options.store.read(`collections/${options.collection}/current.json`))?.etag ?? null,
+      etag: (await options.store.read(bundleKeys.pointer(options.collection)))?.etag ?? null,
     };
   try {
     const { manifest, files } = await loadVersion(options.store, options.collection, tagged.pointer);
@@ -213,6 +221,14 @@ async function refresh(
   const countTokens = embedder ? (t: string) => embedder.countTokens(t) : estimateTokens;
   const progress = options.onProgress ?? (() => {});
   const { etag, previous } = await loadPrevious(options, chunking);
+  if (!embedder && previous?.manifest.model && !options.allowKeywordOnly) {
+    throw new ModelUnavailableError(
+      `${collection} is served with semantic search (built with ${previous.manifest.model.id}), but this run has no ` +
+        `embedding model${options.embedderUnavailableReason ? ` (${options.embedderUnavailableReason})` : ""}, so it ` +
+        `would publish a keyword-only version. Set THOTH_MODEL_DIR (and THOTH_EMBEDDING_MODEL) to that model, or ` +
+        `pass --keyword-only to replace it with keyword search anyway`,
+    );
+  }
   const known = new Map(
     [...(previous?.docsByPath.values() ?? [])].flatMap((d) =>
       d.revision ? [[d.path, d.revision] as const] : [],

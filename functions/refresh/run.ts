@@ -32,6 +32,9 @@ export function parseCollections(json: string | undefined): CollectionConfig[] {
 export async function refreshCollections(options: {
   runtime: Runtime;
   embedder: Embedder | null;
+  embedderUnavailableReason?: string;
+  /** Replace hybrid versions with keyword-only ones when there is no embedder (`--keyword-only`). */
+  allowKeywordOnly?: boolean;
   collections: CollectionConfig[];
   only?: string[];
   keepVersions?: number;
@@ -55,6 +58,10 @@ export async function refreshCollections(options: {
         store: options.runtime.store,
         cache: options.runtime.cache,
         embedder: options.embedder,
+        ...(options.embedderUnavailableReason
+          ? { embedderUnavailableReason: options.embedderUnavailableReason }
+          : {}),
+        ...(options.allowKeywordOnly ? { allowKeywordOnly: true } : {}),
         vectorCodec: options.runtime.vectorCodec,
         keywordCodec: options.runtime.keywordCodec,
         ...(options.keepVersions ? { keepVersions: options.keepVersions } : {}),

@@ -1,18 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, LAYER_MODEL_DIR, LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
+import { ENV, LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
 import { functionRole, mergeLinks, type Link } from "../link.js";
 
 export interface McpApiArgs {
   stack: string;
   functionName: string;
-  layerName: string;
   apiName: string;
-  /** The bundled handler (`index.mjs`), from `npm run package`. */
-  code: pulumi.asset.Archive;
-  /** The dependency layer (`nodejs/node_modules`, `model/`), from `npm run package`. */
-  layer: pulumi.asset.Archive;
+  /** The `mcp` image (handler, runtime modules compiled for Lambda, model), from the Images component. */
+  imageUri: pulumi.Input<string>;
   embeddingModel: string;
+  /** Where the image holds that model; unset for keyword-only images. */
+  modelDir?: string;
   memoryMb: number;
   timeoutSeconds: number;
   logRetentionDays: number;
@@ -21,14 +20,14 @@ export interface McpApiArgs {
   throttle: { rateLimit: number; burstLimit: number };
   /** Browser origins allowed by CORS; none by default (MCP clients are not browsers). */
   corsOrigins: string[];
-  /** Seconds between checks of the bundle pointer. Default 60. */
-  pointerCheckSeconds?: number;
+  /** Per-route CloudWatch metrics of the API (billed as custom metrics). Default false. */
+  detailedMetrics?: boolean;
   links: Link[];
   tags?: Record<string, string>;
 }
 
 /**
- * The MCP endpoint: a zip Lambda with a dependency layer, published and reached through the `live` alias (move
+ * The MCP endpoint: a container-image Lambda (see functions/Dockerfile), published and reached through the `live` alias (move
  * it back to roll back), behind an HTTP API with `POST /mcp` (GET and DELETE reach the function, which answers
  * 405), stage throttling and access logs.
  */
@@ -69,27 +68,13 @@ export class McpApi extends pulumi.ComponentResource {
       tags: args.tags,
     });
 
-    const layer = new aws.lambda.LayerVersion(
-      `${name}-layer`,
-      {
-        layerName: args.layerName,
-        code: args.layer,
-        compatibleRuntimes: ["nodejs22.x"],
-        compatibleArchitectures: ["x86_64"],
-        description: `Thoth ${args.stack}: native modules and ${args.embeddingModel}`,
-      },
-      parent,
-    );
-
     this.function = new aws.lambda.Function(
       `${name}-function`,
       {
         name: args.functionName,
-        runtime: "nodejs22.x",
+        packageType: "Image",
+        imageUri: args.imageUri,
         architectures: ["x86_64"],
-        handler: "index.handler",
-        code: args.code,
-        layers: [layer.arn],
         role: this.role.arn,
         memorySize: args.memoryMb,
         timeout: args.timeoutSeconds,
@@ -99,9 +84,7 @@ export class McpApi extends pulumi.ComponentResource {
           variables: {
             [ENV.stack]: args.stack,
             [ENV.embeddingModel]: args.embeddingModel,
-            [ENV.modelDir]: LAYER_MODEL_DIR,
-            [ENV.pointerCheckSeconds]: String(args.pointerCheckSeconds ?? 60),
-            NODE_OPTIONS: "--enable-source-maps",
+            ...(args.modelDir ? { [ENV.modelDir]: args.modelDir } : {}),
             ...linked.env,
           },
         },
@@ -171,7 +154,7 @@ export class McpApi extends pulumi.ComponentResource {
         defaultRouteSettings: {
           throttlingRateLimit: args.throttle.rateLimit,
           throttlingBurstLimit: args.throttle.burstLimit,
-          detailedMetricsEnabled: true,
+          detailedMetricsEnabled: args.detailedMetrics ?? false,
         },
         accessLogSettings: {
           destinationArn: accessLogs.arn,

@@ -9,6 +9,8 @@ export interface ObservabilityArgs {
   dashboardName: string;
   mcpFunctionName: pulumi.Input<string>;
   refreshFunctionName: pulumi.Input<string>;
+  /** The queue failed scheduled refresh runs land in. */
+  refreshFailureQueueName: pulumi.Input<string>;
   apiId: pulumi.Input<string>;
   /** Where alarm notifications go; without it the topic exists but has no subscriber. */
   alarmEmail?: string;
@@ -86,6 +88,15 @@ export class Observability extends pulumi.ComponentResource {
         metricName: "5xx",
         dimensions: { ApiId: args.apiId, Stage: "$default" },
         threshold: 5,
+      },
+      {
+        key: "refresh-run-failed",
+        description:
+          "A scheduled refresh run failed as a whole (its event is in the failure queue; not retried)",
+        namespace: "AWS/SQS",
+        metricName: "NumberOfMessagesSent",
+        dimensions: { QueueName: args.refreshFailureQueueName },
+        threshold: 1,
       },
       {
         key: "refresh-failed",

@@ -1,43 +1,45 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import type { CollectionConfig } from "../../shared/config.js";
-import { ENV, IMAGE_MODEL_DIR } from "../../shared/names.js";
+import { ENV } from "../../shared/names.js";
 import { functionRole, mergeLinks, type Link } from "../link.js";
-import { sourceBucketReadStatements } from "../policies.js";
+import { queueSendStatements, sourceBucketReadStatements } from "../policies.js";
 
 export interface RefreshJobArgs {
   stack: string;
   functionName: string;
-  repositoryName: string;
   scheduleName: string;
-  /** The Docker build context from `npm run package` (holds the Dockerfile). */
-  context: string;
+  /** The `refresh` image, from the Images component. */
+  imageUri: pulumi.Input<string>;
   collections: CollectionConfig[];
   embeddingModel: string;
+  /** Where the image holds that model; unset for keyword-only images. */
+  modelDir?: string;
   keepVersions: number;
   memoryMb: number;
   timeoutSeconds: number;
   /** An EventBridge schedule expression: `rate(…)` or `cron(…)`. */
   schedule: string;
   logRetentionDays: number;
-  /** Prod keeps images when the stack is destroyed by mistake. */
-  protect: boolean;
+  /** Concurrency reserved for the refresh (off by default: new accounts have too little to reserve any, and
+   * the pointer's compare-and-swap already keeps concurrent runs consistent). */
+  reservedConcurrency?: number;
+  /** Where failed scheduled runs are recorded (an SQS queue the alarms watch). */
+  failureQueueName: string;
   links: Link[];
   tags?: Record<string, string>;
 }
 
 /**
- * The refresh job: an ECR repository, the image built from `functions/refresh/Dockerfile`, a container
- * Lambda, and the EventBridge schedule that runs it.
+ * The refresh job: a container Lambda (the `refresh` image of functions/Dockerfile) and the EventBridge
+ * schedule that runs it.
  */
 export class RefreshJob extends pulumi.ComponentResource {
-  readonly repository: aws.ecr.Repository;
-  readonly image: awsx.ecr.Image;
   readonly function: aws.lambda.Function;
   readonly logGroup: aws.cloudwatch.LogGroup;
   readonly rule: aws.cloudwatch.EventRule;
   readonly role: aws.iam.Role;
+  readonly failureQueue: aws.sqs.Queue;
 
   constructor(name: string, args: RefreshJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:RefreshJob", name, {}, opts);
@@ -50,58 +52,40 @@ export class RefreshJob extends pulumi.ComponentResource {
       throw new Error("RefreshJob: collections must name at least one collection");
     const parent = { parent: this };
 
-    this.repository = new aws.ecr.Repository(
-      `${name}-repository`,
-      {
-        name: args.repositoryName,
-        imageTagMutability: "IMMUTABLE",
-        imageScanningConfiguration: { scanOnPush: true },
-        encryptionConfigurations: [{ encryptionType: "AES256" }],
-        forceDelete: !args.protect,
-        tags: args.tags,
-      },
-      { parent: this, protect: args.protect },
-    );
-    new aws.ecr.LifecyclePolicy(
-      `${name}-repository-lifecycle`,
-      {
-        repository: this.repository.name,
-        policy: JSON.stringify({
-          rules: [
-            {
-              rulePriority: 1,
-              description: "keep the 10 newest images",
-              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 },
-              action: { type: "expire" },
-            },
-          ],
-        }),
-      },
-      parent,
-    );
-    this.image = new awsx.ecr.Image(
-      `${name}-image`,
-      {
-        repositoryUrl: this.repository.repositoryUrl,
-        context: args.context,
-        dockerfile: `${args.context}/Dockerfile`,
-        platform: "linux/amd64",
-      },
-      parent,
-    );
-
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
       parent,
     );
+    // A failed asynchronous run (the schedule) is not retried: the next scheduled run is the retry, and Lambda's
+    // default (two retries, events kept six hours) would re-run a 15-minute job for up to 45 minutes. The failed
+    // event lands in this queue, which an alarm watches.
+    this.failureQueue = new aws.sqs.Queue(
+      `${name}-failures`,
+      {
+        name: args.failureQueueName,
+        messageRetentionSeconds: 14 * 24 * 3600,
+        sqsManagedSseEnabled: true,
+        tags: args.tags,
+      },
+      parent,
+    );
     const linked = mergeLinks(args.links);
+    // S3 sources in other buckets; a source without a bucket reads the stack's own, granted by its link.
     const sourceStatements = args.collections.flatMap((c, i) =>
-      c.source.type === "s3" ? sourceBucketReadStatements(i, c.source.bucket, c.source.prefix) : [],
+      c.source.type === "s3" && c.source.bucket
+        ? sourceBucketReadStatements(i, c.source.bucket, c.source.prefix)
+        : [],
     );
     this.role = functionRole(name, this, {
       logGroupArn: this.logGroup.arn,
-      statements: linked.statements.apply((statements) => [...statements, ...sourceStatements]),
+      statements: pulumi
+        .all([linked.statements, this.failureQueue.arn])
+        .apply(([statements, queueArn]) => [
+          ...statements,
+          ...sourceStatements,
+          ...queueSendStatements("RecordFailedRuns", queueArn),
+        ]),
       tags: args.tags,
     });
 
@@ -110,20 +94,21 @@ export class RefreshJob extends pulumi.ComponentResource {
       {
         name: args.functionName,
         packageType: "Image",
-        imageUri: this.image.imageUri,
+        imageUri: args.imageUri,
         architectures: ["x86_64"],
         role: this.role.arn,
         memorySize: args.memoryMb,
         timeout: args.timeoutSeconds,
         ephemeralStorage: { size: 2048 },
-        // One refresh at a time: runs of one collection never race each other here.
-        reservedConcurrentExecutions: 1,
+        ...(args.reservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: args.reservedConcurrency }
+          : {}),
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
           variables: {
             [ENV.stack]: args.stack,
             [ENV.embeddingModel]: args.embeddingModel,
-            [ENV.modelDir]: IMAGE_MODEL_DIR,
+            ...(args.modelDir ? { [ENV.modelDir]: args.modelDir } : {}),
             [ENV.collections]: JSON.stringify(args.collections),
             [ENV.keepVersions]: String(args.keepVersions),
             ...linked.env,
@@ -132,6 +117,17 @@ export class RefreshJob extends pulumi.ComponentResource {
         tags: args.tags,
       },
       { parent: this, dependsOn: [this.logGroup] },
+    );
+
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-async`,
+      {
+        functionName: this.function.name,
+        maximumRetryAttempts: 0,
+        maximumEventAgeInSeconds: 3600,
+        destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+      },
+      { parent: this, dependsOn: [this.role] },
     );
 
     this.rule = new aws.cloudwatch.EventRule(
@@ -159,6 +155,6 @@ export class RefreshJob extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.registerOutputs({ functionName: this.function.name, repositoryUrl: this.repository.repositoryUrl });
+    this.registerOutputs({ functionName: this.function.name });
   }
 }

@@ -37,8 +37,9 @@ export class Secrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:Secrets", name, {}, opts);
-    if (args.recoveryWindowInDays < 7 || args.recoveryWindowInDays > 30) {
-      throw new Error("Secrets: recoveryWindowInDays must be between 7 and 30");
+    const days = args.recoveryWindowInDays;
+    if (days !== 0 && (days < 7 || days > 30)) {
+      throw new Error("Secrets: recoveryWindowInDays must be 0 (delete at once) or between 7 and 30");
     }
     if (args.gitlabToken !== undefined && !args.gitlab)
       throw new Error("Secrets: gitlabToken is set but no collection reads GitLab");

@@ -1,10 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
 import { ENV } from "../../shared/names.js";
 import type { Link } from "../link.js";
 import {
   bundleReadStatements,
   bundleWriteStatements,
+  ownBucketSourceReadStatements,
   tableReadStatements,
   tableWriteStatements,
 } from "../policies.js";
@@ -23,6 +26,7 @@ export interface StorageArgs {
 export class Storage extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly table: aws.dynamodb.Table;
+  private readonly tags: Record<string, string> | undefined;
 
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:Storage", name, {}, opts);
@@ -31,6 +35,7 @@ export class Storage extends pulumi.ComponentResource {
     }
     const parent = { parent: this };
     const data = { parent: this, protect: args.protect };
+    this.tags = args.tags;
 
     this.bucket = new aws.s3.Bucket(
       `${name}-bundles`,
@@ -118,14 +123,38 @@ export class Storage extends pulumi.ComponentResource {
     };
   }
 
-  /** For the refresh function: publish bundles and write the cache and run log. */
-  writeLink(): Link {
+  /**
+   * For the refresh function: publish bundles, write the cache and run log, and read the `sourcePrefixes` of
+   * this bucket that collections are indexed from.
+   */
+  writeLink(sourcePrefixes: string[] = []): Link {
     return {
       env: { [ENV.bundleBucket]: this.bucket.bucket, [ENV.cacheTable]: this.table.name },
       statements: pulumi
         .all([this.bucket.arn, this.table.arn])
-        .apply(([bucket, table]) => [...bundleWriteStatements(bucket), ...tableWriteStatements(table)]),
+        .apply(([bucket, table]) => [
+          ...bundleWriteStatements(bucket),
+          ...tableWriteStatements(table),
+          ...sourcePrefixes.flatMap((prefix, i) => ownBucketSourceReadStatements(i, bucket, prefix)),
+        ]),
     };
+  }
+
+  /** Uploads every file under `folder` to `prefix` in the bucket (the sample handbook), one object each. */
+  uploadFolder(name: string, prefix: string, folder: string): aws.s3.BucketObjectv2[] {
+    const files = readdirSync(folder, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name))
+      .sort();
+    if (!files.length) throw new Error(`Storage: ${folder} has no file to upload`);
+    return files.map((file) => {
+      const key = `${prefix}${relative(folder, file).split("\\").join("/")}`;
+      return new aws.s3.BucketObjectv2(
+        `${name}-${key.replace(/[^a-zA-Z0-9-]/g, "-")}`,
+        { bucket: this.bucket.id, key, source: new pulumi.asset.FileAsset(file), tags: this.tags },
+        { parent: this },
+      );
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  * Benchmarks report numbers; nothing here passes or fails.
  */
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,7 @@ import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { startDevServer } from "../../cli/dev-server.js";
 import { startS3 } from "../../test/helpers/emulators.js";
+import { installRuntimeModules, layOutImage } from "../image-layout.js";
 import { packageArtifacts, describeSizes } from "../package.js";
 import { writeTinyModel } from "../tiny-model.js";
 import { corpusSource, generateCorpus, generateQueries } from "./corpus.js";
@@ -181,9 +182,9 @@ async function coldStartBench(modelDir: string) {
       ...codecs,
     });
     const lambda = await mkdtemp(join(tmpdir(), "thoth-bench-lambda-"));
-    await cp(join(out, "mcp-server"), join(lambda, "task"), { recursive: true });
-    await cp(join(out, "layer"), join(lambda, "opt"), { recursive: true });
-    await cp(modelDir, join(lambda, "opt", "model"), { recursive: true });
+    // The image's /var/task, built as functions/Dockerfile does (npm ci from the context's lockfile).
+    const modules = await installRuntimeModules(join(out, "image"), lambda);
+    await layOutImage(join(out, "image"), "mcp", modules, join(lambda, "task"), modelDir);
     const runner = join(lambda, "invoke.mjs");
     await writeFile(
       runner,
@@ -210,14 +211,13 @@ process.stderr.write("TIMING " + JSON.stringify({ importMs: t1 - t0, firstCallMs
         cwd: lambda,
         env: {
           PATH: process.env.PATH ?? "",
-          NODE_PATH: join(lambda, "opt", "nodejs", "node_modules"),
           THOTH_BUNDLE_BUCKET: bucket,
           AWS_ENDPOINT_URL_S3: s3.endpoint,
           AWS_REGION: "us-east-1",
           AWS_ACCESS_KEY_ID: "S3RVER",
           AWS_SECRET_ACCESS_KEY: "S3RVER",
           THOTH_API_KEY: "bench",
-          THOTH_MODEL_DIR: join(lambda, "opt", "model"),
+          THOTH_MODEL_DIR: join(lambda, "task", "model"),
           THOTH_EMBEDDING_MODEL: "thoth/tiny",
           THOTH_LOG_LEVEL: "INFO",
           TMPDIR: await mkdtemp(join(tmpdir(), "thoth-bench-tmp-")),

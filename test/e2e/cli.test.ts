@@ -201,11 +201,15 @@ describe("thoth client-config", () => {
 describe("thoth refresh --stack", () => {
   it("invokes the stack's deployed refresh function through the Lambda API and prints its summary", async () => {
     const { createServer } = await import("node:http");
-    const invoked: { path: string; body: string }[] = [];
+    const invoked: { path: string; body: string; region: string | undefined }[] = [];
     const lambda = createServer(async (req, res) => {
       const parts: Buffer[] = [];
       for await (const p of req) parts.push(p as Buffer);
-      invoked.push({ path: req.url!, body: Buffer.concat(parts).toString() });
+      // SigV4's credential scope names the region the request was signed for.
+      const region = /Credential=[^/]+\/\d+\/([a-z0-9-]+)\/lambda\//.exec(
+        req.headers.authorization ?? "",
+      )?.[1];
+      invoked.push({ path: req.url!, body: Buffer.concat(parts).toString(), region });
       const outcome = {
         collection: "handbook",
         ok: true,
@@ -233,15 +237,20 @@ describe("thoth refresh --stack", () => {
     const { port } = lambda.address() as AddressInfo;
     try {
       const result = await thoth(["refresh", "--stack", "dev", "-c", "handbook"], {
-        ...(await fakePulumi(`echo '{"refreshFunctionName":"thoth-dev-refresh"}'`)),
+        ...(await fakePulumi(`echo '{"refreshFunctionName":"thoth-dev-refresh","region":"ap-southeast-2"}'`)),
         AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${port}`,
+        // The shell's region differs from the stack's: the stack's wins.
         AWS_REGION: "eu-west-1",
         AWS_ACCESS_KEY_ID: "test",
         AWS_SECRET_ACCESS_KEY: "test",
       });
       expect(result.code).toBe(0);
       expect(invoked).toEqual([
-        { path: "/2015-03-31/functions/thoth-dev-refresh/invocations", body: '{"collections":["handbook"]}' },
+        {
+          path: "/2015-03-31/functions/thoth-dev-refresh/invocations",
+          body: '{"collections":["handbook"]}',
+          region: "ap-southeast-2",
+        },
       ]);
       expect(result.stdout).toContain("Indexed 3 of 3 documents into handbook@v9: 5 chunks, 2 embedded");
     } finally {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -40,7 +41,11 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
     case "aws:ecr/repository:Repository":
       return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${physical}` };
     case "awsx:ecr:Image":
-      return { imageUri: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/repo@sha256:${"0".repeat(64)}` };
+      // What awsx answers after a push: the repository, and the digest of what was pushed (here a stand-in
+      // digest derived from the tag, which npm run package derives from the content).
+      return {
+        imageUri: `${String(inputs.repositoryUrl)}@sha256:${createHash("sha256").update(String(inputs.imageTag)).digest("hex")}`,
+      };
     case "random:index/randomPassword:RandomPassword":
       return { result: "generated-api-key-0123456789" };
     case "aws:cloudwatch/logGroup:LogGroup":

@@ -1,95 +1,162 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
-import { refreshCollection } from "../../functions/refresh/pipeline.js";
-import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
-import { IMAGE_MODEL_DIR } from "../../shared/names.js";
+import { s3Client } from "../../functions/adapters/aws/clients.js";
+import { S3ObjectStore } from "../../functions/adapters/aws/s3-object-store.js";
+import { IMAGE_MODEL_DIR, SAMPLE_PREFIX } from "../../shared/names.js";
+import { installRuntimeModules, layOutImage } from "../../scripts/image-layout.js";
+import { checkNativeModules } from "../../scripts/native-check.js";
 import { MODEL_FILES, ModelFetchError, fetchModel } from "../../scripts/fetch-model.js";
 import { describeSizes, packageArtifacts, type SizeReport } from "../../scripts/package.js";
 import { REPO_ROOT, SAMPLE_HANDBOOK, tempDir } from "../helpers/folders.js";
-import { codecs } from "../helpers/knowledge-base.js";
+import { startS3 } from "../helpers/emulators.js";
 import { node22 } from "../helpers/node22.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 
 const exec = promisify(execFile);
+const BUCKET = "thoth-image-test";
 
 describe("npm run package", () => {
   let out: string;
+  let context: string;
   let reports: SizeReport[];
 
   beforeAll(async () => {
     out = await tempDir("thoth-dist-");
     reports = await packageArtifacts(out);
+    context = join(out, "image");
   }, 120_000);
 
-  it("reports sizes within Lambda's limits", () => {
-    expect(reports.map((r) => r.name)).toEqual(["mcp function code", "mcp layer", "refresh image context"]);
+  it("reports the sizes of what goes into the images", () => {
+    expect(reports.map((r) => r.name)).toEqual([
+      "mcp handler bundle",
+      "refresh handler bundle",
+      "model",
+      "image context",
+    ]);
     const lines = describeSizes(reports, false).join("\n");
-    expect(lines).toMatch(/of Lambda's 250\.0 MB limit \(ok\)/);
-    expect(lines).toMatch(/function zip: .* \(ok\)/);
+    expect(lines).toMatch(/built from the context by `pulumi up` on public\.ecr\.aws\/lambda\/nodejs:22/);
     expect(lines).toMatch(/keyword search only/);
   });
 
-  it("keeps native modules out of the bundle and only linux-x64 binaries in the layer", async () => {
-    const bundle = await readFile(join(out, "mcp-server", "index.mjs"), "utf8");
+  it("ships no native file from this machine: natives are compiled by the Dockerfile in the Lambda image", async () => {
+    const bundle = await readFile(join(context, "mcp", "index.mjs"), "utf8");
     expect(bundle).toContain('"hnswlib-node"');
     expect(bundle).not.toContain("HierarchicalNSW.prototype");
-    const ort = join(out, "layer", "nodejs", "node_modules", "onnxruntime-node", "bin", "napi-v3");
-    expect(existsSync(join(ort, "linux", "x64"))).toBe(true);
-    for (const other of ["darwin", "win32", "linux/arm64"]) expect(existsSync(join(ort, other))).toBe(false);
-    expect(
-      existsSync(
-        join(out, "layer", "nodejs", "node_modules", "hnswlib-node", "build", "Release", "addon.node"),
-      ),
-    ).toBe(true);
+    expect(await checkNativeModules([context])).toEqual([]);
+    expect(existsSync(join(context, "node_modules"))).toBe(false);
   });
 
-  it("writes a refresh build context whose Dockerfile matches the contract", async () => {
-    const dockerfile = await readFile(join(out, "refresh", "Dockerfile"), "utf8");
-    const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-    expect(froms.every((image) => image === "public.ecr.aws/lambda/nodejs:22")).toBe(true);
-    expect(dockerfile).toMatch(/^CMD \["index\.handler"\]$/m);
-    expect(dockerfile).toContain(`ENV THOTH_MODEL_DIR=${IMAGE_MODEL_DIR}`);
-    for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
-      expect(existsSync(join(out, "refresh", source!)), `COPY ${source}`).toBe(true);
+  it("writes one Dockerfile whose targets build both functions, compile in the Lambda image and run the check", async () => {
+    const dockerfile = await readFile(join(context, "Dockerfile"), "utf8");
+    const froms = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?/gm)].map((m) => [m[1], m[2]]);
+    expect(froms).toEqual([
+      ["public.ecr.aws/lambda/nodejs:22", "deps"],
+      ["public.ecr.aws/lambda/nodejs:22", "runtime"],
+      ["runtime", "mcp"],
+      ["runtime", "refresh"],
+    ]);
+    expect(dockerfile).toMatch(
+      /^RUN .*npm_config_nodedir.*\\\n\s+npm ci --omit=dev --no-audit --no-fund --foreground-scripts$/m,
+    );
+    expect(dockerfile).toMatch(
+      /^RUN node check-native\.mjs node_modules --arch x64 --prune-other-platforms$/m,
+    );
+    expect(dockerfile).toMatch(/^COPY model\/ \$\{LAMBDA_TASK_ROOT\}\/model\/$/m);
+    expect(`/var/task/model`).toBe(IMAGE_MODEL_DIR);
+    expect(dockerfile.match(/^CMD \["index\.handler"\]$/gm)).toHaveLength(2);
+    for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+      for (const part of source!.split(" "))
+        expect(existsSync(join(context, part)), `COPY ${part}`).toBe(true);
     }
-    expect(existsSync(join(out, "refresh", "app", "index.mjs"))).toBe(true);
-    expect(existsSync(join(out, "refresh", "app", "node_modules", "hnswlib-node"))).toBe(true);
+    const tags = JSON.parse(await readFile(join(context, "image-tags.json"), "utf8"));
+    expect(tags).toEqual({
+      mcp: expect.stringMatching(/^mcp-[0-9a-f]{16}$/),
+      refresh: expect.stringMatching(/^refresh-[0-9a-f]{16}$/),
+    });
   });
 
-  it("runs self-contained on Node 22, laid out as Lambda does, and answers over an API Gateway v2 event", async () => {
+  it("pins the runtime modules to the repo's lockfile, every platform's optional binaries included", async () => {
+    const lock = JSON.parse(await readFile(join(context, "deps", "package-lock.json"), "utf8"));
+    const root = JSON.parse(await readFile(join(REPO_ROOT, "package-lock.json"), "utf8"));
+    for (const key of [
+      "node_modules/hnswlib-node",
+      "node_modules/sharp",
+      "node_modules/@img/sharp-linux-x64",
+    ]) {
+      expect(lock.packages[key].integrity, key).toBe(root.packages[key].integrity);
+    }
+    expect(lock.packages["node_modules/@img/sharp-darwin-arm64"]).toBeDefined();
+    expect(Object.keys(lock.packages).some((k) => k.includes("@pulumi/"))).toBe(false);
+    expect(JSON.parse(await readFile(join(context, "deps", "package.json"), "utf8")).overrides).toEqual({
+      sharp: "0.34.5",
+    });
+  });
+
+  it("builds as the Dockerfile does, and both packaged handlers serve the sample handbook on Node 22 from /var/task alone", async () => {
     const node = await node22();
-    // Function code and layer in folders of their own, far from the repo's node_modules.
-    const lambda = await tempDir("thoth-lambda-");
-    await cp(join(out, "mcp-server"), join(lambda, "task"), { recursive: true });
-    await cp(join(out, "layer"), join(lambda, "opt"), { recursive: true });
-    await cp(await tinyModelDir(), join(lambda, "opt", "model"), { recursive: true });
-    // A bundle built with the same model, so the layer's hnswlib-node and transformers.js both run.
-    const data = join(lambda, "data");
-    const embedder = await loadTransformersEmbedder({
-      modelDir: join(lambda, "opt", "model"),
-      modelId: "thoth/tiny",
-    });
-    await refreshCollection({
-      collection: "handbook",
-      source: new LocalFolderSource(SAMPLE_HANDBOOK),
-      store: new FsObjectStore(join(data, "store")),
-      embedder,
-      ...codecs,
-    });
-    const runner = join(lambda, "invoke.mjs");
-    await writeFile(
-      runner,
-      `const { handler } = await import(${JSON.stringify(join(lambda, "task", "index.mjs"))});
+    const work = await tempDir("thoth-image-");
+    // The Dockerfile's deps stage: npm ci from the context's lockfile (hnswlib-node compiled from its sources),
+    // prune, native check. Done here with this machine's compiler, since no Docker engine runs here.
+    const modules = await installRuntimeModules(context, work);
+    expect(existsSync(join(modules, "hnswlib-node", "build", "Release", "addon.node"))).toBe(true);
+    const model = await tinyModelDir();
+    const mcpTask = await layOutImage(context, "mcp", modules, join(work, "mcp-task"), model);
+    const refreshTask = await layOutImage(context, "refresh", modules, join(work, "refresh-task"), model);
+
+    const s3 = await startS3(BUCKET);
+    try {
+      // What `pulumi up` uploads with sampleHandbook: true.
+      const bucket = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), BUCKET);
+      for (const file of await listFiles(SAMPLE_HANDBOOK)) {
+        await bucket.put(`${SAMPLE_PREFIX}${relative(SAMPLE_HANDBOOK, file)}`, await readFile(file));
+      }
+      const env = {
+        PATH: process.env.PATH ?? "",
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "S3RVER",
+        AWS_SECRET_ACCESS_KEY: "S3RVER",
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        THOTH_BUNDLE_BUCKET: BUCKET,
+        THOTH_DATA_DIR: join(work, "data"),
+        THOTH_MODEL_DIR: `${mcpTask}/model`,
+        THOTH_EMBEDDING_MODEL: "thoth/tiny",
+        THOTH_LOG_LEVEL: "WARN",
+        POWERTOOLS_METRICS_DISABLED: "true",
+      };
+      // The refresh function, as the stack configures it: the sample collection from the stack's own bucket.
+      const refreshRunner = join(work, "refresh.mjs");
+      await writeFile(
+        refreshRunner,
+        `const { handler } = await import(${JSON.stringify(join(refreshTask, "index.mjs"))});
+process.stdout.write("RESULT " + JSON.stringify(await handler({})) + "\\n");`,
+      );
+      const refreshed = await exec(node, [refreshRunner], {
+        cwd: refreshTask,
+        env: {
+          ...env,
+          THOTH_MODEL_DIR: `${refreshTask}/model`,
+          THOTH_COLLECTIONS: JSON.stringify([
+            { name: "handbook", description: "", source: { type: "s3", prefix: SAMPLE_PREFIX } },
+          ]),
+        },
+      });
+      const result = JSON.parse(refreshed.stdout.split("RESULT ")[1]!);
+      expect(result.ok).toBe(true);
+      expect(result.outcomes[0].summary).toMatchObject({ published: true, documentsSkipped: 0 });
+      expect(result.outcomes[0].summary.chunksEmbedded).toBeGreaterThan(0);
+
+      const runner = join(work, "invoke.mjs");
+      await writeFile(
+        runner,
+        `const { handler } = await import(${JSON.stringify(join(mcpTask, "index.mjs"))});
 const event = (body) => ({ version: "2.0", rawPath: "/mcp", rawQueryString: "", isBase64Encoded: false,
-  headers: { host: "api.example.com", "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer layer-key" },
+  headers: { host: "api.example.com", "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer image-key" },
   requestContext: { http: { method: "POST" }, domainName: "api.example.com" }, body: JSON.stringify(body) });
 const results = [];
 results.push(await handler(event({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })));
@@ -97,28 +164,60 @@ results.push(await handler(event({ jsonrpc: "2.0", id: 2, method: "tools/list" }
 results.push(await handler(event({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "search_documents", arguments: { query: "rotate the on-call pager", mode: "semantic", limit: 3 } } })));
 process.stdout.write("RESULTS " + JSON.stringify(results) + "\\n");
 `,
-    );
-    const { stdout } = await exec(node, [runner], {
-      cwd: lambda,
-      env: {
-        PATH: process.env.PATH ?? "",
-        NODE_PATH: join(lambda, "opt", "nodejs", "node_modules"),
-        THOTH_API_KEY: "layer-key",
-        THOTH_DATA_DIR: data,
-        THOTH_MODEL_DIR: join(lambda, "opt", "model"),
-        THOTH_EMBEDDING_MODEL: "thoth/tiny",
-        THOTH_LOG_LEVEL: "WARN",
-      },
-    });
-    const results = JSON.parse(stdout.split("RESULTS ")[1]!) as { statusCode: number; body: string }[];
-    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
-    const [init, list, search] = results.map((r) => JSON.parse(r.body));
-    expect(init.result.serverInfo.name).toBe("thoth");
-    expect(list.result.tools).toHaveLength(5);
-    expect(search.result.structuredContent.mode).toBe("semantic");
-    expect(search.result.structuredContent.results[0].path).toMatch(/^on-call\//);
-  }, 180_000);
+      );
+      const { stdout } = await exec(node, [runner], {
+        cwd: mcpTask,
+        env: { ...env, THOTH_API_KEY: "image-key" },
+      });
+      const results = JSON.parse(stdout.split("RESULTS ")[1]!) as { statusCode: number; body: string }[];
+      expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+      const [init, list, search] = results.map((r) => JSON.parse(r.body));
+      expect(init.result.serverInfo.name).toBe("thoth");
+      expect(list.result.tools).toHaveLength(5);
+      expect(search.result.structuredContent.mode).toBe("semantic");
+      expect(search.result.structuredContent.results[0].path).toMatch(/^on-call\//);
+
+      // The addon of another machine (here: this one's, relabelled AArch64): the function still starts, answers
+      // in keyword mode, and heartbeat says why, instead of every request failing at init.
+      const addon = join(mcpTask, "node_modules", "hnswlib-node", "build", "Release", "addon.node");
+      const foreign = await readFile(addon);
+      foreign.writeUInt16LE(183, 18);
+      await writeFile(addon, foreign);
+      const degradedRunner = join(work, "degraded.mjs");
+      await writeFile(
+        degradedRunner,
+        (await readFile(runner, "utf8"))
+          .replace(
+            /results\.push\(await handler\(event\(\{ jsonrpc: "2\.0", id: 2[^\n]*\n/,
+            'results.push(await handler(event({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "heartbeat", arguments: {} } })));\n',
+          )
+          .replace('mode: "semantic"', 'mode: "hybrid"'),
+      );
+      const degraded = await exec(node, [degradedRunner], {
+        cwd: mcpTask,
+        env: { ...env, THOTH_API_KEY: "image-key" },
+      });
+      const after = JSON.parse(degraded.stdout.split("RESULTS ")[1]!) as {
+        statusCode: number;
+        body: string;
+      }[];
+      expect(after.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+      const heartbeat = JSON.parse(after[1]!.body).result.structuredContent;
+      expect(heartbeat.status).toBe("degraded");
+      expect(heartbeat.degraded.join("\n")).toMatch(/hnswlib-node cannot be loaded/);
+      const fallback = JSON.parse(after[2]!.body).result.structuredContent;
+      expect(fallback.mode).toBe("keyword");
+      expect(fallback.results.length).toBeGreaterThan(0);
+    } finally {
+      await s3.close();
+    }
+  }, 300_000);
 });
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
 
 describe("npm run model:fetch", () => {
   it("downloads every model file from the hub into the transformers.js layout", async () => {

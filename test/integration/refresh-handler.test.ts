@@ -1,4 +1,12 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ModelUnavailableError } from "../../functions/core/errors.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
+import { HashingEmbedder } from "../helpers/fake-embedder.js";
+import { codecs } from "../helpers/knowledge-base.js";
+import { MemoryObjectStore } from "../helpers/memory-object-store.js";
 import { readPointer } from "../../functions/core/bundle.js";
 import { createRuntime } from "../../functions/lib/runtime.js";
 import { handler } from "../../functions/refresh/handler.js";
@@ -94,5 +102,44 @@ describe("parseCollections", () => {
     expect(() => parseCollections(undefined)).toThrow(/THOTH_COLLECTIONS is not set/);
     expect(() => parseCollections("{")).toThrow(/not valid JSON/);
     expect(() => parseCollections("[]")).toThrow(/THOTH_COLLECTIONS is invalid/);
+  });
+});
+
+describe("a refresh without its model", () => {
+  it("fails the Lambda run loudly when the stack configures a model that cannot load", async () => {
+    const docs = await folderWith({ "a.md": "# A\n\nText." });
+    Object.assign(process.env, {
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_MODEL_DIR: await tempDir(),
+      THOTH_EMBEDDING_MODEL: "Xenova/all-MiniLM-L6-v2",
+      THOTH_COLLECTIONS: JSON.stringify([{ name: "docs", source: { type: "local", path: docs } }]),
+    });
+    const error = await handler({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect((error as Error).message).toMatch(
+      /cannot load its embedding model Xenova\/all-MiniLM-L6-v2 .*Run `npm run model:fetch` before `npm run package`/,
+    );
+    const store = createRuntime(parseRuntimeEnv(process.env)).store;
+    expect(await readPointer(store, "docs")).toBeUndefined();
+  });
+
+  it("refuses to publish keyword-only over a hybrid version, unless told to", async () => {
+    const docs = await folderWith({ "a.md": "# A\n\nAlpha text.", "b.md": "# B\n\nBeta text." });
+    const store = new MemoryObjectStore();
+    const base = { collection: "docs", source: new LocalFolderSource(docs), store, ...codecs };
+    const hybrid = await refreshCollection({ ...base, embedder: new HashingEmbedder() });
+    await writeFile(join(docs, "c.md"), "# C\n\nGamma text.");
+    const error = await refreshCollection({
+      ...base,
+      embedder: null,
+      embedderUnavailableReason: "THOTH_MODEL_DIR is not set",
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect((error as Error).message).toMatch(
+      /docs is served with semantic search \(built with test\/hashing\), but this run has no embedding model \(THOTH_MODEL_DIR is not set\).*Set THOTH_MODEL_DIR .*--keyword-only/,
+    );
+    expect((await readPointer(store, "docs"))!.version).toBe(hybrid.version);
+    const replaced = await refreshCollection({ ...base, embedder: null, allowKeywordOnly: true });
+    expect(replaced).toMatchObject({ published: true, model: null });
   });
 });

@@ -12,9 +12,16 @@ function endpoint(env: NodeJS.ProcessEnv, service: string): string | undefined {
   return env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
 }
 
+/** The region from `env` when it names one (the CLI passes a stack's region); else the SDK's own chain. */
+function region(env: NodeJS.ProcessEnv): { region?: string } {
+  const name = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  return name ? { region: name } : {};
+}
+
 export function s3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   const url = endpoint(env, "S3");
   return new S3Client({
+    ...region(env),
     ...(url ? { endpoint: url, forcePathStyle: true } : {}),
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
@@ -23,17 +30,20 @@ export function s3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
 
 export function dynamoDocumentClient(env: NodeJS.ProcessEnv = process.env): DynamoDBDocumentClient {
   const url = endpoint(env, "DYNAMODB");
-  return DynamoDBDocumentClient.from(new DynamoDBClient(url ? { endpoint: url } : {}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...region(env), ...(url ? { endpoint: url } : {}) }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
 }
 
 export function secretsManagerClient(env: NodeJS.ProcessEnv = process.env): SecretsManagerClient {
   const url = endpoint(env, "SECRETS_MANAGER");
-  return new SecretsManagerClient(url ? { endpoint: url } : {});
+  return new SecretsManagerClient({ ...region(env), ...(url ? { endpoint: url } : {}) });
 }
 
 export function lambdaClient(env: NodeJS.ProcessEnv = process.env): LambdaClient {
   const url = endpoint(env, "LAMBDA");
-  return new LambdaClient(url ? { endpoint: url } : {});
+  return new LambdaClient({ ...region(env), ...(url ? { endpoint: url } : {}) });
 }

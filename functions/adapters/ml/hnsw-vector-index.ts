@@ -2,12 +2,30 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type hnswlib from "hnswlib-node";
+import { NativeModuleUnavailableError } from "../../core/errors.js";
 import type { ScoredLabel, VectorIndex, VectorIndexCodec } from "../../core/ports.js";
 import { layerRequire } from "../../lib/layer-modules.js";
 
-// A native module: it lives in the Lambda layer, not in the bundle.
-const { HierarchicalNSW } = layerRequire("hnswlib-node") as typeof hnswlib;
-type Hnsw = InstanceType<typeof HierarchicalNSW>;
+type Hnsw = InstanceType<typeof hnswlib.HierarchicalNSW>;
+let loaded: typeof hnswlib | undefined;
+
+/**
+ * hnswlib-node, loaded on first use rather than at import: a native addon that cannot load on this machine
+ * (built for another architecture or a newer glibc) then costs the semantic mode, not the whole process.
+ */
+function hnsw(): typeof hnswlib {
+  if (!loaded) {
+    try {
+      loaded = layerRequire("hnswlib-node") as typeof hnswlib;
+    } catch (cause) {
+      throw new NativeModuleUnavailableError(
+        `hnswlib-node cannot be loaded (${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)})`,
+        { cause },
+      );
+    }
+  }
+  return loaded;
+}
 
 export interface HnswParams {
   /** Graph degree: more links, better recall, larger index. */
@@ -66,7 +84,7 @@ export function hnswCodec(params: HnswParams = DEFAULT_HNSW_PARAMS): VectorIndex
   return {
     params: { ...params },
     async build(vectors, dimensions) {
-      const index = new HierarchicalNSW("cosine", dimensions);
+      const index = new (hnsw().HierarchicalNSW)("cosine", dimensions);
       index.initIndex({
         maxElements: Math.max(1, vectors.length),
         m: params.M,
@@ -81,9 +99,10 @@ export function hnswCodec(params: HnswParams = DEFAULT_HNSW_PARAMS): VectorIndex
       return new HnswVectorIndex(index, params.efSearch);
     },
     async load(bytes, dimensions) {
+      hnsw();
       return withTempFile(async (file) => {
         await writeFile(file, bytes);
-        const index = new HierarchicalNSW("cosine", dimensions);
+        const index = new (hnsw().HierarchicalNSW)("cosine", dimensions);
         index.readIndexSync(file);
         return new HnswVectorIndex(index, params.efSearch);
       });

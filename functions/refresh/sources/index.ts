@@ -9,6 +9,8 @@ export interface SourceDeps {
   secrets: SecretSource;
   /** An ObjectStore over another bucket, for `s3` sources. */
   bucket: (name: string) => ObjectStore;
+  /** The stack's own bucket (locally: the data dir's store), for `s3` sources that name no bucket. */
+  ownBucket: () => ObjectStore;
 }
 
 /** The Source a collection's configuration names, with its credentials read from the SecretSource. */
@@ -27,10 +29,12 @@ export async function createSource(collection: CollectionConfig, deps: SourceDep
         credentials: parseSigmaCredentials(await deps.secrets.getSecret("sigma-credentials")),
       });
     case "s3":
-      return new ObjectStoreSource(
-        deps.bucket(source.bucket),
-        source.prefix,
-        `s3://${source.bucket}/${source.prefix}`,
-      );
+      return source.bucket
+        ? new ObjectStoreSource(
+            deps.bucket(source.bucket),
+            source.prefix,
+            `s3://${source.bucket}/${source.prefix}`,
+          )
+        : new ObjectStoreSource(deps.ownBucket(), source.prefix, `the stack's bucket, ${source.prefix}`);
   }
 }

@@ -1,5 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { Images } from "../../../infra/components/images.js";
 import { McpApi } from "../../../infra/components/mcp-api.js";
 import { Observability } from "../../../infra/components/observability.js";
 import { RefreshJob } from "../../../infra/components/refresh-job.js";
@@ -14,10 +14,8 @@ beforeAll(() => {
 const mcpArgs = () => ({
   stack: "dev",
   functionName: "thoth-dev-mcp",
-  layerName: "thoth-dev-mcp-deps",
   apiName: "thoth-dev-api",
-  code: new pulumi.asset.FileArchive("/x"),
-  layer: new pulumi.asset.FileArchive("/y"),
+  imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/thoth-dev-functions:mcp-0123456789abcdef",
   embeddingModel: "m",
   memoryMb: 1024,
   timeoutSeconds: 29,
@@ -31,9 +29,9 @@ const mcpArgs = () => ({
 const refreshArgs = () => ({
   stack: "dev",
   functionName: "thoth-dev-refresh",
-  repositoryName: "thoth-dev-refresh",
   scheduleName: "thoth-dev-refresh-schedule",
-  context: "/ctx",
+  imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/thoth-dev-functions:refresh-0123456789abcdef",
+  failureQueueName: "thoth-dev-refresh-failures",
   collections: [{ name: "docs", description: "", source: { type: "local" as const, path: "/docs" } }],
   embeddingModel: "m",
   keepVersions: 3,
@@ -41,7 +39,6 @@ const refreshArgs = () => ({
   timeoutSeconds: 900,
   schedule: "rate(1 day)",
   logRetentionDays: 7,
-  protect: false,
   links: [],
 });
 
@@ -66,6 +63,19 @@ describe("component argument checks name the offending field", () => {
     expect(() => new RefreshJob("r2", { ...refreshArgs(), collections: [] })).toThrow(
       /RefreshJob: collections/,
     );
+  });
+
+  it("Images refuses to keep fewer images than there are functions", () => {
+    expect(
+      () =>
+        new Images("i1", {
+          repositoryName: "r",
+          context: "/ctx",
+          tags: { mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" },
+          keepImages: 1,
+          protect: false,
+        }),
+    ).toThrow(/Images: keepImages/);
   });
 
   it("Secrets refuses a GitLab token when no collection reads GitLab", () => {
@@ -97,6 +107,7 @@ describe("component argument checks name the offending field", () => {
           dashboardName: "d",
           mcpFunctionName: "a",
           refreshFunctionName: "b",
+          refreshFailureQueueName: "q",
           apiId: "c",
           alarmEmail: "not-an-email",
         }),

@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readdirSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { packagedModels, type ArtifactPaths } from "../../../infra/artifacts.js";
 import { parseStackConfig } from "../../../infra/config.js";
-import { createPlatform } from "../../../infra/platform.js";
+import { contentTag } from "../../../scripts/package.js";
+import { SAMPLE_HANDBOOK, tempDir } from "../../helpers/folders.js";
+import { createPlatform, modelDirFor } from "../../../infra/platform.js";
 import { assertLeastPrivilege, type PolicyDocument } from "../../../infra/policies.js";
 import {
   byType,
@@ -28,7 +34,10 @@ const RESOURCE_TYPES = [
   "aws:secretsmanager/secret:Secret",
   "aws:secretsmanager/secretVersion:SecretVersion",
   "random:index/randomPassword:RandomPassword",
-  "aws:lambda/layerVersion:LayerVersion",
+  "thoth:infra:Images",
+  "aws:s3/bucketObjectv2:BucketObjectv2",
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+  "aws:sqs/queue:Queue",
   "aws:lambda/function:Function",
   "aws:lambda/alias:Alias",
   "aws:lambda/permission:Permission",
@@ -49,10 +58,10 @@ const RESOURCE_TYPES = [
   "aws:sns/topic:Topic",
 ];
 
-const ARTIFACTS = {
-  mcpCode: "/artifacts/mcp-server",
-  layer: "/artifacts/layer",
-  refreshContext: "/artifacts/refresh",
+const ARTIFACTS: ArtifactPaths = {
+  imageContext: "/artifacts/image",
+  imageTags: { mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" },
+  models: ["Xenova/all-MiniLM-L6-v2"],
 };
 const CONFIGURED_KEY = "configured-key-abcdef,second-key-123456";
 
@@ -65,6 +74,7 @@ async function deploy(
   stack: "dev" | "prod",
   extra: Record<string, unknown> = {},
   withKey = false,
+  artifacts: ArtifactPaths = ARTIFACTS,
 ): Promise<Deployed> {
   const recorded = installMocks(stack);
   const config = parseStackConfig(stack, { ...stackFileValues(stack), ...extra });
@@ -75,7 +85,8 @@ async function deploy(
     secrets: withKey
       ? { apiKeys: pulumi.secret(CONFIGURED_KEY), gitlabToken: pulumi.secret("glpat-secret-token") }
       : {},
-    artifacts: ARTIFACTS,
+    artifacts,
+    sampleFolder: SAMPLE_HANDBOOK,
   });
   await resolve(outputs.mcpClientConfig);
   await settle(recorded);
@@ -110,7 +121,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
 
   it("carries the stack in every physical name", () => {
     const physical = d.recorded.flatMap((r) =>
-      ["name", "functionName", "layerName", "dashboardName"]
+      ["name", "functionName", "dashboardName"]
         .map((k) => r.inputs[k])
         .filter((v): v is string => typeof v === "string"),
     );
@@ -133,7 +144,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
       THOTH_STACK: stack,
       THOTH_API_KEYS_SECRET_ARN: expect.stringContaining(`thoth/${stack}/api-keys`),
       THOTH_BUNDLE_BUCKET: "storage-bundles-bucket",
-      THOTH_MODEL_DIR: "/opt/model",
+      THOTH_MODEL_DIR: "/var/task/model",
     });
   });
 
@@ -161,22 +172,93 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     assertLeastPrivilege(policy);
   });
 
-  it("grants the refresh function bundle writes, table writes and source secrets (metrics go through logs)", () => {
+  it("grants the refresh function bundle writes, table writes, the sample prefix and its failure queue", () => {
     const policy = rolePolicy(d, "refresh-policy");
-    const sids = policy.Statement.map((s) => s.Sid);
-    expect(sids).toEqual([
-      "WriteOwnLogs",
-      "WriteIndexBundles",
-      "ListIndexBundles",
-      "WriteDocumentCache",
-      "ReadSourceCredentials",
+    expect(policy.Statement.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      [
+        "WriteOwnLogs",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        [`arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/thoth-${stack}-refresh:*`],
+      ],
+      [
+        "WriteIndexBundles",
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        ["arn:aws:s3:::storage-bundles-bucket/collections/*"],
+      ],
+      ["ListIndexBundles", ["s3:ListBucket"], ["arn:aws:s3:::storage-bundles-bucket"]],
+      [
+        "WriteDocumentCache",
+        expect.arrayContaining(["dynamodb:PutItem"]),
+        [expect.stringContaining(`thoth-${stack}-cache`)],
+      ],
+      ["ReadSource0Objects", ["s3:GetObject"], ["arn:aws:s3:::storage-bundles-bucket/samples/handbook/*"]],
+      [
+        "RecordFailedRuns",
+        ["sqs:SendMessage"],
+        [`arn:aws:sqs:eu-west-1:123456789012:thoth-${stack}-refresh-failures`],
+      ],
     ]);
-    const write = policy.Statement.find((s) => s.Sid === "WriteIndexBundles")!;
-    expect(write.Action).toEqual(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
-    const secrets = policy.Statement.find((s) => s.Sid === "ReadSourceCredentials")!;
-    const expected = stack === "prod" ? ["gitlab-token", "sigma-credentials"] : ["gitlab-token"];
-    expect(secrets.Resource.map((arn) => /thoth\/\w+\/([a-z-]+)-AbCdEf$/.exec(arn)![1])).toEqual(expected);
     assertLeastPrivilege(policy);
+  });
+
+  it("lets both functions list their own bucket without a prefix condition, so a missing key is 404, not 403", () => {
+    // S3 answers GetObject of a missing key with 404 only to a caller allowed s3:ListBucket on the bucket; the
+    // GetObject request carries no s3:prefix, so a prefix-conditioned grant would make it 403 AccessDenied.
+    for (const role of ["mcp-policy", "refresh-policy"]) {
+      const list = rolePolicy(d, role).Statement.filter((s) => s.Action.includes("s3:ListBucket"));
+      expect(list, role).toEqual([
+        {
+          Sid: "ListIndexBundles",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: ["arn:aws:s3:::storage-bundles-bucket"],
+        },
+      ]);
+    }
+  });
+
+  it("uploads the sample handbook to the prefix its collection reads", () => {
+    const objects = byType(d.recorded, "aws:s3/bucketObjectv2:BucketObjectv2");
+    const files = readdirSync(SAMPLE_HANDBOOK, { recursive: true, withFileTypes: true }).filter((e) =>
+      e.isFile(),
+    );
+    expect(objects).toHaveLength(files.length);
+    expect(objects.map((o) => o.inputs.key)).toContain("samples/handbook/on-call/rotation.md");
+    for (const o of objects) expect(o.inputs.key as string).toMatch(/^samples\/handbook\/[\w./-]+$/);
+    expect(JSON.parse(functionEnv(d, `thoth-${stack}-refresh`).THOTH_COLLECTIONS!)).toEqual([
+      {
+        name: "handbook",
+        description: "Sample engineering handbook",
+        source: { type: "s3", prefix: "samples/handbook/" },
+      },
+    ]);
+  });
+
+  it("does not retry a failed scheduled refresh, and sends it where an alarm sees it", () => {
+    const invoke = byType(d.recorded, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]!.inputs).toMatchObject({
+      functionName: `thoth-${stack}-refresh`,
+      maximumRetryAttempts: 0,
+      destinationConfig: {
+        onFailure: { destination: `arn:aws:sqs:eu-west-1:123456789012:thoth-${stack}-refresh-failures` },
+      },
+    });
+    const alarm = byType(d.recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
+      (a) => a.inputs.name === `thoth-${stack}-refresh-run-failed`,
+    )!;
+    expect(alarm.inputs).toMatchObject({
+      namespace: "AWS/SQS",
+      dimensions: { QueueName: `thoth-${stack}-refresh-failures` },
+      threshold: 1,
+    });
+  });
+
+  it("reserves no concurrency and keeps every function within a new account's memory cap", () => {
+    for (const fn of byType(d.recorded, "aws:lambda/function:Function")) {
+      expect(fn.inputs.reservedConcurrentExecutions, fn.name).toBeUndefined();
+      expect(fn.inputs.memorySize as number, fn.name).toBeLessThanOrEqual(3008);
+    }
   });
 
   it("keeps the bucket private, encrypted, versioned and TLS-only", () => {
@@ -222,27 +304,58 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     expect(byType(d.recorded, "aws:apigatewayv2/api:Api")[0]!.inputs.corsConfiguration).toBeUndefined();
   });
 
-  it("schedules the refresh container image from its configured expression", () => {
+  it("schedules the refresh from its configured expression", () => {
     const config = parseStackConfig(stack, stackFileValues(stack));
     expect(byType(d.recorded, "aws:cloudwatch/eventRule:EventRule")[0]!.inputs.scheduleExpression).toBe(
       config.refreshSchedule,
     );
-    const fn = byType(d.recorded, "aws:lambda/function:Function").find(
-      (f) => f.inputs.packageType === "Image",
-    )!;
-    expect(fn.inputs.imageUri).toMatch(/dkr\.ecr/);
-    expect(byType(d.recorded, "awsx:ecr:Image")[0]!.inputs).toMatchObject({
-      context: "/artifacts/refresh",
-      platform: "linux/amd64",
+  });
+
+  it("runs both functions as images of one Dockerfile, tagged by content, in a MUTABLE repository", () => {
+    const functions = byType(d.recorded, "aws:lambda/function:Function").sort((a, b) =>
+      String(a.inputs.name).localeCompare(String(b.inputs.name)),
+    );
+    expect(functions.map((f) => [f.inputs.name, f.inputs.packageType, f.inputs.architectures])).toEqual([
+      [`thoth-${stack}-mcp`, "Image", ["x86_64"]],
+      [`thoth-${stack}-refresh`, "Image", ["x86_64"]],
+    ]);
+    const images = byType(d.recorded, "awsx:ecr:Image")
+      .map((i) => i.inputs)
+      .sort((a, b) => String(a.target).localeCompare(String(b.target)));
+    expect(images).toEqual([
+      expect.objectContaining({
+        context: "/artifacts/image",
+        dockerfile: "/artifacts/image/Dockerfile",
+        target: "mcp",
+        imageTag: "mcp-0123456789abcdef",
+        platform: "linux/amd64",
+      }),
+      expect.objectContaining({
+        target: "refresh",
+        imageTag: "refresh-0123456789abcdef",
+        platform: "linux/amd64",
+      }),
+    ]);
+    // Rebuilding unchanged content pushes a new digest under the same tag; IMMUTABLE would refuse it.
+    expect(byType(d.recorded, "aws:ecr/repository:Repository")[0]!.inputs).toMatchObject({
+      name: `thoth-${stack}-functions`,
+      imageTagMutability: "MUTABLE",
     });
+    for (const f of functions) expect(f.inputs.imageUri).toMatch(/dkr\.ecr.*@sha256:[0-9a-f]{64}$/);
   });
 
   it("alarms on errors, throttles, API 5xx and failed refreshes", () => {
     const alarms = byType(d.recorded, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.name);
     expect(alarms.sort()).toEqual(
-      ["api-5xx", "mcp-errors", "mcp-throttles", "refresh-errors", "refresh-failed", "refresh-throttles"].map(
-        (k) => `thoth-${stack}-${k}`,
-      ),
+      [
+        "api-5xx",
+        "mcp-errors",
+        "mcp-throttles",
+        "refresh-errors",
+        "refresh-failed",
+        "refresh-run-failed",
+        "refresh-throttles",
+      ].map((k) => `thoth-${stack}-${k}`),
     );
   });
 
@@ -304,11 +417,108 @@ describe("dev and prod differ only by configuration", () => {
   });
 });
 
+describe("what a deploy ships", () => {
+  it("deploys a new refresh image when the refresh code changes, and leaves the MCP function alone", async () => {
+    const context = await tempDir("thoth-context-");
+    for (const dir of ["deps", "model", "mcp", "refresh"]) await mkdir(join(context, dir));
+    await writeFile(join(context, "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\n");
+    await writeFile(join(context, "deps", "package-lock.json"), "{}");
+    await writeFile(join(context, "mcp", "index.mjs"), "export const handler = () => 1;");
+    await writeFile(join(context, "refresh", "index.mjs"), "export const handler = () => 1;");
+    const shared = ["Dockerfile", "deps", "model"];
+    const tags = async () => ({
+      mcp: await contentTag(context, "mcp", shared),
+      refresh: await contentTag(context, "refresh", shared),
+    });
+    const before = await tags();
+    await writeFile(join(context, "refresh", "index.mjs"), "export const handler = () => 2;");
+    const after = await tags();
+    expect(after.mcp).toBe(before.mcp);
+    expect(after.refresh).not.toBe(before.refresh);
+    expect(after.refresh).toMatch(/^refresh-[0-9a-f]{16}$/);
+
+    const uri = async (imageTags: ArtifactPaths["imageTags"]) => {
+      const d = await deploy("dev", {}, false, { ...ARTIFACTS, imageContext: context, imageTags });
+      const fns = byType(d.recorded, "aws:lambda/function:Function");
+      return Object.fromEntries(fns.map((f) => [f.inputs.name, f.inputs.imageUri]));
+    };
+    const [first, second] = [await uri(before), await uri(after)];
+    expect(second["thoth-dev-mcp"]).toBe(first["thoth-dev-mcp"]);
+    expect(second["thoth-dev-refresh"]).not.toBe(first["thoth-dev-refresh"]);
+    // A change to what both images share (the Dockerfile, the modules, the model) changes both.
+    await writeFile(join(context, "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\nRUN true\n");
+    const third = await tags();
+    expect(third.mcp).not.toBe(after.mcp);
+    expect(third.refresh).not.toBe(after.refresh);
+  });
+
+  it("turns optional quota and cost settings on only when configured", async () => {
+    const d = await deploy("dev", {
+      refreshReservedConcurrency: 2,
+      detailedRouteMetrics: true,
+      secretRecoveryDays: 7,
+    });
+    const refresh = byType(d.recorded, "aws:lambda/function:Function").find(
+      (f) => f.inputs.name === "thoth-dev-refresh",
+    )!;
+    expect(refresh.inputs.reservedConcurrentExecutions).toBe(2);
+    const stage = byType(d.recorded, "aws:apigatewayv2/stage:Stage")[0]!.inputs as {
+      defaultRouteSettings: { detailedMetricsEnabled: boolean };
+    };
+    expect(stage.defaultRouteSettings.detailedMetricsEnabled).toBe(true);
+    expect(byType(d.recorded, "aws:secretsmanager/secret:Secret")[0]!.inputs.recoveryWindowInDays).toBe(7);
+    const plain = await deploy("dev");
+    const plainStage = byType(plain.recorded, "aws:apigatewayv2/stage:Stage")[0]!.inputs as {
+      defaultRouteSettings: { detailedMetricsEnabled: boolean };
+    };
+    expect(plainStage.defaultRouteSettings.detailedMetricsEnabled).toBe(false);
+    expect(byType(plain.recorded, "aws:secretsmanager/secret:Secret")[0]!.inputs.recoveryWindowInDays).toBe(
+      0,
+    );
+  });
+});
+
+describe("the embedding model a deploy ships", () => {
+  it("points both functions at the packaged model, or leaves them keyword-only when none was packaged", async () => {
+    const withModel = await deploy("dev");
+    for (const fn of ["thoth-dev-mcp", "thoth-dev-refresh"]) {
+      expect(functionEnv(withModel, fn).THOTH_MODEL_DIR, fn).toBe("/var/task/model");
+    }
+    const keywordOnly = await deploy("dev", {}, false, { ...ARTIFACTS, models: [] });
+    for (const fn of ["thoth-dev-mcp", "thoth-dev-refresh"]) {
+      expect(functionEnv(keywordOnly, fn).THOTH_MODEL_DIR, fn).toBeUndefined();
+      expect(functionEnv(keywordOnly, fn).THOTH_EMBEDDING_MODEL, fn).toBe("Xenova/all-MiniLM-L6-v2");
+    }
+  });
+
+  it("refuses a package that holds another model than the stack embeds with", () => {
+    installMocks("dev");
+    expect(() => modelDirFor("Xenova/all-MiniLM-L6-v2", ["thoth/tiny"])).toThrow(
+      /the stack embeds with Xenova\/all-MiniLM-L6-v2 \(thoth:embeddingModel\), but the package holds thoth\/tiny: run `npm run model:fetch -- Xenova\/all-MiniLM-L6-v2`/,
+    );
+  });
+
+  it("finds the models npm run package baked in", async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, "Xenova", "all-MiniLM-L6-v2", "onnx"), { recursive: true });
+    await writeFile(join(dir, "Xenova", "all-MiniLM-L6-v2", "config.json"), "{}");
+    await mkdir(join(dir, "thoth", "empty"), { recursive: true });
+    expect(packagedModels(dir)).toEqual(["Xenova/all-MiniLM-L6-v2"]);
+    expect(packagedModels(join(dir, "missing"))).toEqual([]);
+  });
+});
+
 describe("configured secrets and options", () => {
   it("uses configured API keys instead of generating one, without leaking them into any input but the secret", async () => {
     const d = await deploy(
       "dev",
-      { alarmEmail: "ops@example.com", corsOrigins: ["https://app.example.com"] },
+      {
+        alarmEmail: "ops@example.com",
+        corsOrigins: ["https://app.example.com"],
+        collections: [
+          { name: "eng", source: { type: "gitlab", baseUrl: "https://gitlab.com", projectId: "g/handbook" } },
+        ],
+      },
       true,
     );
     expect(byType(d.recorded, "random:index/randomPassword:RandomPassword")).toHaveLength(0);

@@ -34,13 +34,11 @@ describe("assertLeastPrivilege", () => {
 });
 
 describe("statement builders", () => {
-  it("scopes bundle reads to the collections/ prefix", () => {
+  it("scopes bundle reads to the collections/ prefix, and lists the bucket unconditionally (404 for missing keys)", () => {
     expect(bundleReadStatements("arn:aws:s3:::b")).toEqual([
       allow("ReadIndexBundles", ["s3:GetObject"], ["arn:aws:s3:::b/collections/*"]),
-      {
-        ...allow("ListIndexBundles", ["s3:ListBucket"], ["arn:aws:s3:::b"]),
-        Condition: { StringLike: { "s3:prefix": ["collections/*"] } },
-      },
+      // No s3:prefix condition: a GetObject request has none, so S3 would answer a missing key with 403.
+      allow("ListIndexBundles", ["s3:ListBucket"], ["arn:aws:s3:::b"]),
     ]);
   });
 

@@ -1,6 +1,6 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { tempDir } from "../../helpers/folders.js";
 import { installMocks, resolve, settle, stackFileValues } from "../../helpers/pulumi-mocks.js";
 
@@ -19,8 +19,16 @@ function pulumiConfig(stack: string): Record<string, string> {
 describe("infra/index.ts, the program pulumi up runs", () => {
   it("reads the prod stack config, builds the platform and exports every output", async () => {
     const artifacts = await tempDir();
-    for (const dir of ["mcp-server", "layer", "refresh"]) await mkdir(join(artifacts, dir));
+    await mkdir(join(artifacts, "image"));
+    await writeFile(join(artifacts, "image", "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\n");
+    await writeFile(
+      join(artifacts, "image", "image-tags.json"),
+      JSON.stringify({ mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" }),
+    );
     process.env.THOTH_ARTIFACTS_DIR = artifacts;
+    onTestFinished(() => {
+      delete process.env.THOTH_ARTIFACTS_DIR;
+    });
     const recorded = installMocks("prod", pulumiConfig("prod"), ["thoth:apiKeys"]);
     const program = await import("../../../infra/index.js");
     await settle(recorded);
@@ -30,8 +38,13 @@ describe("infra/index.ts, the program pulumi up runs", () => {
     expect(await resolve(program.cacheTableName)).toBe("thoth-prod-cache");
     expect(await resolve(program.indexBucketName)).toBeTruthy();
     expect(await resolve(program.apiKeysSecretName)).toBe("thoth/prod/api-keys");
-    expect(await resolve(program.gitlabTokenSecretName)).toBe("thoth/prod/gitlab-token");
-    expect(await resolve(program.sigmaCredentialsSecretName)).toBe("thoth/prod/sigma-credentials");
+    expect(await resolve(program.region)).toBe("eu-west-1");
+    expect(await resolve(program.imageRepositoryUrl)).toMatch(
+      /dkr\.ecr\.eu-west-1\.amazonaws\.com\/thoth-prod-functions$/,
+    );
+    // The committed stack reads only the sample handbook: no source secret exists until a source needs one.
+    expect(await resolve(program.gitlabTokenSecretName)).toBeUndefined();
+    expect(await resolve(program.sigmaCredentialsSecretName)).toBeUndefined();
     const clientConfig = JSON.parse((await resolve(program.mcpClientConfig))!);
     expect(clientConfig.cursor).toContain("Bearer program-test-key");
   });

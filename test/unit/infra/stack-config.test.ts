@@ -12,9 +12,87 @@ describe("stack configuration", () => {
   it("differs between dev and prod only in sizing, schedule, retention, throttling and protection", () => {
     const dev = parseStackConfig("dev", stackFileValues("dev"));
     const prod = parseStackConfig("prod", stackFileValues("prod"));
+    const differing = Object.keys({ ...dev, ...prod })
+      .filter(
+        (key) =>
+          JSON.stringify(dev[key as keyof typeof dev]) !== JSON.stringify(prod[key as keyof typeof prod]),
+      )
+      .sort();
+    expect(differing).toEqual(
+      [
+        "keepVersions",
+        "logRetentionDays",
+        "mcp",
+        "protect",
+        "refreshSchedule",
+        "secretRecoveryDays",
+        "throttle",
+      ].sort(),
+    );
     expect(dev.protect).toBe(false);
     expect(prod.protect).toBe(true);
     expect(prod.logRetentionDays).toBeGreaterThan(dev.logRetentionDays);
+  });
+
+  it.each(["dev", "prod"])(
+    "ships %s with a collection that needs no outside system, within new-account limits",
+    (stack) => {
+      const config = parseStackConfig(stack, stackFileValues(stack));
+      expect(config.sampleHandbook).toBe(true);
+      expect(config.collections).toEqual([
+        {
+          name: "handbook",
+          description: "Sample engineering handbook",
+          source: { type: "s3", prefix: "samples/handbook/" },
+        },
+      ]);
+      expect(JSON.stringify(config)).not.toMatch(/example\.com/);
+      expect(config.refresh.memoryMb).toBeLessThanOrEqual(3008);
+      expect(config.refreshReservedConcurrency).toBeUndefined();
+    },
+  );
+
+  it("defaults within a new account's limits: no reserved concurrency, refresh memory 3008 MB, route metrics off", () => {
+    const config = parseStackConfig("x", {
+      collections: [{ name: "docs", source: { type: "local", path: "d" } }],
+    });
+    expect(config.refresh.memoryMb).toBe(3008);
+    expect(config.refreshReservedConcurrency).toBeUndefined();
+    expect(config.detailedRouteMetrics).toBe(false);
+  });
+
+  it("accepts only CloudWatch's log retention periods and AWS's secret recovery windows", () => {
+    const base = { collections: [{ name: "docs", source: { type: "local", path: "d" } }] };
+    expect(() => parseStackConfig("dev", { ...base, logRetentionDays: 10 })).toThrow(
+      /thoth:logRetentionDays: use one of CloudWatch's retention periods: 1, 3, 5, 7, 14/,
+    );
+    expect(parseStackConfig("dev", { ...base, logRetentionDays: 731 }).logRetentionDays).toBe(731);
+    expect(() => parseStackConfig("dev", { ...base, secretRecoveryDays: 3 })).toThrow(
+      /thoth:secretRecoveryDays: use 0 \(delete at once\) or 7 to 30 days/,
+    );
+    expect(parseStackConfig("dev", { ...base, secretRecoveryDays: 0 }).secretRecoveryDays).toBe(0);
+  });
+
+  it("refuses collections that would not fit Lambda's 4 KB environment", () => {
+    const collections = Array.from({ length: 12 }, (_, i) => ({
+      name: `c${i}`,
+      description: "x".repeat(250),
+      source: { type: "local", path: `/docs/${i}` },
+    }));
+    expect(() => parseStackConfig("dev", { collections })).toThrow(
+      /thoth:collections: the collections take \d+ bytes as THOTH_COLLECTIONS, more than the 3072 bytes left of Lambda's 4 KB environment/,
+    );
+    expect(() => parseStackConfig("dev", { collections: collections.slice(0, 6) })).not.toThrow();
+  });
+
+  it("refuses an s3 source of the stack's own bucket that would read the bundles", () => {
+    for (const prefix of ["", "collections/handbook/"]) {
+      expect(() =>
+        parseStackConfig("dev", { collections: [{ name: "docs", source: { type: "s3", prefix } }] }),
+      ).toThrow(
+        /thoth:collections\[0\]\.source\.prefix: an s3 source without a bucket reads the stack's own bucket/,
+      );
+    }
   });
 
   it("fills defaults for optional keys", () => {

@@ -1,0 +1,91 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { IMAGE_TARGETS, type ImageTags, type ImageTarget } from "../../shared/artifacts.js";
+
+export interface ImagesArgs {
+  repositoryName: string;
+  /** The Docker build context from `npm run package` (holds the Dockerfile). */
+  context: string;
+  /** A content-hash tag per Dockerfile target, from `npm run package`. */
+  tags: ImageTags;
+  /** Images kept in the repository (older ones expire). Default 20: ten deploys of both functions. */
+  keepImages?: number;
+  /** Prod keeps the repository when the stack is destroyed by mistake. */
+  protect: boolean;
+  resourceTags?: Record<string, string>;
+}
+
+/**
+ * The functions' container images: one ECR repository, and one image per target of functions/Dockerfile,
+ * built by `pulumi up` for linux/amd64 (the natives compile inside the Lambda base image).
+ *
+ * Each image is tagged with the hash of its content, so a changed handler is a new tag and the function's image
+ * URI changes. The repository is MUTABLE on purpose: Docker builds are not byte-reproducible, so rebuilding
+ * unchanged content pushes a new digest under the same tag, which an IMMUTABLE repository refuses. Lambda pins
+ * the digest it was deployed with, so a moved tag never changes a running function.
+ */
+export class Images extends pulumi.ComponentResource {
+  readonly repository: aws.ecr.Repository;
+  readonly images: Record<ImageTarget, awsx.ecr.Image>;
+
+  constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("thoth:infra:Images", name, {}, opts);
+    const keep = args.keepImages ?? 20;
+    if (!Number.isInteger(keep) || keep < IMAGE_TARGETS.length) {
+      throw new Error(`Images: keepImages must be an integer of at least ${IMAGE_TARGETS.length}`);
+    }
+    this.repository = new aws.ecr.Repository(
+      `${name}-repository`,
+      {
+        name: args.repositoryName,
+        imageTagMutability: "MUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "AES256" }],
+        forceDelete: !args.protect,
+        tags: args.resourceTags,
+      },
+      { parent: this, protect: args.protect },
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-repository-lifecycle`,
+      {
+        repository: this.repository.name,
+        policy: JSON.stringify({
+          rules: [
+            {
+              rulePriority: 1,
+              description: `keep the ${keep} newest images`,
+              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keep },
+              action: { type: "expire" },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    this.images = Object.fromEntries(
+      IMAGE_TARGETS.map((target) => [
+        target,
+        new awsx.ecr.Image(
+          `${name}-${target}`,
+          {
+            repositoryUrl: this.repository.repositoryUrl,
+            context: args.context,
+            dockerfile: `${args.context}/Dockerfile`,
+            target,
+            imageTag: args.tags[target],
+            platform: "linux/amd64",
+          },
+          { parent: this },
+        ),
+      ]),
+    ) as Record<ImageTarget, awsx.ecr.Image>;
+    this.registerOutputs({ repositoryUrl: this.repository.repositoryUrl });
+  }
+
+  /** The URI Lambda deploys (awsx resolves it to the pushed digest). */
+  imageUri(target: ImageTarget): pulumi.Output<string> {
+    return this.images[target].imageUri;
+  }
+}

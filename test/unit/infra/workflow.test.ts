@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { REPO_ROOT } from "../../helpers/folders.js";
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  if?: string;
+  permissions?: Record<string, string>;
+  steps: Step[];
+}
+const workflow = parse(readFileSync(join(REPO_ROOT, ".github/workflows/deploy.yml"), "utf8")) as {
+  env: Record<string, string>;
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+};
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+  dependencies: Record<string, string>;
+};
+const pulumiSteps = (job: string) =>
+  workflow.jobs[job]!.steps.filter((s) => s.uses?.startsWith("pulumi/actions"));
+
+describe("the CI/CD workflow", () => {
+  it("pins the Pulumi CLI to the SDK's version", () => {
+    expect(workflow.env.PULUMI_VERSION).toBe(pkg.dependencies["@pulumi/pulumi"]);
+    for (const job of ["preview", "deploy-dev", "deploy-prod"]) {
+      expect(pulumiSteps(job)[0]!.with!["pulumi-version"], job).toBe("${{ env.PULUMI_VERSION }}");
+    }
+  });
+
+  it("names stacks fully qualified and creates them when missing, on either backend", () => {
+    for (const [job, stack] of [
+      ["preview", "${{ matrix.stack }}"],
+      ["deploy-dev", "dev"],
+      ["deploy-prod", "prod"],
+    ] as const) {
+      const step = pulumiSteps(job)[0]!;
+      expect(step.with!["stack-name"], job).toBe(`\${{ vars.PULUMI_ORG }}/thoth/${stack}`);
+      expect(step.with!.upsert, job).toBe(true);
+      expect(step.env, job).toMatchObject({
+        PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+      });
+    }
+  });
+
+  it("previews only pull requests from this repository (forks get no OIDC token), and asks for OIDC only where used", () => {
+    expect(workflow.jobs.preview!.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    for (const job of ["preview", "deploy-dev", "deploy-prod"]) {
+      expect(workflow.jobs[job]!.permissions!["id-token"], job).toBe("write");
+    }
+    expect(workflow.jobs.test!.permissions).toBeUndefined();
+  });
+
+  it("packages with the model before every pulumi run (the images are built by pulumi up in Docker)", () => {
+    for (const job of ["preview", "deploy-dev", "deploy-prod"]) {
+      const runs = workflow.jobs[job]!.steps.map((s) => s.run ?? s.uses ?? "");
+      const pulumiAt = runs.findIndex((r) => r.startsWith("pulumi/actions"));
+      expect(runs.slice(0, pulumiAt), job).toContain("npm run model:fetch && npm run package");
+    }
+  });
+});
