@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ApiKeySettingError, clientKey, parseApiKeyEntries } from "../shared/api-keys.js";
 import { parseRuntimeEnv } from "../shared/config.js";
 import { clientConfig } from "../shared/client-config.js";
 import { ENV, MCP_PATH } from "../shared/names.js";
@@ -15,10 +16,17 @@ import { describeSummary, indexFolder } from "./index-folder.js";
 export const SAMPLE_HANDBOOK = resolve(dirname(fileURLToPath(import.meta.url)), "../examples/handbook");
 export const SAMPLE_COLLECTION = "handbook";
 
-/** The API key for local mode: THOTH_API_KEY, else one generated once and kept in the data dir. */
+/**
+ * The API key for local mode: THOTH_API_KEY (checked here, so a malformed setting stops the server before it
+ * listens), else one generated once and kept in the data dir. `key` is one usable key of the setting.
+ */
 async function localApiKey(dataDir: string): Promise<{ key: string; generated: boolean }> {
   const fromEnv = process.env[ENV.apiKey]?.trim();
-  if (fromEnv) return { key: fromEnv, generated: false };
+  if (fromEnv) {
+    const key = clientKey(parseApiKeyEntries(fromEnv, ENV.apiKey));
+    if (!key) throw new ApiKeySettingError(`${ENV.apiKey} holds no key`);
+    return { key, generated: false };
+  }
   const file = join(dataDir, "local-api-key");
   const existing = await readFile(file, "utf8").catch(() => "");
   if (existing.trim()) return { key: existing.trim(), generated: false };
@@ -39,6 +47,7 @@ export async function runDev(options: {
   log: (line: string) => void;
 }): Promise<DevServer> {
   const env = parseRuntimeEnv(process.env);
+  const { key, generated } = await localApiKey(env.THOTH_DATA_DIR);
   const store = createRuntime(env).store;
   if (!(await listPublishedCollections(store)).length) {
     options.log(
@@ -52,9 +61,9 @@ export async function runDev(options: {
     });
     options.log(describeSummary(summary));
   }
-  const { key, generated } = await localApiKey(env.THOTH_DATA_DIR);
-  // Opened before listening, so the first client request does not pay for loading the bundles.
-  const app = await openMcpApp({ ...process.env, [ENV.apiKey]: key });
+  // Opened before listening, so the first client request does not pay for loading the bundles. The whole
+  // setting (several keys, allowlists) goes to the server; the snippets get one usable key.
+  const app = await openMcpApp({ ...process.env, [ENV.apiKey]: process.env[ENV.apiKey]?.trim() || key });
   const handler = createHandler(async () => app);
   const server = await startDevServer({ handler, port: options.port, host: options.host });
   const url = `${server.url}${MCP_PATH}`;

@@ -43,6 +43,8 @@ async function bundle(entry: string, outdir: string): Promise<void> {
     minify: true,
     keepNames: true,
     external: EXTERNAL,
+    // ES module builds first: some packages (jsonc-parser) ship a UMD "main" that cannot be bundled.
+    mainFields: ["module", "main"],
     legalComments: "none",
     // CommonJS dependencies bundled into an ES module still call require().
     banner: {

@@ -288,10 +288,14 @@ export async function pruneVersions(store: ObjectStore, collection: string, keep
   const live = (await readPointer(store, collection))?.version;
   const versions = await listVersions(store, collection);
   const doomed = versions.slice(0, Math.max(0, versions.length - keep)).filter((v) => v !== live);
+  const pruned: string[] = [];
   for (const version of doomed) {
+    // A rollback may have moved the pointer onto this version since the listing: never delete the live one.
+    if ((await readPointer(store, collection))?.version === version) continue;
     await store.delete(await store.list(bundleKeys.versionPrefix(collection, version)));
+    pruned.push(version);
   }
-  return doomed;
+  return pruned;
 }
 
 /**

@@ -50,8 +50,11 @@ export function normalizeDocument(
   let title = doc.title;
   let text: string;
   if (format === "html") {
-    title ??= decodeEntities(/<title[^>]*>([^<]*)<\/title>/i.exec(raw)?.[1]?.trim() ?? "");
-    text = NodeHtmlMarkdown.translate(raw.replace(/<(script|style|head)\b[\s\S]*?<\/\1>/gi, ""));
+    title ??= decodeEntities(htmlTitle(raw));
+    const body = stripElements(raw, ["script", "style", "head"]);
+    // node-html-markdown's time grows with the cube of the nesting depth (6,000 unclosed <b> took 47 s); past a
+    // depth no real page reaches, the text is kept and the markup dropped, in linear time.
+    text = maxNestingDepth(body) > MAX_HTML_DEPTH ? stripTags(body) : NodeHtmlMarkdown.translate(body);
   } else if (format === "markdown") {
     const front = /^---\n([\s\S]*?)\n---\n?/.exec(raw);
     if (front) {
@@ -62,13 +65,86 @@ export function normalizeDocument(
   } else {
     text = raw;
   }
+  // Per line, not one regex over the text: /[ \t]+\n/ retries every position of a long run of spaces
+  // without a newline (150 KB of spaces took 47 s).
   text = text
-    .replace(/[ \t]+\n/g, "\n")
+    .split("\n")
+    .map(trimLineEnd)
+    .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
   if (!text) return { ok: false, reason: "empty document" };
-  title ||= /^#\s+(.+)$/m.exec(text)?.[1]?.trim() || titleFromPath(doc.path);
+  title ||= /^#[ \t]+(\S.*)$/m.exec(text)?.[1]?.trim() || titleFromPath(doc.path);
   return { ok: true, document: { title, text } };
+}
+
+function trimLineEnd(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9)) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
+
+/** Deeper than any page people write; past it, HTML is reduced to its text (see normalizeDocument). */
+export const MAX_HTML_DEPTH = 256;
+
+/** Elements HTML lets authors leave open, and void elements: neither deepens the tree as written. */
+const NO_DEPTH = new Set(
+  "p li dt dd tr td th option thead tbody tfoot colgroup rb rt rp optgroup area base br col embed hr img input link meta source track wbr".split(
+    " ",
+  ),
+);
+
+/** The deepest nesting of open tags, in one pass (tag names only; `[^<>]*` keeps every match local). */
+export function maxNestingDepth(html: string): number {
+  let depth = 0;
+  let max = 0;
+  for (const m of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*?(\/?)>/g)) {
+    const name = m[2]!.toLowerCase();
+    if (NO_DEPTH.has(name) || m[3]) continue;
+    if (m[1]) depth = Math.max(0, depth - 1);
+    else max = Math.max(max, ++depth);
+  }
+  return max;
+}
+
+function stripTags(html: string): string {
+  return decodeEntities(html.replace(/<[^<>]*>/g, " ").replace(/[ \t]+/g, " "));
+}
+
+/** The <title>, found with indexOf (a regex retried from every unclosed `<title` would be quadratic). */
+function htmlTitle(html: string): string {
+  const lower = html.toLowerCase();
+  const open = lower.indexOf("<title");
+  if (open < 0) return "";
+  const start = lower.indexOf(">", open);
+  const end = start < 0 ? -1 : lower.indexOf("</title", start);
+  return end < 0 ? "" : html.slice(start + 1, end).trim();
+}
+
+/**
+ * Removes these elements with their content, in one pass: each opening tag is matched to the next closing
+ * tag of its name; an element left open runs to the end of the document (as browsers read it).
+ */
+export function stripElements(html: string, names: string[]): string {
+  const lower = html.toLowerCase();
+  let out = "";
+  let at = 0;
+  for (;;) {
+    let next = -1;
+    let name = "";
+    for (const n of names) {
+      let i = lower.indexOf(`<${n}`, at);
+      while (i >= 0 && /[a-z0-9-]/.test(lower[i + n.length + 1] ?? "")) i = lower.indexOf(`<${n}`, i + 1);
+      if (i >= 0 && (next < 0 || i < next)) [next, name] = [i, n];
+    }
+    if (next < 0) return out + html.slice(at);
+    out += html.slice(at, next);
+    const close = lower.indexOf(`</${name}`, next);
+    if (close < 0) return out;
+    const end = lower.indexOf(">", close);
+    if (end < 0) return out;
+    at = end + 1;
+  }
 }
 
 function titleFromPath(path: string): string {

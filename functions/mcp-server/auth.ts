@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { parseApiKeyEntries } from "../../shared/api-keys.js";
+import { ApiKeySettingError, parseApiKeyEntries, type ApiKeyEntry } from "../../shared/api-keys.js";
+import { DependencyUnavailableError } from "../core/errors.js";
 import type { Scope } from "../core/knowledge-base.js";
 import type { SecretSource } from "../core/ports.js";
 import { logger } from "../lib/logger.js";
@@ -35,7 +36,16 @@ export class ApiKeyAuthenticator {
 
   async #keys(): Promise<KnownKey[]> {
     if (this.#cache && this.#cache.expires > Date.now()) return this.#cache.keys;
-    const entries = parseApiKeyEntries(await this.secrets.getSecret("api-keys"));
+    let entries: ApiKeyEntry[];
+    try {
+      entries = parseApiKeyEntries(await this.secrets.getSecret("api-keys"), "the api-keys secret");
+    } catch (error) {
+      if (!(error instanceof ApiKeySettingError)) throw error;
+      // Fail closed, and loudly: no request is served with a key list that cannot be read exactly. Not cached,
+      // so a fixed secret is picked up on the next request.
+      logger.error("the API key setting is invalid; every request gets 503", { reason: error.message });
+      throw new DependencyUnavailableError("the API key setting is invalid", { cause: error });
+    }
     if (!entries.length) logger.error("no API keys are configured; every request is refused");
     const keys = entries.map((e) => ({
       digest: digest(e.key),

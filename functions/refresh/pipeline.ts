@@ -295,7 +295,17 @@ async function refresh(
       continue;
     }
     const id = documentId(raw.path);
-    const docChunks = chunkMarkdown(normalized.document.text, { ...chunking, countTokens });
+    let docChunks: ReturnType<typeof chunkMarkdown>;
+    try {
+      docChunks = chunkMarkdown(normalized.document.text, { ...chunking, countTokens });
+    } catch (error) {
+      // One document the parser cannot take (e.g. nesting that overflows its stack) is skipped, not fatal.
+      skipped.push({
+        path: raw.path,
+        reason: `cannot be chunked (${error instanceof Error ? error.message : String(error)})`,
+      });
+      continue;
+    }
     documents.push({
       id,
       path: raw.path,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { parseApiKeys } from "../../shared/api-keys.js";
+import { clientKey, parseApiKeyEntries } from "../../shared/api-keys.js";
 import { ENV, type SecretName } from "../../shared/names.js";
 import type { Link } from "../link.js";
 import { secretReadStatements } from "../policies.js";
@@ -53,7 +53,7 @@ export class Secrets extends pulumi.ComponentResource {
         : new random.RandomPassword(`${name}-api-key`, { length: 40, special: false }, parent).result;
     this.clientApiKey = pulumi.secret(
       apiKeys.apply((value) => {
-        const [first] = parseApiKeys(value);
+        const first = clientKey(parseApiKeyEntries(value, "thoth:apiKeys"));
         if (!first) throw new Error("thoth:apiKeys is set but holds no key");
         return first;
       }),

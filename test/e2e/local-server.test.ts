@@ -120,3 +120,50 @@ describe.each([
     expect(await status({ origin: "http://evil.example.com" })).toBe(403);
   });
 });
+
+describe("thoth dev with a key setting", () => {
+  it("refuses to start on a key list that is not valid JSON, saying where it breaks", async () => {
+    const setting = '[{"key":"limited","collections":["a"]},"full",]';
+    const error = await startThothDev({
+      THOTH_DATA_DIR: await tempDir("thoth-e2e-"),
+      THOTH_API_KEY: setting,
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/exited with 1/);
+    expect(error?.message).toMatch(
+      /THOTH_API_KEY starts like JSON but is not valid JSON: ValueExpected at line 1, column 47/,
+    );
+    expect(error?.message).not.toMatch(/First run|listening/);
+    expect(error?.message).not.toContain("limited");
+  });
+
+  it("serves every key of a JSON list and prints one usable key in the snippets", async () => {
+    const setting = JSON.stringify([{ key: "limited-key-1", collections: ["handbook"] }, "full-key-2"]);
+    const server = await startThothDev({
+      THOTH_DATA_DIR: await tempDir("thoth-e2e-"),
+      THOTH_API_KEY: setting,
+    });
+    try {
+      for (let i = 0; i < 100 && !server.output().includes("claude mcp add"); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(server.output()).toMatch(
+        /claude mcp add --transport http thoth \S+ --header "Authorization: Bearer full-key-2"/,
+      );
+      expect(server.output()).not.toContain("[{");
+      for (const key of ["limited-key-1", "full-key-2"]) {
+        const client = await connect(server.url, { authorization: `Bearer ${key}` });
+        const { collections } = (await client.callTool({ name: "list_collections", arguments: {} }))
+          .structuredContent as { collections: { name: string }[] };
+        expect(
+          collections.map((c) => c.name),
+          key,
+        ).toEqual(["handbook"]);
+        await client.close();
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+  });
+});

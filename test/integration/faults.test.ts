@@ -62,6 +62,36 @@ describe("a secret store that fails", () => {
   });
 });
 
+describe("a Secrets Manager key list that is malformed", () => {
+  const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:thoth/faults/bad-keys-AbCdEf";
+  it("answers 503 to every key, logs where the setting breaks, and never accepts its fragments", async () => {
+    const sm = await startSecretsManager({ [ARN]: '[{"key":"limited","collections":["a"]},"full",]' });
+    const logged: string[] = [];
+    const original = logger.error.bind(logger);
+    logger.error = ((message: string, extra?: Record<string, unknown>) => {
+      logged.push(`${message} ${JSON.stringify(extra ?? {})}`);
+    }) as typeof logger.error;
+    try {
+      const app = await openMcpApp({
+        ...process.env,
+        THOTH_DATA_DIR: await tempDir(),
+        THOTH_API_KEYS_SECRET_ARN: ARN,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
+      });
+      for (const key of ["]", '"full"', "full", "limited"]) {
+        const answer = await app.handle(mcpRequest(key));
+        expect(answer.status, key).toBe(503);
+        expect(await answer.text()).not.toMatch(/limited|full|ValueExpected/);
+      }
+      expect(logged.join("\n")).toMatch(/the API key setting is invalid.*ValueExpected at line 1, column 47/);
+      expect(logged.join("\n")).not.toMatch(/limited|"full"/);
+    } finally {
+      logger.error = original;
+      await sm.close();
+    }
+  });
+});
+
 describe("a DynamoDB table that is unavailable", () => {
   it("does not stop the refresh: the bundle is published and the lost run record is reported", async () => {
     const dynamo = await startDynamo();

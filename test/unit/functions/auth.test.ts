@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { SecretSource } from "../../../functions/core/ports.js";
 import { ApiKeyAuthenticator, presentedKey } from "../../../functions/mcp-server/auth.js";
-import { parseApiKeyEntries, parseApiKeys } from "../../../shared/api-keys.js";
+import { DependencyUnavailableError } from "../../../functions/core/errors.js";
+import { ApiKeySettingError, parseApiKeyEntries, parseApiKeys } from "../../../shared/api-keys.js";
 
 class CountingSecrets implements SecretSource {
   reads = 0;
@@ -35,8 +36,10 @@ describe("parseApiKeys", () => {
 describe("ApiKeyAuthenticator", () => {
   it("accepts any configured key, so keys rotate without downtime", async () => {
     const auth = new ApiKeyAuthenticator(new CountingSecrets("old-key,new-key"));
-    expect(await auth.authenticate(new Headers({ authorization: "Bearer old-key" }))).toBeDefined();
-    expect(await auth.authenticate(new Headers({ "x-api-key": "new-key" }))).toBeDefined();
+    expect(await auth.authenticate(new Headers({ authorization: "Bearer old-key" }))).toEqual({
+      scope: undefined,
+    });
+    expect(await auth.authenticate(new Headers({ "x-api-key": "new-key" }))).toEqual({ scope: undefined });
   });
 
   it("rejects a missing, wrong or prefix-matching key", async () => {
@@ -62,7 +65,7 @@ describe("ApiKeyAuthenticator", () => {
     expect(secrets.reads).toBe(1);
     secrets.value = "k2";
     await new Promise((r) => setTimeout(r, 60));
-    expect(await auth.authenticate(new Headers({ "x-api-key": "k2" }))).toBeDefined();
+    expect(await auth.authenticate(new Headers({ "x-api-key": "k2" }))).toEqual({ scope: undefined });
     expect(secrets.reads).toBe(2);
   });
 
@@ -80,10 +83,76 @@ describe("ApiKeyAuthenticator", () => {
 });
 
 describe("parseApiKeyEntries", () => {
-  it("reads allowlists and ignores malformed items", () => {
-    expect(parseApiKeyEntries('[{"key":"a","collections":["x","y"]},"b",{"nokey":1},""]')).toEqual([
+  it("reads allowlists", () => {
+    expect(parseApiKeyEntries('[{"key":"a","collections":["x","y"]},"b",{"key":"c"}]')).toEqual([
       { key: "a", collections: ["x", "y"] },
       { key: "b" },
+      { key: "c" },
     ]);
+  });
+
+  it("refuses JSON that does not parse, saying where it breaks and never quoting it", () => {
+    const setting = '[{"key":"limited","collections":["a"]},"full",]';
+    const error = (() => {
+      try {
+        parseApiKeyEntries(setting, "THOTH_API_KEY");
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(ApiKeySettingError);
+    expect(error!.message).toBe(
+      "THOTH_API_KEY starts like JSON but is not valid JSON: ValueExpected at line 1, column 47 (character 47)",
+    );
+    expect(error!.message).not.toMatch(/limited|full/);
+    expect(() => parseApiKeyEntries('{"keys": ["a" "b"]}')).toThrow(/CommaExpected at line 1, column 15/);
+    expect(() => parseApiKeyEntries('["a",\n "b')).toThrow(/UnexpectedEndOfString at line 2/);
+  });
+
+  it.each([
+    ['[{"key":"k","collections":"a"}]', /\[0\]/],
+    ['[{"key":"k","collection":["a"]}]', /\[0\]/],
+    ['[{"key":"k","collections":null}]', /\[0\]/],
+    ['[{"key":"k","collections":[]}]', /\[0\]/],
+    ['[{"nokey":1}]', /\[0\]/],
+    ['[""]', /\[0\]/],
+    ['{"keys":"a"}', /not a list of keys/],
+    ["[]", /not a list of keys/],
+    ['["has space"]', /\[0\]/],
+  ])(
+    "fails closed on an entry that is not a key or a key with a list of collections: %s",
+    (setting, where) => {
+      expect(() => parseApiKeyEntries(setting)).toThrow(ApiKeySettingError);
+      expect(() => parseApiKeyEntries(setting)).toThrow(where);
+    },
+  );
+
+  it("refuses comma-separated keys that look like broken JSON or carry spaces", () => {
+    expect(() => parseApiKeyEntries('"full", other')).toThrow(/write the keys as a JSON list/);
+    expect(() => parseApiKeyEntries("a b, c")).toThrow(ApiKeySettingError);
+  });
+});
+
+describe("ApiKeyAuthenticator with a malformed setting", () => {
+  it("answers with a dependency error (503), never with fragments of the setting as keys", async () => {
+    const setting = '[{"key":"limited","collections":["a"]},"full",]';
+    const auth = new ApiKeyAuthenticator(new CountingSecrets(setting));
+    for (const key of ["]", '"full"', "full", "limited"]) {
+      await expect(auth.authenticate(new Headers({ authorization: `Bearer ${key}` }))).rejects.toThrow(
+        DependencyUnavailableError,
+      );
+    }
+    const allowlist = new ApiKeyAuthenticator(new CountingSecrets('[{"key":"k","collections":"a"}]'));
+    await expect(allowlist.authenticate(new Headers({ "x-api-key": "k" }))).rejects.toThrow(
+      "the API key setting is invalid",
+    );
+  });
+
+  it("picks the fixed setting up on the next request", async () => {
+    const secrets = new CountingSecrets("[broken");
+    const auth = new ApiKeyAuthenticator(secrets);
+    await expect(auth.authenticate(new Headers({ "x-api-key": "k" }))).rejects.toThrow();
+    secrets.value = '["k"]';
+    expect(await auth.authenticate(new Headers({ "x-api-key": "k" }))).toEqual({ scope: undefined });
   });
 });

@@ -125,6 +125,27 @@ describe("versions", () => {
     expect(await listVersions(store, "docs")).toEqual(["v3", "v6"]);
   });
 
+  it("re-checks the pointer before each deletion, so a rollback during a prune keeps its target", async () => {
+    const store = new MemoryObjectStore();
+    for (const v of ["v1", "v2", "v3", "v4"]) await publish(store, v);
+    const live = (await readPointer(store, "docs"))!;
+    // A rollback to v1 lands after the prune has listed the versions and read the live one (v4).
+    const list = store.list.bind(store);
+    let moved = false;
+    store.list = async (prefix: string) => {
+      if (!moved && prefix === bundleKeys.versionsPrefix("docs")) {
+        const versions = await list(prefix);
+        moved = true;
+        await store.put(bundleKeys.pointer("docs"), JSON.stringify({ ...live, version: "v1" }));
+        return versions;
+      }
+      return list(prefix);
+    };
+    expect(await pruneVersions(store, "docs", 1)).toEqual(["v2", "v3"]);
+    expect((await readPointer(store, "docs"))!.version).toBe("v1");
+    expect(await listVersions(store, "docs")).toEqual(["v1", "v4"]);
+  });
+
   it("makes version ids that sort by time, even within one millisecond", () => {
     const a = newVersionId(new Date("2030-01-02T03:04:05.678Z"));
     const b = newVersionId(new Date("2030-01-02T03:04:05.678Z"));

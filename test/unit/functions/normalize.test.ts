@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { normalizeDocument } from "../../../functions/core/normalize.js";
+import {
+  MAX_HTML_DEPTH,
+  maxNestingDepth,
+  normalizeDocument,
+  stripElements,
+} from "../../../functions/core/normalize.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -43,5 +48,29 @@ describe("normalizeDocument", () => {
       ok: false,
       reason: "too large (101 bytes; limit 100)",
     });
+  });
+});
+
+describe("linear-time HTML helpers", () => {
+  it("strips script, style and head elements, an unclosed one to the end, without touching look-alikes", () => {
+    expect(
+      stripElements("a<script>x</script>b<scripts>c</scripts><STYLE>y</Style>d", ["script", "style"]),
+    ).toBe("ab<scripts>c</scripts>d");
+    expect(stripElements("keep<script>never closed", ["script"])).toBe("keep");
+    expect(stripElements("<script".repeat(100_000), ["script"])).toBe("");
+  });
+
+  it("measures tag nesting, ignoring void elements and tags HTML lets authors leave open", () => {
+    expect(maxNestingDepth("<div><p>a<p>b<div><br><img src=x></div></div>")).toBe(2);
+    expect(maxNestingDepth("<b>".repeat(1000))).toBe(1000);
+    expect(maxNestingDepth("<a ".repeat(100_000))).toBe(0);
+  });
+
+  it("reduces HTML nested deeper than any page to its text", () => {
+    const deep = normalizeDocument({
+      path: "deep.html",
+      bytes: new TextEncoder().encode(`${"<div>".repeat(MAX_HTML_DEPTH + 1)}deep text`),
+    });
+    expect(deep).toEqual({ ok: true, document: { title: "Deep", text: "deep text" } });
   });
 });
