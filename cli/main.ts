@@ -11,6 +11,7 @@ import { citation } from "../functions/mcp-server/tools/search-documents.js";
 import { stackClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { runDev } from "./dev.js";
+import { searchDeployed } from "./remote-search.js";
 import { describeVersions, listCollectionVersions, rollbackCollection } from "./index-versions.js";
 import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
@@ -145,22 +146,28 @@ program
 
 program
   .command("search")
-  .description("search the local index without a server")
+  .description("search the local index without a server, or a deployed stack's server with --stack")
   .argument("<query>", "what to look for")
   .option("-c, --collection <name>", "search one collection")
   .addOption(new Option("-m, --mode <mode>", "search mode").choices(SEARCH_MODES).default("hybrid"))
   .option("-n, --limit <n>", "number of results", positiveInt, 5)
+  .option("-s, --stack <name>", "ask the stack's deployed MCP server (URL and key from pulumi stack output)")
   .option("--json", "print the results as JSON")
   .action(
-    async (query: string, opts: { collection?: string; mode: SearchMode; limit: number; json?: boolean }) => {
+    async (
+      query: string,
+      opts: { collection?: string; mode: SearchMode; limit: number; stack?: string; json?: boolean },
+    ) => {
       quietUnlessAsked("WARN");
-      const kb = await openKnowledgeBase(createRuntime(parseRuntimeEnv(process.env)));
-      const result = await kb.search({
+      const request = {
         query,
         mode: opts.mode,
         limit: opts.limit,
         ...(opts.collection ? { collection: opts.collection } : {}),
-      });
+      };
+      const result = opts.stack
+        ? await searchDeployed({ stack: opts.stack, ...request })
+        : await (await openKnowledgeBase(createRuntime(parseRuntimeEnv(process.env)))).search(request);
       if (opts.json) {
         console.log(JSON.stringify(result));
         return;

@@ -28,4 +28,5 @@ export const gitlabTokenSecretName = outputs.gitlabTokenSecretName;
 export const sigmaCredentialsSecretName = outputs.sigmaCredentialsSecretName;
 export const alarmTopicArn = outputs.alarmTopicArn;
 export const dashboardName = outputs.dashboardName;
+export const mcpApiKey = outputs.mcpApiKey;
 export const mcpClientConfig = outputs.mcpClientConfig;

@@ -115,6 +115,8 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     sigmaCredentialsSecretName: keys.sigmaCredentials?.name,
     alarmTopicArn: observability.topic.arn,
     dashboardName: observability.dashboard.dashboardName,
+    /** One API key for clients (secret), e.g. for `thoth search --stack`. */
+    mcpApiKey: pulumi.secret(keys.clientApiKey),
     mcpClientConfig: pulumi.secret(
       pulumi
         .all([api.url, keys.clientApiKey])

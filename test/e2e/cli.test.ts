@@ -312,3 +312,63 @@ describe("thoth index list / rollback --stack", () => {
     }
   });
 });
+
+describe("thoth search --stack", () => {
+  it("asks the stack's deployed server through an MCP client, with the URL and key from the stack outputs", async () => {
+    const { startThothDev } = await import("../helpers/thoth-dev.js");
+    const server = await startThothDev({
+      THOTH_DATA_DIR: await tempDir("thoth-remote-"),
+      THOTH_API_KEY: "stack-key-42",
+    });
+    try {
+      const outputs = (key: string) =>
+        fakePulumi(`cat <<'JSON'\n${JSON.stringify({ mcpUrl: server.url, mcpApiKey: key })}\nJSON`);
+      const found = await thoth(
+        [
+          "search",
+          "--stack",
+          "dev",
+          "who do I page when the on-call engineer does not answer",
+          "--json",
+          "-n",
+          "3",
+        ],
+        await outputs("stack-key-42"),
+      );
+      expect(found.code).toBe(0);
+      const result = JSON.parse(found.stdout) as { mode: string; hits: { path: string }[] };
+      expect(result.mode).toBe("keyword");
+      expect(result.hits.length).toBeGreaterThan(0);
+      expect(result.hits.map((h) => h.path).join(" ")).toMatch(/on-call\//);
+      const refused = await thoth(["search", "--stack", "dev", "anything"], await outputs("wrong-key"));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/searching stack "dev" at http:\/\/127\.0\.0\.1:\d+\/mcp failed/);
+      expect(refused.stderr).not.toContain("wrong-key");
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+  });
+});
+
+describe("thoth refresh without a model", () => {
+  it("refuses to replace a hybrid collection with keyword search, unless --keyword-only", async () => {
+    const modelDir = await tempDir("thoth-cli-model-");
+    await exec("npm", ["run", "--silent", "model:tiny", "--", modelDir], { cwd: REPO_ROOT });
+    const dataDir = await tempDir("thoth-cli-");
+    const folder = await folderWith({ "a.md": "# Alpha\n\nAlpha text about expenses." });
+    const withModel = {
+      THOTH_DATA_DIR: dataDir,
+      THOTH_MODEL_DIR: modelDir,
+      THOTH_EMBEDDING_MODEL: "thoth/tiny",
+    };
+    expect((await thoth(["index", folder, "-c", "docs"], withModel)).code).toBe(0);
+    const refused = await thoth(["refresh"], { THOTH_DATA_DIR: dataDir });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /docs is served with semantic search \(built with thoth\/tiny\).*Set THOTH_MODEL_DIR/,
+    );
+    const replaced = await thoth(["refresh", "--keyword-only", "--json"], { THOTH_DATA_DIR: dataDir });
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse(replaced.stdout)[0].summary).toMatchObject({ published: true, model: null });
+  });
+});

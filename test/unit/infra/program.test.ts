@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -45,6 +46,8 @@ describe("infra/index.ts, the program pulumi up runs", () => {
     // The committed stack reads only the sample handbook: no source secret exists until a source needs one.
     expect(await resolve(program.gitlabTokenSecretName)).toBeUndefined();
     expect(await resolve(program.sigmaCredentialsSecretName)).toBeUndefined();
+    expect(await resolve(program.mcpApiKey)).toBe("program-test-key");
+    expect(pulumi.isSecret(program.mcpApiKey)).toBeTruthy();
     const clientConfig = JSON.parse((await resolve(program.mcpClientConfig))!);
     expect(clientConfig.cursor).toContain("Bearer program-test-key");
   });
