@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { McpLambdaHandler } from "../functions/mcp-server/handler.js";
-import { MAX_BODY_BYTES } from "../functions/mcp-server/http.js";
+import { logger } from "../functions/lib/logger.js";
+import { MAX_BODY_BYTES, parseHost } from "../functions/mcp-server/http.js";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -16,15 +17,10 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-function hostname(hostHeader: string): string {
-  return hostHeader.startsWith("[")
-    ? hostHeader.slice(0, hostHeader.indexOf("]") + 1)
-    : hostHeader.split(":")[0]!;
-}
-
-/** True when Host (and Origin, if sent) name this machine's loopback. */
+/** True when Host (parsed strictly) and Origin, if sent, name this machine's loopback. */
 export function isLocalRequest(host: string | undefined, origin: string | undefined): boolean {
-  if (!host || !LOCAL_HOSTS.has(hostname(host).toLowerCase())) return false;
+  const parsed = host === undefined ? undefined : parseHost(host);
+  if (!parsed || !LOCAL_HOSTS.has(parsed.hostname)) return false;
   if (origin === undefined) return true;
   try {
     return LOCAL_HOSTS.has(new URL(origin).hostname.toLowerCase().replace(/^::1$/, "[::1]"));
@@ -110,7 +106,8 @@ export async function startDevServer(options: {
       res.end(
         result.isBase64Encoded && result.body ? Buffer.from(result.body, "base64") : (result.body ?? ""),
       );
-    } catch {
+    } catch (error) {
+      logger.error("local request failed", { error: error as Error });
       if (!res.headersSent) sendJsonError(res, 500, "internal server error");
       else res.end();
     }

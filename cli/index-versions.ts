@@ -1,6 +1,6 @@
 import {
-  listVersions,
   loadVersion,
+  versionStates,
   readPointer,
   rollbackCollection,
   bundleKeys,
@@ -19,10 +19,10 @@ export interface VersionRow {
   problem?: string;
 }
 
-/** Every kept version of a collection, oldest first, with the live one marked. */
+/** Every kept version of a collection that was once live (rollback targets), oldest first, the live one marked. */
 export async function listCollectionVersions(store: ObjectStore, collection: string): Promise<VersionRow[]> {
   const live = (await readPointer(store, collection))?.version;
-  const versions = await listVersions(store, collection);
+  const versions = (await versionStates(store, collection)).filter((s) => s.onceLive).map((s) => s.version);
   if (!versions.length) throw new Error(`collection "${collection}" has no versions in this store`);
   return Promise.all(
     versions.map(async (version) => {

@@ -154,6 +154,24 @@ export const RuntimeEnvSchema = z.object({
   THOTH_API_KEYS_SECRET_ARN: z.string().startsWith("arn:").optional(),
   THOTH_GITLAB_TOKEN_SECRET_ARN: z.string().startsWith("arn:").optional(),
   THOTH_SIGMA_CREDENTIALS_SECRET_ARN: z.string().startsWith("arn:").optional(),
+  /**
+   * Set in AWS: the browser origins allowed to call (JSON list, the stack's corsOrigins; `[]` allows none).
+   * Unset locally, where the dev server admits loopback origins only.
+   */
+  THOTH_ALLOWED_ORIGINS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return z.array(z.string()).parse(JSON.parse(value));
+      } catch {
+        ctx.addIssue({
+          code: "custom",
+          message: 'use a JSON list of origins, e.g. ["https://app.example.com"]',
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** How often, at most, the server checks the bundle pointers for a new version. */
   THOTH_POINTER_CHECK_SECONDS: z.coerce.number().min(0).default(60),
 });

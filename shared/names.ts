@@ -22,6 +22,7 @@ export const ENV = {
   gitlabTokenSecretArn: "THOTH_GITLAB_TOKEN_SECRET_ARN",
   sigmaCredentialsSecretArn: "THOTH_SIGMA_CREDENTIALS_SECRET_ARN",
   collections: "THOTH_COLLECTIONS",
+  allowedOrigins: "THOTH_ALLOWED_ORIGINS",
   keepVersions: "THOTH_KEEP_VERSIONS",
   port: "PORT",
 } as const;

@@ -95,7 +95,23 @@ export const bundleKeys = {
     `${BUNDLE_PREFIX}${collection}/versions/${version}/${file}`,
   manifest: (collection: string, version: string) =>
     `${BUNDLE_PREFIX}${collection}/versions/${version}/manifest.json`,
+  /** Written once the pointer has named the version: only such versions are history (rollback targets). */
+  liveMarker: (collection: string, version: string) =>
+    `${BUNDLE_PREFIX}${collection}/versions/${version}/was-live.json`,
 };
+
+/** A version that never went live and is older than this belongs to a run that died: it is removed. */
+export const ORPHAN_GRACE_MS = 60 * 60 * 1000;
+
+async function markLive(store: ObjectStore, collection: string, version: string): Promise<void> {
+  await store.put(
+    bundleKeys.liveMarker(collection, version),
+    JSON.stringify({ markedAt: new Date().toISOString() }),
+    {
+      contentType: "application/json",
+    },
+  );
+}
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -138,6 +154,30 @@ export async function publishVersion(
     expectedPointer !== undefined
       ? expectedPointer
       : ((await store.read(bundleKeys.pointer(collection)))?.etag ?? null);
+  // The live version is history whatever happens next (this also repairs a marker a crash left unwritten).
+  const live = await readPointer(store, collection).catch(() => undefined);
+  if (live) await markLive(store, collection, live.version);
+  try {
+    return await uploadAndSwap(store, collection, version, files, draft, expected);
+  } catch (error) {
+    if (!(error instanceof ConcurrentPublishError)) {
+      // A failed run leaves nothing behind (best effort: a killed process is cleaned up by the next prune).
+      await store
+        .delete(await store.list(bundleKeys.versionPrefix(collection, version)))
+        .catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function uploadAndSwap(
+  store: ObjectStore,
+  collection: string,
+  version: string,
+  files: Partial<Record<BundleFileName, Uint8Array | string>>,
+  draft: ManifestDraft,
+  expected: string | null,
+): Promise<Manifest> {
   const entries: Manifest["files"] = {};
   for (const [name, body] of Object.entries(files)) {
     if (body === undefined) continue;
@@ -169,6 +209,7 @@ export async function publishVersion(
       `another refresh published "${collection}" while this one ran; its version ${version} was discarded and the live version is unchanged`,
     );
   }
+  await markLive(store, collection, version).catch(() => undefined);
   return manifest;
 }
 
@@ -232,6 +273,37 @@ export async function listPublishedCollections(store: ObjectStore): Promise<stri
 }
 
 /** Version ids stored for a collection, oldest first. */
+export interface VersionState {
+  version: string;
+  /** The pointer named it at some time (or it predates live markers): history, a rollback target. */
+  onceLive: boolean;
+}
+
+/**
+ * Every version with a manifest, oldest first, and whether it was ever live. Versions from before live
+ * markers existed (older than the oldest marked one) count as once live; an unmarked version newer than that
+ * belongs to a run that never moved the pointer.
+ */
+export async function versionStates(store: ObjectStore, collection: string): Promise<VersionState[]> {
+  const prefix = bundleKeys.versionsPrefix(collection);
+  const keys = await store.list(prefix);
+  const versionOf = (key: string) => key.slice(prefix.length).split("/")[0]!;
+  const versions = [...new Set(keys.filter((k) => k.endsWith("/manifest.json")).map(versionOf))].sort();
+  const marked = new Set(keys.filter((k) => k.endsWith("/was-live.json")).map(versionOf));
+  const firstMarked = [...marked].sort()[0];
+  const live = (await readPointer(store, collection).catch(() => undefined))?.version;
+  return versions.map((version) => ({
+    version,
+    onceLive: marked.has(version) || version === live || firstMarked === undefined || version < firstMarked,
+  }));
+}
+
+/** The time a version id encodes (`newVersionId`), or undefined for other ids. */
+function versionTime(version: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(version);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!) : undefined;
+}
+
 export async function listVersions(store: ObjectStore, collection: string): Promise<string[]> {
   const prefix = bundleKeys.versionsPrefix(collection);
   const keys = await store.list(prefix);
@@ -284,10 +356,26 @@ export function decodeBundleJson<T>(
 }
 
 /** Deletes all but the newest `keep` versions, never the live one. Returns the deleted version ids. */
-export async function pruneVersions(store: ObjectStore, collection: string, keep: number): Promise<string[]> {
+/**
+ * Keeps the newest `keep` versions that were once live (the live one always survives) and removes older ones,
+ * plus versions of runs that died before going live (older than ORPHAN_GRACE_MS, so a run still publishing is
+ * never touched). Orphans do not count toward `keep`.
+ */
+export async function pruneVersions(
+  store: ObjectStore,
+  collection: string,
+  keep: number,
+  now: number = Date.now(),
+): Promise<string[]> {
   const live = (await readPointer(store, collection))?.version;
-  const versions = await listVersions(store, collection);
-  const doomed = versions.slice(0, Math.max(0, versions.length - keep)).filter((v) => v !== live);
+  const states = await versionStates(store, collection);
+  const history = states.filter((s) => s.onceLive).map((s) => s.version);
+  const orphans = states
+    .filter((s) => !s.onceLive && now - (versionTime(s.version) ?? 0) > ORPHAN_GRACE_MS)
+    .map((s) => s.version);
+  const doomed = [...history.slice(0, Math.max(0, history.length - keep)), ...orphans]
+    .filter((v) => v !== live)
+    .sort();
   const pruned: string[] = [];
   for (const version of doomed) {
     // A rollback may have moved the pointer onto this version since the listing: never delete the live one.
@@ -309,7 +397,13 @@ export async function rollbackCollection(
 ): Promise<{ from: string; to: string }> {
   const current = await readPointerTagged(store, collection);
   if (!current) throw new NotFoundError(`collection "${collection}" has no live version to roll back`);
-  const versions = await listVersions(store, collection);
+  const states = await versionStates(store, collection);
+  const versions = states.filter((s) => s.onceLive).map((s) => s.version);
+  if (to && !versions.includes(to) && states.some((s) => s.version === to)) {
+    throw new NotFoundError(
+      `version ${to} of "${collection}" was never live (its run did not finish); roll back to one of: ${versions.join(", ")}`,
+    );
+  }
   const target = to ?? versions.filter((v) => v < current.pointer.version).pop();
   if (!target)
     throw new NotFoundError(
@@ -333,5 +427,6 @@ export async function rollbackCollection(
       `"${collection}" was republished during the rollback; nothing was changed, try again`,
     );
   }
+  await markLive(store, collection, current.pointer.version).catch(() => undefined);
   return { from: current.pointer.version, to: target };
 }

@@ -164,12 +164,12 @@ export class KnowledgeBase {
    */
   async refreshIfStale(now: number = Date.now()): Promise<void> {
     if (now - this.#lastCheck < (this.deps.pointerCheckSeconds ?? 60) * 1000) return;
-    this.#checking ??= this.#check().finally(() => (this.#checking = undefined));
+    this.#checking ??= this.#check(now).finally(() => (this.#checking = undefined));
     await this.#checking;
   }
 
-  async #check(): Promise<void> {
-    this.#lastCheck = Date.now();
+  async #check(now: number = Date.now()): Promise<void> {
+    this.#lastCheck = now;
     let names: string[];
     try {
       names = await listPublishedCollections(this.deps.store);
@@ -179,7 +179,14 @@ export class KnowledgeBase {
       return;
     }
     this.#failures.delete("*");
+    // A collection whose bundles are gone is no longer served (nor reported healthy).
+    for (const name of [...this.#collections.keys()]) if (!names.includes(name)) this.#drop(name);
     await Promise.all(names.map((name) => this.#checkCollection(name)));
+  }
+
+  #drop(name: string): void {
+    this.#collections.delete(name);
+    this.#failures.delete(name);
   }
 
   async #checkCollection(name: string): Promise<void> {
@@ -191,7 +198,11 @@ export class KnowledgeBase {
       this.#failures.set(name, message(error));
       return;
     }
-    if (!pointer || pointer.version === current?.manifest.version) return;
+    if (!pointer) {
+      if (current) this.#drop(name);
+      return;
+    }
+    if (pointer.version === current?.manifest.version) return;
     try {
       const loaded = await this.#load(name, pointer);
       if (current?.vectors && loaded.mismatch) {
@@ -285,12 +296,21 @@ export class KnowledgeBase {
       chunks: c.chunks.length,
       model: c.manifest.model?.id ?? null,
       modes: c.vectors ? ["hybrid", "semantic", "keyword"] : ["keyword"],
-      source: c.manifest.source,
+      // A local folder's origin is a path on the server: callers learn only that it is a folder.
+      source:
+        c.manifest.source.type === "local" ? { type: "local", origin: "a local folder" } : c.manifest.source,
     }));
   }
 
-  /** Reasons some search modes are off, one line per collection. Empty when everything is available. */
+  /**
+   * Reasons some search modes are off, one line per collection, path-free for callers. Empty when everything is
+   * available. `degradationDetails()` has the same lines with paths, for the log.
+   */
   degradations(scope?: Scope): string[] {
+    return this.degradationDetails(scope).map(pathFree);
+  }
+
+  degradationDetails(scope?: Scope): string[] {
     const lines = this.#targets(undefined, scope)
       .filter((c) => c.semanticUnavailable)
       .map((c) => `${c.name}: keyword search only: ${c.semanticUnavailable}`);
@@ -324,7 +344,7 @@ export class KnowledgeBase {
     let mode = requested;
     if (requested === "hybrid" && !semanticReady.length) {
       mode = "keyword";
-      notices.push(`hybrid search fell back to keyword mode: ${targets[0]!.semanticUnavailable}`);
+      notices.push(pathFree(`hybrid search fell back to keyword mode: ${targets[0]!.semanticUnavailable}`));
     }
     const queryVector =
       mode !== "keyword" && semanticReady.length ? (await this.deps.embedder!.embed([query]))[0] : undefined;
@@ -484,6 +504,14 @@ function truncate(value: string, max = 120): string {
 function message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/arn:aws[a-z-]*:[^\s"',;)]*/g, "<arn>");
+}
+
+/**
+ * Text for callers, without the server's file system paths (a model directory, a data dir, a `scandir` error):
+ * absolute paths become `<path>`. URLs and document paths (relative) are kept. The full text goes to the log.
+ */
+export function pathFree(text: string): string {
+  return text.replace(/(?<![\w:/.~-])(?:[A-Za-z]:)?\/[^\s"'`,;:)\]]+/g, "<path>");
 }
 
 function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {

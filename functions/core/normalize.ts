@@ -4,6 +4,16 @@ import type { SourceDocument } from "./ports.js";
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 
+/** Why a document over the size limit is skipped (sources say it before reading one; normalize after). */
+export function tooLargeReason(bytes: number, limit: number): string {
+  return `too large (${bytes} bytes; limit ${limit})`;
+}
+
+/** What a source yields for a document it will not read because of its size. */
+export function skippedAsTooLarge(path: string, bytes: number, limit: number) {
+  return { path, bytes: new Uint8Array(), skip: tooLargeReason(bytes, limit) };
+}
+
 const FORMAT_BY_EXTENSION: Record<string, "markdown" | "text" | "html"> = {
   md: "markdown",
   markdown: "markdown",
@@ -36,7 +46,7 @@ export function normalizeDocument(
   const format = doc.format ?? formatOf(doc.path);
   if (!format) return { ok: false, reason: "unsupported file type" };
   if (doc.bytes.byteLength > maxBytes) {
-    return { ok: false, reason: `too large (${doc.bytes.byteLength} bytes; limit ${maxBytes})` };
+    return { ok: false, reason: tooLargeReason(doc.bytes.byteLength, maxBytes) };
   }
   if (doc.bytes.subarray(0, 8192).includes(0)) return { ok: false, reason: "binary content" };
   let raw: string;

@@ -5,6 +5,12 @@
 import type { SecretName } from "../../shared/names.js";
 import type { SourceType } from "../../shared/types.js";
 
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag?: string;
+}
+
 /** Key/value blob storage: the filesystem locally, S3 in AWS. Keys use `/` separators. */
 export interface ObjectStore {
   /** The object's bytes, or `undefined` when no object has that key. */
@@ -12,6 +18,11 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string, options?: { contentType?: string }): Promise<void>;
   /** Every key that starts with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * The same listing with each object's size in bytes and, where the store has one without reading the object,
+   * its entity tag (S3 lists both), so a reader can skip what is too large or unchanged before downloading it.
+   */
+  listObjects(prefix: string): Promise<ListedObject[]>;
   /** Deletes the keys; a key that does not exist is not an error. */
   delete(keys: string[]): Promise<void>;
   /** The object with its entity tag (an opaque marker that changes with every write), or `undefined`. */

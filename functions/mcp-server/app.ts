@@ -20,7 +20,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   const env = parseRuntimeEnv(processEnv);
   const runtime = createRuntime(env, processEnv);
   const kb = await openKnowledgeBase(runtime);
-  for (const line of kb.degradations()) logger.warn("degraded", { detail: line });
+  for (const line of kb.degradationDetails()) logger.warn("degraded", { detail: line });
   logger.info("knowledge base loaded", { collections: kb.collectionNames() });
   const info: ServerInfo = { name: PROJECT, version: SERVER_VERSION, stack: env.THOTH_STACK };
   const auth = new ApiKeyAuthenticator(runtime.secrets);
@@ -31,6 +31,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
       handleMcpRequest(request, {
         createServer: (principal) => createMcpServer({ kb, info, scope: principal.scope }),
         toolNames: TOOL_NAMES,
+        ...(env.THOTH_ALLOWED_ORIGINS ? { allowedOrigins: env.THOTH_ALLOWED_ORIGINS } : {}),
         authenticate: (headers) => auth.authenticate(headers),
         // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
         beforeRequest: () =>

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { logger } from "../lib/logger.js";
 import { openMcpApp, type McpApp } from "./app.js";
-import { RPC_ERRORS, eventToRequest, jsonRpcError, responseToResult } from "./http.js";
+import { BadRequestError, RPC_ERRORS, eventToRequest, jsonRpcError, responseToResult } from "./http.js";
 
 export type McpLambdaHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -26,7 +26,16 @@ export function createHandler(open: () => Promise<McpApp> = () => openMcpApp()):
         ),
       );
     }
-    return responseToResult(await ready.handle(eventToRequest(event)));
+    let request: Request;
+    try {
+      request = eventToRequest(event);
+    } catch (error) {
+      // A request web standards cannot even represent (TRACE, a malformed Host): a logged 4xx, never a 500.
+      logger.warn("request refused before parsing", { reason: (error as Error).message });
+      const status = error instanceof BadRequestError ? error.status : 400;
+      return responseToResult(jsonRpcError(status, RPC_ERRORS.invalidRequest, (error as Error).message));
+    }
+    return responseToResult(await ready.handle(request));
   };
 }
 

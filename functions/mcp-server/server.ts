@@ -44,5 +44,8 @@ export function createMcpServer(deps: ToolDeps): McpServer {
   registerListCollectionsTool(server, deps);
   registerHeartbeatTool(server, deps);
   registerDocumentResources(server, deps);
+  // Registering tools and resources declares listChanged: true, but a stateless JSON server never sends the
+  // notification; say so (public API, allowed until the server connects).
+  server.server.registerCapabilities({ tools: { listChanged: false }, resources: { listChanged: false } });
   return server;
 }

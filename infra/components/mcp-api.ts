@@ -84,6 +84,8 @@ export class McpApi extends pulumi.ComponentResource {
           variables: {
             [ENV.stack]: args.stack,
             [ENV.embeddingModel]: args.embeddingModel,
+            // The handler answers 403 to a browser Origin that is not listed (the MCP spec's Origin rule).
+            [ENV.allowedOrigins]: JSON.stringify(args.corsOrigins),
             ...(args.modelDir ? { [ENV.modelDir]: args.modelDir } : {}),
             ...linked.env,
           },

@@ -1,5 +1,5 @@
 import { sha256 } from "../../functions/core/bundle.js";
-import type { ObjectStore } from "../../functions/core/ports.js";
+import type { ListedObject, ObjectStore } from "../../functions/core/ports.js";
 
 /** An in-memory ObjectStore for unit tests; `failPut` makes writes of matching keys throw. */
 export class MemoryObjectStore implements ObjectStore {
@@ -31,6 +31,14 @@ export class MemoryObjectStore implements ObjectStore {
 
   async list(prefix: string): Promise<string[]> {
     return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  async listObjects(prefix: string): Promise<ListedObject[]> {
+    // Like S3: the listing carries each object's size and the same entity tag a read returns.
+    return (await this.list(prefix)).map((key) => {
+      const body = this.objects.get(key)!;
+      return { key, size: body.byteLength, etag: sha256(body) };
+    });
   }
 
   async delete(keys: string[]): Promise<void> {

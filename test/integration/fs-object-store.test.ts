@@ -1,6 +1,10 @@
-import { readdir } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readdir, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FileDocumentCache } from "../../functions/adapters/local/file-document-cache.js";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
+import type { RefreshRun } from "../../functions/core/ports.js";
 import { tempDir } from "../helpers/folders.js";
 
 describe("filesystem object store", () => {
@@ -32,5 +36,73 @@ describe("filesystem object store", () => {
     const store = new FsObjectStore(await tempDir());
     await expect(store.put("../outside", "x")).rejects.toThrow(/escapes the store/);
     await expect(store.get("a/../../etc/passwd")).rejects.toThrow(/escapes the store/);
+  });
+});
+
+describe("the local pointer lock", () => {
+  const exited = async () => {
+    const child = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((r) => child.once("exit", r));
+    return child.pid!;
+  };
+
+  it("takes over a lock left by a crashed process, at once", async () => {
+    const store = new FsObjectStore(await tempDir(), { timeoutMs: 2_000 });
+    await store.put("c/current.json", "v1");
+    const etag = (await store.read("c/current.json"))!.etag;
+    await writeFile(
+      join(store.root, "c/current.json.lock"),
+      JSON.stringify({ pid: await exited(), at: Date.now() }),
+    );
+    const started = performance.now();
+    expect(await store.putIfUnchanged("c/current.json", "v2", etag)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(new TextDecoder().decode(await store.get("c/current.json"))).toBe("v2");
+  });
+
+  it("takes over an old lock even when its pid is alive again (reused), and an unreadable one by its age", async () => {
+    const store = new FsObjectStore(await tempDir(), { timeoutMs: 2_000, staleMs: 1_000 });
+    const lock = join(store.root, "c/current.json.lock");
+    await store.put("c/x", "");
+    await writeFile(lock, JSON.stringify({ pid: process.ppid, at: Date.now() - 5_000 }));
+    expect(await store.putIfUnchanged("c/current.json", "v1", null)).toBe(true);
+    await writeFile(lock, "");
+    await utimes(lock, new Date(Date.now() - 5_000), new Date(Date.now() - 5_000));
+    const etag = (await store.read("c/current.json"))!.etag;
+    expect(await store.putIfUnchanged("c/current.json", "v2", etag)).toBe(true);
+  });
+
+  it("waits for a live holder and then says who holds it", async () => {
+    const store = new FsObjectStore(await tempDir(), { timeoutMs: 200 });
+    await store.put("c/x", "");
+    await writeFile(
+      join(store.root, "c/current.json.lock"),
+      JSON.stringify({ pid: process.ppid, at: Date.now() }),
+    );
+    await expect(store.putIfUnchanged("c/current.json", "v1", null)).rejects.toThrow(
+      /current\.json\.lock is held by another running thoth process/,
+    );
+  });
+});
+
+describe("the local document cache", () => {
+  it("keeps every run record when several writers record runs at once", async () => {
+    const dir = await tempDir();
+    const writers = [new FileDocumentCache(dir), new FileDocumentCache(dir)];
+    const run = (i: number): RefreshRun =>
+      ({
+        runId: `run-${i}`,
+        collection: "docs",
+        status: i % 2 ? "succeeded" : "running",
+        startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      }) as RefreshRun;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => writers[i % 2]!.putRun(run(i))));
+    // A run's later update (running → succeeded) replaces its own record only.
+    await writers[1]!.putRun({ ...run(0), status: "succeeded" });
+    const runs = await writers[0]!.listRuns("docs", 100);
+    expect(runs).toHaveLength(40);
+    expect(runs[0]!.runId).toBe("run-39");
+    expect(runs.find((r) => r.runId === "run-0")!.status).toBe("succeeded");
+    expect((await readdir(join(dir, "docs", "runs"))).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
-import { writeFile } from "node:fs/promises";
+import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES } from "../../functions/core/normalize.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
+import { ObjectStoreSource } from "../../functions/refresh/sources/object-store.js";
 import { tempDir } from "../helpers/folders.js";
 import { HOSTILE_DOCUMENTS } from "../helpers/hostile-documents.js";
 import { codecs } from "../helpers/knowledge-base.js";
@@ -38,4 +40,62 @@ describe("hostile documents", () => {
     expect(reasons["nested-blockquotes-large.md"]).toMatch(/^cannot be chunked \(blockquotes nested/);
     expect(reasons["normal.md"]).toBeUndefined();
   }, 120_000);
+});
+
+describe("oversized files", () => {
+  it("are skipped by their size, before they are read (a 3 GiB sparse file in a folder)", async () => {
+    const folder = await tempDir("thoth-huge-");
+    await writeFile(join(folder, "ok.md"), "# Fine\n\nSmall page.");
+    const huge = join(folder, "huge.md");
+    await writeFile(huge, "");
+    await truncate(huge, 3 * 1024 ** 3);
+    const started = performance.now();
+    const summary = await refreshCollection({
+      collection: "huge",
+      source: new LocalFolderSource(folder),
+      store: new MemoryObjectStore(),
+      embedder: null,
+      ...codecs,
+    });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(summary.skipped).toEqual([
+      { path: "huge.md", reason: `too large (${3 * 1024 ** 3} bytes; limit ${DEFAULT_MAX_DOCUMENT_BYTES})` },
+    ]);
+    expect(summary.documentsIndexed).toBe(1);
+  });
+
+  it("are skipped by the S3 listing's size, and unchanged objects by its ETag, without downloading either", async () => {
+    const bucket = new MemoryObjectStore();
+    await bucket.put("src/a.md", "# A\n\nAlpha.");
+    await bucket.put("src/big.md", `# Big\n\n${"x".repeat(5_000)}`);
+    const reads: string[] = [];
+    const read = bucket.read.bind(bucket);
+    bucket.read = async (key) => {
+      reads.push(key);
+      return read(key);
+    };
+    const store = new MemoryObjectStore();
+    const source = () => new ObjectStoreSource(bucket, "src/", "s3://bucket/src/", "s3", 1_000);
+    const first = await refreshCollection({
+      collection: "s3",
+      source: source(),
+      store,
+      embedder: null,
+      ...codecs,
+    });
+    expect(first.skipped).toEqual([
+      { path: "big.md", reason: expect.stringMatching(/^too large \(\d+ bytes; limit 1000\)$/) },
+    ]);
+    expect(reads).toEqual(["src/a.md"]);
+    reads.length = 0;
+    const second = await refreshCollection({
+      collection: "s3",
+      source: source(),
+      store,
+      embedder: null,
+      ...codecs,
+    });
+    expect(second).toMatchObject({ published: false, documentsReused: 1 });
+    expect(reads).toEqual([]);
+  });
 });

@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import type { ObjectStore } from "../../core/ports.js";
+import type { ListedObject, ObjectStore } from "../../core/ports.js";
 
 const isMissing = (error: unknown) => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -73,16 +73,27 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((o) => o.key);
+  }
+
+  async listObjects(prefix: string): Promise<ListedObject[]> {
+    const objects: ListedObject[] = [];
     let token: string | undefined;
     do {
       const out = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
       );
-      for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+      for (const object of out.Contents ?? []) {
+        if (object.Key)
+          objects.push({
+            key: object.Key,
+            size: object.Size ?? 0,
+            ...(object.ETag ? { etag: object.ETag } : {}),
+          });
+      }
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-    return keys.sort();
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async delete(keys: string[]): Promise<void> {

@@ -57,6 +57,10 @@ export class CachedObjectStore implements ObjectStore {
     return this.inner.list(prefix);
   }
 
+  listObjects(prefix: string) {
+    return this.inner.listObjects(prefix);
+  }
+
   async delete(keys: string[]): Promise<void> {
     await this.inner.delete(keys);
     await Promise.all(keys.map((key) => rm(this.#file(key), { force: true })));

@@ -1,14 +1,17 @@
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { ObjectStore } from "../../core/ports.js";
+import type { ListedObject, ObjectStore } from "../../core/ports.js";
 
 /** An ObjectStore over a directory: key `a/b.json` is the file `<root>/a/b.json`. Writes are atomic (rename). */
 export class FsObjectStore implements ObjectStore {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly lockOptions: LockOptions = {},
+  ) {
     this.root = resolve(root);
   }
 
@@ -38,7 +41,7 @@ export class FsObjectStore implements ObjectStore {
   async putIfUnchanged(key: string, body: Uint8Array | string, expected: string | null): Promise<boolean> {
     const lock = `${this.#path(key)}.lock`;
     await mkdir(dirname(lock), { recursive: true });
-    const handle = await acquire(lock);
+    const handle = await acquire(lock, this.lockOptions);
     try {
       const current = await this.read(key);
       if ((current?.etag ?? null) !== expected) return false;
@@ -83,19 +86,91 @@ export class FsObjectStore implements ObjectStore {
     return keys.sort();
   }
 
+  async listObjects(prefix: string): Promise<ListedObject[]> {
+    const keys = await this.list(prefix);
+    const sizes = await Promise.all(
+      keys.map((key) =>
+        stat(this.#path(key)).then(
+          (s) => s.size,
+          () => -1,
+        ),
+      ),
+    );
+    return keys.flatMap((key, i) => (sizes[i]! >= 0 ? [{ key, size: sizes[i]! }] : []));
+  }
+
   async delete(keys: string[]): Promise<void> {
     await Promise.all(keys.map((key) => rm(this.#path(key), { force: true })));
   }
 }
 
-async function acquire(lock: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
+export interface LockOptions {
+  /** How long to wait for a live holder. Default 10 s. */
+  timeoutMs?: number;
+  /** A lock older than this is stale whoever holds it (the critical section takes milliseconds). Default 30 s. */
+  staleMs?: number;
+}
+
+interface LockOwner {
+  pid: number;
+  at: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The lock's owner when it is stale (its process is gone, or it is older than `staleMs`), else undefined. */
+async function staleOwner(lock: string, staleMs: number): Promise<string | undefined> {
+  let text: string;
+  let modified: number;
+  try {
+    [text, modified] = await Promise.all([readFile(lock, "utf8"), stat(lock).then((s) => s.mtimeMs)]);
+  } catch {
+    return undefined; // released meanwhile: just retry
+  }
+  let owner: Partial<LockOwner> = {};
+  try {
+    owner = JSON.parse(text) as LockOwner;
+  } catch {
+    // Written by an older version, or the owner died between creating and writing it: judged by age alone.
+  }
+  const age = Date.now() - (owner.at ?? modified);
+  const dead = typeof owner.pid === "number" && owner.pid !== process.pid && !alive(owner.pid);
+  return dead || age > staleMs ? text : undefined;
+}
+
+/**
+ * An exclusive lock file holding its owner's pid and time. A lock left by a crashed process (its pid is gone,
+ * or it is older than `staleMs`) is taken over, so one crash cannot block a collection for good.
+ */
+async function acquire(lock: string, options: LockOptions = {}) {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  const staleMs = options.staleMs ?? 30_000;
   for (;;) {
     try {
-      return await open(lock, "wx");
+      const handle = await open(lock, "wx");
+      await handle.writeFile(JSON.stringify({ pid: process.pid, at: Date.now() } satisfies LockOwner));
+      return handle;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
+    const stale = await staleOwner(lock, staleMs);
+    // Remove it only if it is still the same stale lock (another process may have taken it over already).
+    if (stale !== undefined && (await readFile(lock, "utf8").catch(() => undefined)) === stale) {
+      await rm(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${lock} is held by another running thoth process; wait for it to finish (a lock of a crashed process is taken over after ${Math.round(staleMs / 1000)} s)`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
   }
 }

@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { SourceError } from "../../core/errors.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES, skippedAsTooLarge } from "../../core/normalize.js";
 import type { Source, SourceDocument } from "../../core/ports.js";
 
 const IGNORED_DIRECTORIES = new Set([".git", "node_modules", ".thoth"]);
@@ -10,7 +11,10 @@ export class LocalFolderSource implements Source {
   readonly type = "local" as const;
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly maxBytes = DEFAULT_MAX_DOCUMENT_BYTES,
+  ) {
     this.root = resolve(root);
   }
 
@@ -36,12 +40,14 @@ export class LocalFolderSource implements Source {
       if (entry.isDirectory()) {
         yield* this.#walk(full);
       } else if (entry.isFile()) {
-        const [bytes, info] = await Promise.all([readFile(full), stat(full)]);
-        yield {
-          path: relative(this.root, full).split(sep).join("/"),
-          bytes: new Uint8Array(bytes),
-          updatedAt: info.mtime.toISOString(),
-        };
+        const path = relative(this.root, full).split(sep).join("/");
+        // Size first: a huge file is skipped without being read (a file over 2 GiB cannot even be read whole).
+        const info = await stat(full);
+        if (info.size > this.maxBytes) {
+          yield skippedAsTooLarge(path, info.size, this.maxBytes);
+          continue;
+        }
+        yield { path, bytes: new Uint8Array(await readFile(full)), updatedAt: info.mtime.toISOString() };
       }
     }
   }

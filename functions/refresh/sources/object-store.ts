@@ -1,4 +1,5 @@
-import type { ObjectStore, Source, SourceDocument } from "../../core/ports.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES, skippedAsTooLarge } from "../../core/normalize.js";
+import type { ObjectStore, Source, SourceDocument, UnchangedDocument } from "../../core/ports.js";
 import type { SourceType } from "../../../shared/types.js";
 
 /** Every object under a prefix of an ObjectStore (an S3 bucket in AWS); paths are relative to the prefix. */
@@ -8,14 +9,28 @@ export class ObjectStoreSource implements Source {
     private readonly prefix: string,
     readonly origin: string,
     readonly type: SourceType = "s3",
+    private readonly maxBytes = DEFAULT_MAX_DOCUMENT_BYTES,
   ) {}
 
-  async *documents(): AsyncIterable<SourceDocument> {
-    for (const key of await this.store.list(this.prefix)) {
-      if (key.endsWith("/")) continue;
-      const object = await this.store.read(key);
+  /**
+   * Decides from the listing (size, ETag) before downloading: an object over the size limit is skipped, and one
+   * whose ETag matches the previous run's revision is reported unchanged, without fetching either.
+   */
+  async *documents(known?: ReadonlyMap<string, string>): AsyncIterable<SourceDocument | UnchangedDocument> {
+    for (const listed of await this.store.listObjects(this.prefix)) {
+      if (listed.key.endsWith("/")) continue;
+      const path = listed.key.slice(this.prefix.length);
+      if (listed.size > this.maxBytes) {
+        yield skippedAsTooLarge(path, listed.size, this.maxBytes);
+        continue;
+      }
+      if (listed.etag && known?.get(path) === listed.etag) {
+        yield { path, unchanged: true };
+        continue;
+      }
+      const object = await this.store.read(listed.key);
       if (!object) continue; // deleted since the listing
-      yield { path: key.slice(this.prefix.length), bytes: object.body, revision: object.etag };
+      yield { path, bytes: object.body, revision: object.etag };
     }
   }
 

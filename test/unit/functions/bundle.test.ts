@@ -5,7 +5,9 @@ import {
   listVersions,
   loadVersion,
   newVersionId,
+  ORPHAN_GRACE_MS,
   pruneVersions,
+  versionStates,
   publishVersion,
   readPointer,
   readPointerTagged,
@@ -41,6 +43,8 @@ describe("publishVersion", () => {
       bundleKeys.file("docs", "v1", "chunks.json"),
       bundleKeys.manifest("docs", "v1"),
       bundleKeys.pointer("docs"),
+      // After the pointer: the record that v1 was live (history for rollback and pruning).
+      bundleKeys.liveMarker("docs", "v1"),
     ]);
   });
 
@@ -115,14 +119,48 @@ describe("versions", () => {
     expect(await pruneVersions(store, "docs", 2)).toEqual(["v1", "v2"]);
     expect(await listVersions(store, "docs")).toEqual(["v3", "v4"]);
     // Point back at v3 (a rollback), publish v5 and v6: v3 is live and survives.
-    await store.put(
-      bundleKeys.pointer("docs"),
-      JSON.stringify({ ...(await readPointer(store, "docs"))!, version: "v3" }),
-    );
-    await store.put(bundleKeys.manifest("docs", "v5"), "{}");
-    await store.put(bundleKeys.manifest("docs", "v6"), "{}");
-    expect(await pruneVersions(store, "docs", 1)).toEqual(["v4", "v5"]);
-    expect(await listVersions(store, "docs")).toEqual(["v3", "v6"]);
+    await rollbackCollection(store, "docs", "v3");
+    await publish(store, "v5");
+    await publish(store, "v6");
+    expect(await pruneVersions(store, "docs", 1)).toEqual(["v3", "v4", "v5"]);
+    expect(await listVersions(store, "docs")).toEqual(["v6"]);
+  });
+
+  it("removes versions of runs that died before going live, after a grace period, and does not count them", async () => {
+    const store = new MemoryObjectStore();
+    const t = (minute: number) => newVersionId(new Date(Date.UTC(2026, 0, 1, 0, minute)));
+    const [a, b, crashed, c, running] = [t(0), t(1), t(2), t(3), t(4)];
+    await publish(store, a);
+    await publish(store, b);
+    // A run killed after writing its manifest: files and manifest, never the pointer.
+    await store.put(bundleKeys.file("docs", crashed, "documents.json"), "[]");
+    await store.put(bundleKeys.manifest("docs", crashed), "{}");
+    await publish(store, c);
+    await store.put(bundleKeys.manifest("docs", running), "{}");
+    expect((await versionStates(store, "docs")).map((s) => [s.version, s.onceLive])).toEqual([
+      [a, true],
+      [b, true],
+      [crashed, false],
+      [c, true],
+      [running, false],
+    ]);
+    // Rollback skips it: it was never live, and naming it is refused.
+    await expect(rollbackCollection(store, "docs", crashed)).rejects.toThrow(/was never live/);
+    const now = Date.UTC(2026, 0, 1, 0, 4) + ORPHAN_GRACE_MS - 1;
+    // Within the grace period (the run may still be publishing) it stays; keep 2 counts only once-live versions.
+    expect(await pruneVersions(store, "docs", 2, now - 2 * 60_000 - 1)).toEqual([a]);
+    expect(await pruneVersions(store, "docs", 2, now + 60 * 60_000)).toEqual([crashed, running]);
+    expect(await listVersions(store, "docs")).toEqual([b, c]);
+    expect(await rollbackCollection(store, "docs")).toEqual({ from: c, to: b });
+  });
+
+  it("removes the files of a run whose upload failed", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, "v1");
+    store.failPut = (key) => key.endsWith("chunks.json");
+    await expect(publish(store, "v2")).rejects.toThrow(/injected failure/);
+    expect(await store.list(bundleKeys.versionPrefix("docs", "v2"))).toEqual([]);
+    expect((await readPointer(store, "docs"))!.version).toBe("v1");
   });
 
   it("re-checks the pointer before each deletion, so a rollback during a prune keeps its target", async () => {

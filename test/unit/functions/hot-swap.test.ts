@@ -23,6 +23,26 @@ async function publish(
 }
 
 describe("hot swap of bundle versions", () => {
+  it("stops serving a collection whose bundles were deleted, and does not report it healthy", async () => {
+    const store = new MemoryObjectStore();
+    await publish(store, { "a.md": "# A\n\nAlpha text." });
+    const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs, pointerCheckSeconds: 60 });
+    expect(kb.collectionNames()).toEqual(["docs"]);
+    const t0 = Date.now();
+    await store.delete([bundleKeys.pointer("docs")]);
+    await kb.refreshIfStale(t0 + 61_000);
+    expect(kb.collectionNames()).toEqual([]);
+    expect((await kb.search({ query: "alpha", mode: "keyword" })).hits).toEqual([]);
+    // Deleted entirely (versions too): still gone.
+    await publish(store, { "a.md": "# A\n\nAlpha text." });
+    await kb.refreshIfStale(t0 + 122_000);
+    expect(kb.collectionNames()).toEqual(["docs"]);
+    await store.delete(await store.list(bundleKeys.collectionsPrefix));
+    await kb.refreshIfStale(t0 + 183_000);
+    expect(kb.collectionNames()).toEqual([]);
+    expect(kb.degradations()).toEqual([]);
+  });
+
   it("serves a newly published version after the next pointer check, without a restart", async () => {
     const store = new MemoryObjectStore();
     const embedder = new HashingEmbedder();

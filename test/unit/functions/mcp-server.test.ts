@@ -1,12 +1,12 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
+import { KnowledgeBase, pathFree } from "../../../functions/core/knowledge-base.js";
 import { handleMcpRequest } from "../../../functions/mcp-server/http.js";
 import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
 import { HashingEmbedder } from "../../helpers/fake-embedder.js";
 import { folderWith } from "../../helpers/folders.js";
-import { knowledgeBaseFrom } from "../../helpers/knowledge-base.js";
+import { codecs, knowledgeBaseFrom } from "../../helpers/knowledge-base.js";
 
 const KEY = "unit-test-key";
 const info = { name: "thoth", version: "0.0.0-test", stack: "unit" };
@@ -328,5 +328,39 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
     expect(result.isError).toBe(true);
     expect(text).toContain("search_documents failed because of an internal error");
     for (const leak of ["arn:aws", KEY, "    at ", ".ts:"]) expect(text).not.toContain(leak);
+  });
+});
+
+describe("what callers see of the server's machine", () => {
+  it("no file system path: not the folder a collection came from, nor a model directory in heartbeat or notices", async () => {
+    const folder = await folderWith({ "a.md": "# Alpha\n\nAlpha text about expenses." });
+    const { store } = await knowledgeBaseFrom({ handbook: folder }, new HashingEmbedder());
+    const kb = await KnowledgeBase.open({
+      store,
+      embedder: null,
+      embedderUnavailableReason:
+        "could not load /var/task/model/Xenova/all-MiniLM-L6-v2/onnx/model_quantized.onnx: ENOENT",
+      ...codecs,
+    });
+    const client = await connect(kb);
+    clients.push(client);
+    const answers = [
+      await client.callTool({ name: "list_collections", arguments: {} }),
+      await client.callTool({ name: "heartbeat", arguments: {} }),
+      await client.callTool({ name: "search_documents", arguments: { query: "expenses" } }),
+    ];
+    const text = JSON.stringify(answers);
+    expect(text).not.toContain(folder);
+    expect(text).not.toContain("/var/task");
+    expect(text).toContain("a local folder");
+    expect(text).toMatch(/could not load <path>: ENOENT/);
+  });
+
+  it("pathFree keeps URLs, relative paths and model ids", () => {
+    expect(pathFree("scandir '/home/me/docs' failed")).toBe("scandir '<path>' failed");
+    expect(pathFree("see https://gitlab.com/a/b and s3://bucket/x/ and on-call/rotation.md")).toBe(
+      "see https://gitlab.com/a/b and s3://bucket/x/ and on-call/rotation.md",
+    );
+    expect(pathFree("built with Xenova/all-MiniLM-L6-v2")).toBe("built with Xenova/all-MiniLM-L6-v2");
   });
 });
