@@ -31,10 +31,10 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const RUNTIME_PACKAGES = ["@xenova/transformers", "hnswlib-node"];
 const EXTERNAL = [...RUNTIME_PACKAGES, "onnxruntime-node", "sharp"];
 
-async function bundle(entry: string, outdir: string): Promise<void> {
+async function bundle(entry: string, outdir: string, file = "index.mjs"): Promise<void> {
   await build({
     entryPoints: [join(REPO, entry)],
-    outfile: join(outdir, "index.mjs"),
+    outfile: join(outdir, file),
     bundle: true,
     platform: "node",
     target: "node22",
@@ -203,6 +203,9 @@ export async function packageArtifacts(out = join(REPO, "dist")): Promise<SizeRe
 
   await bundle("functions/mcp-server/handler.ts", join(context, "mcp"));
   await bundle("functions/refresh/handler.ts", join(context, "refresh"));
+  // The refresh parses large documents in a worker thread (functions/refresh/document-parser.ts), which loads
+  // this file from beside index.mjs.
+  await bundle("functions/refresh/parse-worker.ts", join(context, "refresh"), "parse-worker.mjs");
   await cp(join(REPO, "functions/Dockerfile"), join(context, "Dockerfile"));
 
   const rootPackage = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {

@@ -4,7 +4,7 @@
  * greedily into chunks of at most `maxTokens` model tokens; consecutive chunks of one section share up to
  * `overlapTokens` of trailing text. Every chunk keeps the heading path it sits under, for citations.
  */
-import { Lexer, type Token } from "marked";
+import { Lexer } from "marked";
 
 export type TokenCounter = (text: string) => number;
 
@@ -40,17 +40,32 @@ interface Piece {
   separator: string;
 }
 
-interface Section {
+/** A block of a section as plain data (what chunking needs of marked's token), so it can cross threads. */
+export interface SectionBlock {
+  type: string;
+  raw: string;
+}
+
+/** A heading's section: the headings above it, and its blocks. */
+export interface Section {
   headingPath: string[];
-  blocks: Token[];
+  blocks: SectionBlock[];
 }
 
 export function chunkMarkdown(markdown: string, options: ChunkingOptions): TextChunk[] {
+  return chunkSections(parseSections(markdown), options);
+}
+
+/**
+ * The token-budget half of chunking, on sections from `parseSections` (the parsing half, which the refresh
+ * runs under a time budget in a worker for large documents).
+ */
+export function chunkSections(sections: Section[], options: ChunkingOptions): TextChunk[] {
   if (options.overlapTokens >= options.maxTokens) {
     throw new RangeError("overlapTokens must be smaller than maxTokens");
   }
   const chunks: TextChunk[] = [];
-  for (const section of splitSections(markdown)) {
+  for (const section of sections) {
     const pieces = section.blocks.flatMap((block) => blockPieces(block, options));
     for (const text of packPieces(pieces, options)) {
       chunks.push({ text: text.text, tokens: text.tokens, headingPath: section.headingPath });
@@ -59,24 +74,30 @@ export function chunkMarkdown(markdown: string, options: ChunkingOptions): TextC
   return chunks;
 }
 
-/** Deeper than any document people write; marked re-lexes each level, so depth costs quadratic time. */
-export const MAX_QUOTE_DEPTH = 64;
+/**
+ * Deeper than any document people write. marked re-lexes the rest of the text at each level of a blockquote
+ * or list, so nesting costs quadratic time (or overflows the stack).
+ */
+export const MAX_NESTING_DEPTH = 64;
 
-/** The deepest blockquote nesting (`> > > …` at a line start), in one pass. */
-export function maxQuoteDepth(markdown: string): number {
+/**
+ * The deepest nesting of containers opened on one line (`> > > …`, `- - - …`, `1. 1. 1. …`), in one pass:
+ * the markers at a line's start, each followed by a space.
+ */
+export function maxNestingDepth(markdown: string): number {
   let max = 0;
-  for (const m of markdown.matchAll(/^(?:[ \t]{0,3}>)+/gm)) {
-    let depth = 0;
-    for (let i = 0; i < m[0].length; i++) if (m[0].charCodeAt(i) === 62) depth++;
-    max = Math.max(max, depth);
+  for (const m of markdown.matchAll(/^(?:[ \t]*(?:>|[-*+]|\d{1,9}[.)])(?=[ \t>]|$))+/gm)) {
+    const depth = m[0].match(/>|[-*+]|\d{1,9}[.)]/g)!.length;
+    if (depth > max) max = depth;
   }
   return max;
 }
 
-function splitSections(markdown: string): Section[] {
-  const depth = maxQuoteDepth(markdown);
-  if (depth > MAX_QUOTE_DEPTH)
-    throw new RangeError(`blockquotes nested ${depth} levels deep (limit ${MAX_QUOTE_DEPTH})`);
+/** Markdown split at headings into sections of blocks (marked's block lexer). */
+export function parseSections(markdown: string): Section[] {
+  const depth = maxNestingDepth(markdown);
+  if (depth > MAX_NESTING_DEPTH)
+    throw new RangeError(`blockquotes or lists nested ${depth} levels deep (limit ${MAX_NESTING_DEPTH})`);
   const sections: Section[] = [];
   const headings: { depth: number; text: string }[] = [];
   let current: Section = { headingPath: [], blocks: [] };
@@ -89,7 +110,7 @@ function splitSections(markdown: string): Section[] {
       headings.push({ depth: token.depth, text: plainHeading(token.text) });
       current = { headingPath: headings.map((h) => h.text), blocks: [] };
     } else if (token.type !== "space" && token.type !== "hr" && token.type !== "def" && token.raw.trim()) {
-      current.blocks.push(token);
+      current.blocks.push({ type: token.type, raw: token.raw });
     }
   }
   if (current.blocks.length) sections.push(current);
@@ -104,16 +125,34 @@ function plainHeading(text: string): string {
 }
 
 const sentenceSegmenter = new Intl.Segmenter("en", { granularity: "sentence" });
+/** Text handed to the segmenter at once: ICU's sentence iteration costs time quadratic in the input's length. */
+const SEGMENT_WINDOW = 4096;
+
+/** Sentences of a long block, segmented a window at a time (cut at whitespace), so time stays linear. */
+function sentences(text: string): string[] {
+  const out: string[] = [];
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(start + SEGMENT_WINDOW, text.length);
+    if (end < text.length) {
+      const space = text.lastIndexOf(" ", end);
+      if (space > start + SEGMENT_WINDOW / 2) end = space + 1;
+    }
+    for (const s of sentenceSegmenter.segment(text.slice(start, end))) {
+      const sentence = s.segment.trim();
+      if (sentence) out.push(sentence);
+    }
+    start = end;
+  }
+  return out;
+}
 
 /** A block becomes one piece if it fits; otherwise sentences (prose) or lines (code, lists, tables). */
-function blockPieces(block: Token, options: ChunkingOptions): Piece[] {
+function blockPieces(block: SectionBlock, options: ChunkingOptions): Piece[] {
   const text = block.raw.trim();
   const tokens = options.countTokens(text);
   if (tokens <= options.maxTokens) return [{ text, tokens, separator: "\n\n" }];
   const byLines = block.type === "code" || block.type === "list" || block.type === "table";
-  const parts = byLines
-    ? text.split("\n").filter((line) => line.trim())
-    : [...sentenceSegmenter.segment(text)].map((s) => s.segment.trim()).filter(Boolean);
+  const parts = byLines ? text.split("\n").filter((line) => line.trim()) : sentences(text);
   const separator = byLines ? "\n" : " ";
   return parts.flatMap((part, i) => {
     const partTokens = options.countTokens(part);

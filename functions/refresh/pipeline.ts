@@ -24,9 +24,11 @@ import {
   type DocumentRecord,
   type Manifest,
 } from "../core/bundle.js";
-import { DEFAULT_CHUNKING, chunkMarkdown, estimateTokens } from "../core/chunking.js";
+import { DEFAULT_CHUNKING, chunkSections, estimateTokens } from "../core/chunking.js";
 import { ModelUnavailableError, ThothError } from "../core/errors.js";
-import { DEFAULT_MAX_DOCUMENT_BYTES, normalizeDocument } from "../core/normalize.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
+import { DocumentParser, ParseBudgetError } from "./document-parser.js";
+import type { ParseResult } from "./parse.js";
 import type {
   DocumentCache,
   Embedder,
@@ -66,6 +68,8 @@ export interface RefreshOptions {
   /** Versions kept after publishing (the live one always survives). Default 5. */
   keepVersions?: number;
   maxDocumentBytes?: number;
+  /** Parses documents under a time budget; one is made (and closed) per run when not given. */
+  parser?: DocumentParser;
   /** Texts per embedder call; progress is reported after each. Default 64. */
   embedBatchSize?: number;
   onProgress?: (progress: RefreshProgress) => void;
@@ -254,72 +258,94 @@ async function refresh(
     reused++;
   };
 
-  for await (const raw of source.documents(known)) {
-    seen++;
-    progress({ phase: "read", documents: seen });
-    if (paths.has(raw.path)) {
-      skipped.push({ path: raw.path, reason: "duplicate path" });
-      continue;
-    }
-    paths.add(raw.path);
-    const prev = previous?.docsByPath.get(raw.path);
-    if ("unchanged" in raw) {
-      if (prev && previous?.sameChunking) reuse(prev);
-      else
-        skipped.push({
-          path: raw.path,
-          reason: "reported unchanged, but the previous version cannot be reused",
+  const parser = options.parser ?? new DocumentParser();
+  try {
+    for await (const raw of source.documents(known)) {
+      seen++;
+      progress({ phase: "read", documents: seen });
+      if (paths.has(raw.path)) {
+        skipped.push({ path: raw.path, reason: "duplicate path" });
+        continue;
+      }
+      paths.add(raw.path);
+      const prev = previous?.docsByPath.get(raw.path);
+      if ("unchanged" in raw) {
+        if (prev && previous?.sameChunking) reuse(prev);
+        else
+          skipped.push({
+            path: raw.path,
+            reason: "reported unchanged, but the previous version cannot be reused",
+          });
+        continue;
+      }
+      if (raw.skip) {
+        skipped.push({ path: raw.path, reason: raw.skip });
+        continue;
+      }
+      let normalized: NormalizeResult;
+      try {
+        const parsed = await parser.run({
+          kind: "normalize",
+          doc: raw,
+          maxBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
         });
-      continue;
-    }
-    if (raw.skip) {
-      skipped.push({ path: raw.path, reason: raw.skip });
-      continue;
-    }
-    const normalized = normalizeDocument(raw, options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES);
-    if (!normalized.ok) {
-      skipped.push({ path: raw.path, reason: normalized.reason });
-      continue;
-    }
-    const contentHash = sha256(normalized.document.text);
-    const fields = {
-      title: normalized.document.title,
-      ...(raw.url ? { url: raw.url } : {}),
-      ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
-      ...(raw.revision ? { revision: raw.revision } : {}),
-      ...(raw.metadata ? { metadata: raw.metadata } : {}),
-    };
-    if (prev && previous?.sameChunking && prev.contentHash === contentHash && prev.title === fields.title) {
-      const { url: _u, updatedAt: _t, revision: _r, metadata: _m, ...kept } = prev;
-      reuse({ ...kept, ...fields } as DocumentRecord);
-      continue;
-    }
-    const id = documentId(raw.path);
-    let docChunks: ReturnType<typeof chunkMarkdown>;
-    try {
-      docChunks = chunkMarkdown(normalized.document.text, { ...chunking, countTokens });
-    } catch (error) {
-      // One document the parser cannot take (e.g. nesting that overflows its stack) is skipped, not fatal.
-      skipped.push({
+        normalized = (parsed as Extract<ParseResult, { kind: "normalize" }>).result;
+      } catch (error) {
+        if (!(error instanceof ParseBudgetError)) throw error;
+        skipped.push({ path: raw.path, reason: error.message });
+        continue;
+      }
+      if (!normalized.ok) {
+        skipped.push({ path: raw.path, reason: normalized.reason });
+        continue;
+      }
+      const contentHash = sha256(normalized.document.text);
+      const fields = {
+        title: normalized.document.title,
+        ...(raw.url ? { url: raw.url } : {}),
+        ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
+        ...(raw.revision ? { revision: raw.revision } : {}),
+        ...(raw.metadata ? { metadata: raw.metadata } : {}),
+      };
+      if (prev && previous?.sameChunking && prev.contentHash === contentHash && prev.title === fields.title) {
+        const { url: _u, updatedAt: _t, revision: _r, metadata: _m, ...kept } = prev;
+        reuse({ ...kept, ...fields } as DocumentRecord);
+        continue;
+      }
+      const id = documentId(raw.path);
+      // One document the parser cannot take (nesting that overflows its stack, a shape that takes longer than
+      // the budget) is skipped and reported, not fatal.
+      let sections: ParseResult;
+      try {
+        sections = await parser.run({ kind: "sections", markdown: normalized.document.text });
+      } catch (error) {
+        if (!(error instanceof ParseBudgetError)) throw error;
+        skipped.push({ path: raw.path, reason: `cannot be chunked (${error.message})` });
+        continue;
+      }
+      if (sections.kind !== "sections" || !sections.ok) {
+        const reason = sections.kind === "sections" && !sections.ok ? sections.reason : "no sections";
+        skipped.push({ path: raw.path, reason: `cannot be chunked (${reason})` });
+        continue;
+      }
+      const docChunks = chunkSections(sections.sections, { ...chunking, countTokens });
+      documents.push({
+        id,
         path: raw.path,
-        reason: `cannot be chunked (${error instanceof Error ? error.message : String(error)})`,
+        source: source.type,
+        contentHash,
+        ...fields,
+        text: normalized.document.text,
+        firstChunk: chunks.length,
+        chunkCount: docChunks.length,
       });
-      continue;
+      for (const c of docChunks) {
+        chunks.push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
+        vectors.push(undefined);
+      }
     }
-    documents.push({
-      id,
-      path: raw.path,
-      source: source.type,
-      contentHash,
-      ...fields,
-      text: normalized.document.text,
-      firstChunk: chunks.length,
-      chunkCount: docChunks.length,
-    });
-    for (const c of docChunks) {
-      chunks.push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
-      vectors.push(undefined);
-    }
+  } finally {
+    if (!options.parser) await parser.close();
   }
   if (!documents.length) {
     throw new RefreshError(

@@ -19,4 +19,12 @@ export const HOSTILE_DOCUMENTS: Record<string, string> = {
   "hash-lines.md": fill("#\n \n"),
   "brackets.md": fill("[a]("),
   "backticks.md": fill("`"),
+  "nested-ordered-lists.md": fill("1. "),
+  "nested-ordered-lists.html": fill("1. "),
+  "nested-bullets.md": fill("- "),
+  "image-openers.md": fill("![a]("),
+  "cdata.md": fill("<![CDATA["),
+  "comments.html": fill("<!--"),
+  "line-breaks.html": fill("<br>"),
+  "numbered-sentences.txt": fill("1. "),
 };

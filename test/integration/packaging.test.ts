@@ -116,6 +116,9 @@ describe("npm run package", () => {
       for (const file of await listFiles(SAMPLE_HANDBOOK)) {
         await bucket.put(`${SAMPLE_PREFIX}${relative(SAMPLE_HANDBOOK, file)}`, await readFile(file));
       }
+      // A page large enough to be parsed in the refresh's worker thread (parse-worker.mjs beside the bundle).
+      const longPage = `# Travel handbook\n\n${"Book trains before flights when the trip is under four hours. ".repeat(600)}`;
+      await bucket.put(`${SAMPLE_PREFIX}travel/long-guide.md`, longPage);
       const env = {
         PATH: process.env.PATH ?? "",
         AWS_REGION: "us-east-1",
@@ -149,6 +152,7 @@ process.stdout.write("RESULT " + JSON.stringify(await handler({})) + "\\n");`,
       const result = JSON.parse(refreshed.stdout.split("RESULT ")[1]!);
       expect(result.ok).toBe(true);
       expect(result.outcomes[0].summary).toMatchObject({ published: true, documentsSkipped: 0 });
+      expect(result.outcomes[0].summary.documentsIndexed).toBe((await listFiles(SAMPLE_HANDBOOK)).length + 1);
       expect(result.outcomes[0].summary.chunksEmbedded).toBeGreaterThan(0);
 
       const runner = join(work, "invoke.mjs");

@@ -1,0 +1,146 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { runParseTask, type ParseResult, type ParseTask } from "./parse.js";
+
+export interface DocumentParserOptions {
+  /** How long one task (normalizing or sectioning one document) may take. Default 10 s. */
+  budgetMs?: number;
+  /** Inputs at most this large run in this thread: fast enough whatever their shape. Default 16 KiB. */
+  inlineBytes?: number;
+}
+
+/** A task that ran out of its budget, or whose worker died; the document is skipped with this reason. */
+export class ParseBudgetError extends Error {
+  override name = "ParseBudgetError";
+}
+
+interface TsxPackage {
+  exports: { "./esm/api": { import: { default: string } } };
+}
+
+/**
+ * Starts the worker: `parse-worker.mjs` beside the bundle when packaged (scripts/package.ts bundles it next to
+ * index.mjs), or `parse-worker.ts` beside this file when running from source, through tsx's loader (registered
+ * in the worker itself, as bin/thoth.js does; loader flags are not passed on to workers).
+ */
+function startWorker(): Worker {
+  const options = { resourceLimits: { maxOldGenerationSizeMb: 1024 } };
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./parse-worker.mjs", import.meta.url), options);
+  // The ES module entry of tsx/esm/api, from tsx's own exports map (require.resolve would give the CommonJS one).
+  const manifest = createRequire(import.meta.url).resolve("tsx/package.json");
+  const exportsMap = (JSON.parse(readFileSync(manifest, "utf8")) as TsxPackage).exports["./esm/api"].import
+    .default;
+  const api = pathToFileURL(join(dirname(manifest), exportsMap)).href;
+  const entry = new URL("./parse-worker.ts", import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/**
+ * Runs the refresh's parsing under a time budget. Large inputs go to a worker thread, started on first need and
+ * kept for the next document; a task that overruns its budget gets its worker terminated (a synchronous parser
+ * cannot be interrupted any other way) and fails with ParseBudgetError, and the next task starts a new worker.
+ * Small inputs run inline: at 16 KiB even the super-linear shapes measured cost well under a second.
+ */
+export class DocumentParser {
+  readonly budgetMs: number;
+  readonly inlineBytes: number;
+  #worker?: Promise<Worker>;
+  #nextId = 0;
+
+  constructor(options: DocumentParserOptions = {}) {
+    this.budgetMs = options.budgetMs ?? 10_000;
+    this.inlineBytes = options.inlineBytes ?? 16 * 1024;
+  }
+
+  async run(task: ParseTask): Promise<ParseResult> {
+    const size = task.kind === "normalize" ? task.doc.bytes.byteLength : task.markdown.length;
+    if (size <= this.inlineBytes) return runParseTask(task);
+    return this.#inWorker(task);
+  }
+
+  /** A new worker, once it has loaded its code (start-up is not charged to any document). */
+  #start(): Promise<Worker> {
+    const worker = startWorker();
+    worker.unref();
+    return new Promise<Worker>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error("the parse worker did not start within 60 s")), 60_000);
+      const fail = (error: unknown) => {
+        clearTimeout(timer);
+        void worker.terminate();
+        reject(
+          new ParseBudgetError(
+            `the parse worker failed to start (${error instanceof Error ? error.message : String(error)})`,
+          ),
+        );
+      };
+      worker.once("error", fail);
+      worker.on("message", function ready(message: { ready?: boolean }) {
+        if (!message.ready) return;
+        clearTimeout(timer);
+        worker.off("message", ready);
+        worker.off("error", fail);
+        resolve(worker);
+      });
+    });
+  }
+
+  async #inWorker(task: ParseTask): Promise<ParseResult> {
+    const starting = (this.#worker ??= this.#start());
+    let worker: Worker;
+    try {
+      worker = await starting;
+    } catch (error) {
+      if (this.#worker === starting) this.#worker = undefined;
+      throw error;
+    }
+    const id = this.#nextId++;
+    return new Promise<ParseResult>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        worker.off("error", onFailure);
+        worker.off("exit", onFailure);
+      };
+      const discard = () => {
+        if (this.#worker === starting) this.#worker = undefined;
+        void worker.terminate();
+      };
+      const onMessage = (message: { id: number; result: ParseResult }) => {
+        if (message.id !== id) return;
+        done();
+        resolve(message.result);
+      };
+      const onFailure = (error: unknown) => {
+        done();
+        discard();
+        reject(
+          new ParseBudgetError(
+            `the parser failed (${error instanceof Error ? error.message : `exit ${String(error)}`})`,
+          ),
+        );
+      };
+      const timer = setTimeout(() => {
+        done();
+        discard();
+        reject(new ParseBudgetError(`took longer than ${this.budgetMs} ms to parse`));
+      }, this.budgetMs);
+      worker.on("message", onMessage);
+      worker.once("error", onFailure);
+      worker.once("exit", onFailure);
+      worker.postMessage({ id, task });
+    });
+  }
+
+  /** Stops the worker, if one runs. */
+  async close(): Promise<void> {
+    const starting = this.#worker;
+    this.#worker = undefined;
+    const worker = await starting?.catch(() => undefined);
+    await worker?.terminate();
+  }
+}
