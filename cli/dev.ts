@@ -9,7 +9,7 @@ import { ENV, MCP_PATH } from "../shared/names.js";
 import { listPublishedCollections } from "../functions/core/bundle.js";
 import { openMcpApp } from "../functions/mcp-server/app.js";
 import { createHandler } from "../functions/mcp-server/handler.js";
-import { createRuntime } from "../functions/lib/runtime.js";
+import { createRuntime } from "../functions/composition.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 

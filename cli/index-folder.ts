@@ -1,6 +1,6 @@
 import type { RuntimeEnv } from "../shared/config.js";
 import { CollectionNameSchema } from "../shared/config.js";
-import { createRuntime, loadEmbedder } from "../functions/lib/runtime.js";
+import { createRuntime, loadEmbedder } from "../functions/composition.js";
 import { refreshCollection, type RefreshSummary } from "../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../functions/refresh/sources/local.js";
 import { progressBar } from "./progress.js";

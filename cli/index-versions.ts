@@ -1,11 +1,4 @@
-import {
-  loadVersion,
-  versionStates,
-  readPointer,
-  rollbackCollection,
-  bundleKeys,
-  sha256,
-} from "../functions/core/bundle.js";
+import { loadVersion, versionStates, readPointer, bundleKeys, sha256 } from "../functions/core/bundle.js";
 import type { ObjectStore } from "../functions/core/ports.js";
 
 export interface VersionRow {
@@ -62,5 +55,3 @@ export function describeVersions(rows: VersionRow[]): string {
     )
     .join("\n");
 }
-
-export { rollbackCollection };

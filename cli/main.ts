@@ -6,13 +6,14 @@ import { parseRuntimeEnv } from "../shared/config.js";
 import { DEFAULT_PORT, ENV } from "../shared/names.js";
 import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
 import { logger } from "../functions/lib/logger.js";
-import { createRuntime, openKnowledgeBase } from "../functions/lib/runtime.js";
-import { citation } from "../functions/mcp-server/tools/search-documents.js";
+import { createRuntime, openKnowledgeBase } from "../functions/composition.js";
+import { citation } from "../functions/core/citation.js";
 import { stackClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { runDev } from "./dev.js";
 import { searchDeployed } from "./remote-search.js";
-import { describeVersions, listCollectionVersions, rollbackCollection } from "./index-versions.js";
+import { rollbackCollection } from "../functions/core/bundle.js";
+import { describeVersions, listCollectionVersions } from "./index-versions.js";
 import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 

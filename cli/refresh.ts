@@ -5,7 +5,7 @@ import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "
 import { ENV } from "../shared/names.js";
 import { invokeFunction } from "../functions/adapters/aws/lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
-import { createRuntime, loadEmbedder, type Runtime } from "../functions/lib/runtime.js";
+import { createRuntime, loadEmbedder, type Runtime } from "../functions/composition.js";
 import type { RefreshResult } from "../functions/refresh/handler.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
 import { describeSummary } from "./index-folder.js";

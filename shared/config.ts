@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { BUNDLE_PREFIX, DEFAULT_EMBEDDING_MODEL, SAMPLE_PREFIX } from "./names.js";
+import {
+  BUNDLE_PREFIX,
+  DEFAULT_DATA_DIR,
+  DEFAULT_EMBEDDING_MODEL,
+  LOCAL_STACK,
+  SAMPLE_PREFIX,
+} from "./names.js";
 
 /** A collection name: lowercase, digits and dashes; it becomes part of S3 keys and `thoth://` URIs. */
 export const CollectionNameSchema = z
@@ -39,7 +45,6 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
     prefix: z.string().default(""),
   }),
 ]);
-export type SourceConfig = z.infer<typeof SourceConfigSchema>;
 
 export const CollectionConfigSchema = z.object({
   name: CollectionNameSchema,
@@ -143,8 +148,8 @@ export function describeIssues(error: z.ZodError, prefix = ""): string {
 
 /** The environment contract of the functions and the local CLI (names in shared/names.ts ENV). */
 export const RuntimeEnvSchema = z.object({
-  THOTH_STACK: z.string().min(1).default("local"),
-  THOTH_DATA_DIR: z.string().min(1).default(".thoth"),
+  THOTH_STACK: z.string().min(1).default(LOCAL_STACK),
+  THOTH_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   THOTH_MODEL_DIR: z.string().min(1).optional(),
   THOTH_EMBEDDING_MODEL: z.string().min(1).default(DEFAULT_EMBEDDING_MODEL),
   /** Set in AWS: bundles live in this S3 bucket (otherwise in THOTH_DATA_DIR/store). */

@@ -53,7 +53,6 @@ export function stackNames(stack: string) {
     alarmTopic: resourceName(stack, "alarms"),
     dashboard: resourceName(stack, "dashboard"),
     apiAccessLogGroup: `/aws/apigateway/${resourceName(stack, "api")}`,
-    functionLogGroup: (fn: string) => `/aws/lambda/${fn}`,
     /** Secrets Manager names: `thoth/<stack>/<secret>`. */
     secret: (name: SecretName) => `${PROJECT}/${stack}/${name}`,
   };

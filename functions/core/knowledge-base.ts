@@ -42,7 +42,7 @@ export interface KnowledgeBaseDeps {
   embedderUnavailableReason?: string;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
-  /** How often, at most, `refreshIfStale` reads the pointers. Default 60; 0 checks on every call. */
+  /** How often, at most, `checkForNewVersions` reads the pointers. Default 60; 0 checks on every call. */
   pointerCheckSeconds?: number;
 }
 
@@ -162,7 +162,7 @@ export class KnowledgeBase {
    * fails to load, or was built with another model than this process embeds with, is refused: the version in
    * use keeps serving and `degradations()` says why. Searches in flight keep the version they started with.
    */
-  async refreshIfStale(now: number = Date.now()): Promise<void> {
+  async checkForNewVersions(now: number = Date.now()): Promise<void> {
     if (now - this.#lastCheck < (this.deps.pointerCheckSeconds ?? 60) * 1000) return;
     this.#checking ??= this.#check(now).finally(() => (this.#checking = undefined));
     await this.#checking;

@@ -2,10 +2,11 @@ import { parseRuntimeEnv } from "../../shared/config.js";
 import { PROJECT } from "../../shared/names.js";
 import type { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
-import { createRuntime, openKnowledgeBase } from "../lib/runtime.js";
+import { createRuntime, openKnowledgeBase } from "../composition.js";
 import { ApiKeyAuthenticator } from "./auth.js";
 import { handleMcpRequest } from "./http.js";
-import { TOOL_NAMES, createMcpServer, type ServerInfo } from "./server.js";
+import type { ServerInfo } from "./deps.js";
+import { TOOL_NAMES, createMcpServer } from "./server.js";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -36,7 +37,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
         // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
         beforeRequest: () =>
           kb
-            .refreshIfStale()
+            .checkForNewVersions()
             .catch((error: unknown) => logger.warn("pointer check failed", { error: error as Error })),
       }),
   };

@@ -10,6 +10,7 @@ import { MCP_PATH } from "../../shared/names.js";
 import { DependencyUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import type { Principal } from "./auth.js";
+import { unknownToolError } from "./sdk-overrides.js";
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -74,26 +75,6 @@ const tooLarge = () =>
 
 type RpcId = string | number;
 const isRpcId = (id: unknown): id is RpcId => typeof id === "string" || typeof id === "number";
-
-/**
- * A request (it has an id: a notification gets no answer) that calls a tool the server does not have: a
- * protocol error object (the SDK would answer a tool error).
- */
-function unknownToolError(message: unknown, tools: ReadonlySet<string>): object | undefined {
-  if (!message || typeof message !== "object" || Array.isArray(message)) return undefined;
-  const { method, params, id } = message as { method?: unknown; params?: { name?: unknown }; id?: unknown };
-  if (!isRpcId(id) || method !== "tools/call" || typeof params?.name !== "string" || tools.has(params.name))
-    return undefined;
-  const name = params.name.length > 80 ? `${params.name.slice(0, 80)}…` : params.name;
-  return {
-    jsonrpc: "2.0",
-    error: {
-      code: RPC_ERRORS.invalidParams,
-      message: `unknown tool "${name}"; call tools/list for the available tools`,
-    },
-    id,
-  };
-}
 
 const json = (body: unknown) =>
   new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });

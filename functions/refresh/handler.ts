@@ -4,7 +4,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { ModelUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import { createMetrics } from "../lib/metrics.js";
-import { createRuntime, loadEmbedder } from "../lib/runtime.js";
+import { createRuntime, loadEmbedder } from "../composition.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "./run.js";
 
 /** The scheduled event's input, or a manual invoke naming collections: `{"collections": ["handbook"]}`. */

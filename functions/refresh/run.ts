@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CollectionConfigSchema, type CollectionConfig } from "../../shared/config.js";
 import type { Embedder } from "../core/ports.js";
-import type { Runtime } from "../lib/runtime.js";
+import type { Runtime } from "../composition.js";
 import { refreshCollection, type RefreshProgress, type RefreshSummary } from "./pipeline.js";
 import { createSource } from "./sources/index.js";
 

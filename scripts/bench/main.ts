@@ -25,7 +25,7 @@ import { createHandler } from "../../functions/mcp-server/handler.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { startDevServer } from "../../cli/dev-server.js";
-import { startS3 } from "../../test/helpers/emulators.js";
+import { startS3 } from "../emulators.js";
 import { installRuntimeModules, layOutImage } from "../image-layout.js";
 import { packageArtifacts, describeSizes } from "../package.js";
 import { writeTinyModel } from "../tiny-model.js";

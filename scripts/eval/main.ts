@@ -13,7 +13,7 @@ import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
 import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { logger } from "../../functions/lib/logger.js";
-import { loadEmbedder } from "../../functions/lib/runtime.js";
+import { loadEmbedder } from "../../functions/composition.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

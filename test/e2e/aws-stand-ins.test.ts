@@ -9,7 +9,7 @@ import { createHandler } from "../../functions/mcp-server/handler.js";
 import { openMcpApp } from "../../functions/mcp-server/app.js";
 import { handler as refreshHandler } from "../../functions/refresh/handler.js";
 import { startDevServer, type DevServer } from "../../cli/dev-server.js";
-import { CACHE_TABLE, startDynamo, startS3, startSecretsManager } from "../helpers/emulators.js";
+import { CACHE_TABLE, startDynamo, startS3, startSecretsManager } from "../../scripts/emulators.js";
 import { folderWith } from "../helpers/folders.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 

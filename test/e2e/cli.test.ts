@@ -261,7 +261,7 @@ describe("thoth refresh --stack", () => {
 
 describe("thoth index list / rollback --stack", () => {
   it("works on the deployed stack's bundle bucket, found through pulumi stack output", async () => {
-    const { startS3 } = await import("../helpers/emulators.js");
+    const { startS3 } = await import("../../scripts/emulators.js");
     const { S3ObjectStore } = await import("../../functions/adapters/aws/s3-object-store.js");
     const { s3Client } = await import("../../functions/adapters/aws/clients.js");
     const { refreshCollection } = await import("../../functions/refresh/pipeline.js");

@@ -16,7 +16,7 @@ import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { CachedDocument } from "../../functions/core/ports.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
-import { CACHE_TABLE, startDynamo, startS3, startSecretsManager } from "../helpers/emulators.js";
+import { CACHE_TABLE, startDynamo, startS3, startSecretsManager } from "../../scripts/emulators.js";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
 import { FileDocumentCache } from "../../functions/adapters/local/file-document-cache.js";

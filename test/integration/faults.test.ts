@@ -11,7 +11,7 @@ import { SigmaSource } from "../../functions/refresh/sources/sigma.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { startDevServer } from "../../cli/dev-server.js";
 import { createHandler } from "../../functions/mcp-server/handler.js";
-import { CACHE_TABLE, startDynamo, startSecretsManager } from "../helpers/emulators.js";
+import { CACHE_TABLE, startDynamo, startSecretsManager } from "../../scripts/emulators.js";
 import { FakeGitLab } from "../helpers/fake-gitlab.js";
 import { FakeSigma } from "../helpers/fake-sigma.js";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";
@@ -141,7 +141,7 @@ describe("a pointer that names a missing version", () => {
       JSON.stringify({ formatVersion: 1, version: "v-gone", manifestSha256: "0", publishedAt: "" }),
       pointer.etag,
     );
-    await kb.refreshIfStale();
+    await kb.checkForNewVersions();
     expect(kb.listCollections().find((c) => c.name === "ok")!.version).toBe(live.version);
     expect(kb.degradations().join("\n")).toMatch(
       new RegExp(`ok: ok@v-gone: manifest.json is missing; still serving ${live.version}`),

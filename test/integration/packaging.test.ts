@@ -14,7 +14,7 @@ import { checkNativeModules } from "../../scripts/native-check.js";
 import { MODEL_FILES, ModelFetchError, fetchModel } from "../../scripts/fetch-model.js";
 import { describeSizes, packageArtifacts, type SizeReport } from "../../scripts/package.js";
 import { REPO_ROOT, SAMPLE_HANDBOOK, tempDir } from "../helpers/folders.js";
-import { startS3 } from "../helpers/emulators.js";
+import { startS3 } from "../../scripts/emulators.js";
 import { node22 } from "../helpers/node22.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 

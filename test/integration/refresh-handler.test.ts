@@ -8,7 +8,7 @@ import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { codecs } from "../helpers/knowledge-base.js";
 import { MemoryObjectStore } from "../helpers/memory-object-store.js";
 import { readPointer } from "../../functions/core/bundle.js";
-import { createRuntime } from "../../functions/lib/runtime.js";
+import { createRuntime } from "../../functions/composition.js";
 import { handler } from "../../functions/refresh/handler.js";
 import { parseCollections } from "../../functions/refresh/run.js";
 import { parseRuntimeEnv } from "../../shared/config.js";

@@ -1,7 +1,8 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, ListResourcesRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { InvalidRequestError, NotFoundError } from "../../core/errors.js";
-import type { ToolDeps } from "../server.js";
+import type { ServerDeps } from "../deps.js";
+import { replaceResourceListing } from "../sdk-overrides.js";
 
 /** MCP's code for a resource that does not exist. */
 const RESOURCE_NOT_FOUND = -32002;
@@ -24,7 +25,7 @@ function decode(value: string | string[] | undefined): string {
  * Documents as MCP resources, `thoth://<collection>/<doc-id>` (text/markdown), with a resource template and a
  * listing paged by cursor. The caller's collection scope applies to both.
  */
-export function registerDocumentResources(server: McpServer, { kb, scope }: ToolDeps): void {
+export function registerDocumentResources(server: McpServer, { kb, scope }: ServerDeps): void {
   server.registerResource(
     "document",
     new ResourceTemplate("thoth://{collection}/{docId}", { list: undefined }),
@@ -47,14 +48,10 @@ export function registerDocumentResources(server: McpServer, { kb, scope }: Tool
       }
     },
   );
-  // Replaces the SDK's unpaged listing (registered above) with one that pages through every document.
-  server.server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
+  // The SDK's listing (installed above) is unpaged; this one pages through every document.
+  replaceResourceListing(server, (cursor) => {
     try {
-      const page = kb.listDocuments({
-        limit: PAGE_SIZE,
-        scope,
-        ...(request.params?.cursor ? { cursor: request.params.cursor } : {}),
-      });
+      const page = kb.listDocuments({ limit: PAGE_SIZE, scope, ...(cursor ? { cursor } : {}) });
       return {
         resources: page.documents.map((d) => ({
           uri: documentUri(d.collection, d.id),

@@ -1,7 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { DEFAULT_PAGE_CHARS } from "../../core/knowledge-base.js";
-import type { ToolDeps } from "../server.js";
+import type { ServerDeps } from "../deps.js";
+import type { ToolModule } from "./index.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
@@ -28,28 +29,31 @@ const OUTPUT = {
 };
 
 /** `get_document`: a document's normalised text, by id or path, a page at a time for long documents. */
-export function registerGetDocumentTool(server: McpServer, { kb, scope }: ToolDeps): void {
-  server.registerTool(
-    "get_document",
-    {
-      title: "Get document",
-      description:
-        "Read a document (Markdown) by its id (docId from search_documents or list_documents) or its path. Long documents come in pages: pass nextCursor back as cursor for the rest.",
-      inputSchema: INPUT,
-      outputSchema: OUTPUT,
-      annotations: READ_ONLY,
-    },
-    (args) =>
-      runTool("get_document", () => {
-        const page = kb.getDocumentPage({ ...args, scope });
-        const { document, text, totalChars, nextCursor } = page;
-        const more = nextCursor
-          ? `\n\n[The document continues (${totalChars} characters in all): call again with cursor "${nextCursor}"]`
-          : "";
-        return toolResult(
-          { ...document, text, totalChars, ...(nextCursor ? { nextCursor } : {}) },
-          `# ${document.title}\n(${document.collection}: ${document.url ?? document.path})\n\n${text}${more}`,
-        );
-      }),
-  );
-}
+export const getDocumentTool: ToolModule = {
+  name: "get_document",
+  register(server: McpServer, { kb, scope }: ServerDeps): void {
+    server.registerTool(
+      this.name,
+      {
+        title: "Get document",
+        description:
+          "Read a document (Markdown) by its id (docId from search_documents or list_documents) or its path. Long documents come in pages: pass nextCursor back as cursor for the rest.",
+        inputSchema: INPUT,
+        outputSchema: OUTPUT,
+        annotations: READ_ONLY,
+      },
+      (args) =>
+        runTool("get_document", () => {
+          const page = kb.getDocumentPage({ ...args, scope });
+          const { document, text, totalChars, nextCursor } = page;
+          const more = nextCursor
+            ? `\n\n[The document continues (${totalChars} characters in all): call again with cursor "${nextCursor}"]`
+            : "";
+          return toolResult(
+            { ...document, text, totalChars, ...(nextCursor ? { nextCursor } : {}) },
+            `# ${document.title}\n(${document.collection}: ${document.url ?? document.path})\n\n${text}${more}`,
+          );
+        }),
+    );
+  },
+};

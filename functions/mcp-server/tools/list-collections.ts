@@ -1,7 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
-import type { ToolDeps } from "../server.js";
+import type { ServerDeps } from "../deps.js";
+import type { ToolModule } from "./index.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
 
@@ -28,29 +29,32 @@ const OUTPUT = {
 };
 
 /** `list_collections`: what is indexed, how big, which version, built when and with which model. */
-export function registerListCollectionsTool(server: McpServer, { kb, scope }: ToolDeps): void {
-  server.registerTool(
-    "list_collections",
-    {
-      title: "List collections",
-      description:
-        "List the indexed collections with their document and chunk counts, live version, build time, model and available search modes.",
-      inputSchema: INPUT,
-      outputSchema: OUTPUT,
-      annotations: READ_ONLY,
-    },
-    () =>
-      runTool("list_collections", () => {
-        const collections = kb.listCollections(scope);
-        const text = collections.length
-          ? collections
-              .map(
-                (c) =>
-                  `- ${c.name}: ${c.documents} documents, ${c.chunks} chunks, version ${c.version} built ${c.builtAt}, modes ${c.modes.join("/")}`,
-              )
-              .join("\n")
-          : "No collection has been indexed yet.";
-        return toolResult({ collections }, text);
-      }),
-  );
-}
+export const listCollectionsTool: ToolModule = {
+  name: "list_collections",
+  register(server: McpServer, { kb, scope }: ServerDeps): void {
+    server.registerTool(
+      this.name,
+      {
+        title: "List collections",
+        description:
+          "List the indexed collections with their document and chunk counts, live version, build time, model and available search modes.",
+        inputSchema: INPUT,
+        outputSchema: OUTPUT,
+        annotations: READ_ONLY,
+      },
+      () =>
+        runTool("list_collections", () => {
+          const collections = kb.listCollections(scope);
+          const text = collections.length
+            ? collections
+                .map(
+                  (c) =>
+                    `- ${c.name}: ${c.documents} documents, ${c.chunks} chunks, version ${c.version} built ${c.builtAt}, modes ${c.modes.join("/")}`,
+                )
+                .join("\n")
+            : "No collection has been indexed yet.";
+          return toolResult({ collections }, text);
+        }),
+    );
+  },
+};

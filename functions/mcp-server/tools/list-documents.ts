@@ -1,7 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { SOURCE_TYPES } from "../../../shared/types.js";
-import type { ToolDeps } from "../server.js";
+import type { ServerDeps } from "../deps.js";
+import type { ToolModule } from "./index.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { DocumentListingShape, READ_ONLY } from "./schemas.js";
 
@@ -26,28 +27,31 @@ const OUTPUT = {
 };
 
 /** `list_documents`: a paged listing of documents, filtered by collection, path prefix or source. */
-export function registerListDocumentsTool(server: McpServer, { kb, scope }: ToolDeps): void {
-  server.registerTool(
-    "list_documents",
-    {
-      title: "List documents",
-      description:
-        "List indexed documents (id, path, title), sorted by path. Filter by collection, path prefix or source type; pass nextCursor back as cursor for the next page.",
-      inputSchema: INPUT,
-      outputSchema: OUTPUT,
-      annotations: READ_ONLY,
-    },
-    (args) =>
-      runTool("list_documents", () => {
-        const page = kb.listDocuments({ ...args, scope });
-        const text = [
-          `${page.documents.length} of ${page.total} document(s):`,
-          ...page.documents.map(
-            (d) => `- ${d.title}${d.type ? ` (${d.type})` : ""} (${d.collection}: ${d.path}) [id ${d.id}]`,
-          ),
-          ...(page.nextCursor ? [`More: call again with cursor "${page.nextCursor}".`] : []),
-        ].join("\n");
-        return toolResult(page, text);
-      }),
-  );
-}
+export const listDocumentsTool: ToolModule = {
+  name: "list_documents",
+  register(server: McpServer, { kb, scope }: ServerDeps): void {
+    server.registerTool(
+      this.name,
+      {
+        title: "List documents",
+        description:
+          "List indexed documents (id, path, title), sorted by path. Filter by collection, path prefix or source type; pass nextCursor back as cursor for the next page.",
+        inputSchema: INPUT,
+        outputSchema: OUTPUT,
+        annotations: READ_ONLY,
+      },
+      (args) =>
+        runTool("list_documents", () => {
+          const page = kb.listDocuments({ ...args, scope });
+          const text = [
+            `${page.documents.length} of ${page.total} document(s):`,
+            ...page.documents.map(
+              (d) => `- ${d.title}${d.type ? ` (${d.type})` : ""} (${d.collection}: ${d.path}) [id ${d.id}]`,
+            ),
+            ...(page.nextCursor ? [`More: call again with cursor "${page.nextCursor}".`] : []),
+          ].join("\n");
+          return toolResult(page, text);
+        }),
+    );
+  },
+};

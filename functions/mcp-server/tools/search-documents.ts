@@ -1,8 +1,10 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
-import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, type SearchHit } from "../../core/knowledge-base.js";
-import type { ToolDeps } from "../server.js";
+import { citation } from "../../core/citation.js";
+import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/knowledge-base.js";
+import type { ServerDeps } from "../deps.js";
+import type { ToolModule } from "./index.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
 
@@ -20,13 +22,6 @@ const HitSchema = z.object({
   score: z.number(),
   type: z.string().optional(),
 });
-
-/** "Title › Section › Subsection (path or url)"; a top heading equal to the title is not repeated. */
-export function citation(hit: Pick<SearchHit, "title" | "heading" | "path" | "url">): string {
-  const sections = hit.heading.split(" › ").filter(Boolean);
-  if (sections[0] === hit.title) sections.shift();
-  return `${[hit.title, ...sections].join(" › ")} (${hit.url ?? hit.path})`;
-}
 
 /** Built once per cold start, not per request: the server itself is rebuilt for every request. */
 const INPUT = {
@@ -61,31 +56,34 @@ const INPUT = {
 const OUTPUT = { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notices: z.array(z.string()) };
 
 /** `search_documents`: hybrid (default), semantic or keyword search with citations. */
-export function registerSearchDocumentsTool(server: McpServer, { kb, scope }: ToolDeps): void {
-  server.registerTool(
-    "search_documents",
-    {
-      title: "Search documents",
-      description:
-        "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's docId to read the whole document.",
-      inputSchema: INPUT,
-      outputSchema: OUTPUT,
-      annotations: READ_ONLY,
-    },
-    (args) =>
-      runTool("search_documents", async () => {
-        const { mode, hits, notices } = await kb.search({ ...args, scope });
-        const lines = hits.map(
-          (h, i) => `${i + 1}. ${citation(h)} [docId ${h.docId}, score ${h.score}]\n   ${h.snippet}`,
-        );
-        const text = [
-          hits.length
-            ? `${hits.length} result(s) for "${args.query}" (${mode}):`
-            : `No results for "${args.query}" (${mode}).`,
-          ...lines,
-          ...notices.map((n) => `Note: ${n}`),
-        ].join("\n");
-        return toolResult({ mode, results: hits, notices }, text);
-      }),
-  );
-}
+export const searchDocumentsTool: ToolModule = {
+  name: "search_documents",
+  register(server: McpServer, { kb, scope }: ServerDeps): void {
+    server.registerTool(
+      this.name,
+      {
+        title: "Search documents",
+        description:
+          "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's docId to read the whole document.",
+        inputSchema: INPUT,
+        outputSchema: OUTPUT,
+        annotations: READ_ONLY,
+      },
+      (args) =>
+        runTool("search_documents", async () => {
+          const { mode, hits, notices } = await kb.search({ ...args, scope });
+          const lines = hits.map(
+            (h, i) => `${i + 1}. ${citation(h)} [docId ${h.docId}, score ${h.score}]\n   ${h.snippet}`,
+          );
+          const text = [
+            hits.length
+              ? `${hits.length} result(s) for "${args.query}" (${mode}):`
+              : `No results for "${args.query}" (${mode}).`,
+            ...lines,
+            ...notices.map((n) => `Note: ${n}`),
+          ].join("\n");
+          return toolResult({ mode, results: hits, notices }, text);
+        }),
+    );
+  },
+};

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { CachedObjectStore } from "../../../functions/adapters/local/cached-object-store.js";
+import { CachedObjectStore } from "../../../functions/adapters/aws/cached-object-store.js";
 import { tempDir } from "../../helpers/folders.js";
 import { MemoryObjectStore } from "../../helpers/memory-object-store.js";
 

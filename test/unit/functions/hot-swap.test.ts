@@ -30,15 +30,15 @@ describe("hot swap of bundle versions", () => {
     expect(kb.collectionNames()).toEqual(["docs"]);
     const t0 = Date.now();
     await store.delete([bundleKeys.pointer("docs")]);
-    await kb.refreshIfStale(t0 + 61_000);
+    await kb.checkForNewVersions(t0 + 61_000);
     expect(kb.collectionNames()).toEqual([]);
     expect((await kb.search({ query: "alpha", mode: "keyword" })).hits).toEqual([]);
     // Deleted entirely (versions too): still gone.
     await publish(store, { "a.md": "# A\n\nAlpha text." });
-    await kb.refreshIfStale(t0 + 122_000);
+    await kb.checkForNewVersions(t0 + 122_000);
     expect(kb.collectionNames()).toEqual(["docs"]);
     await store.delete(await store.list(bundleKeys.collectionsPrefix));
-    await kb.refreshIfStale(t0 + 183_000);
+    await kb.checkForNewVersions(t0 + 183_000);
     expect(kb.collectionNames()).toEqual([]);
     expect(kb.degradations()).toEqual([]);
   });
@@ -53,9 +53,9 @@ describe("hot swap of bundle versions", () => {
       "b.md": "# B\n\nBrand new bravo page.",
     });
 
-    await kb.refreshIfStale(Date.now() + 1_000); // within the interval: no check
+    await kb.checkForNewVersions(Date.now() + 1_000); // within the interval: no check
     expect(kb.listCollections()[0]!.documents).toBe(1);
-    await kb.refreshIfStale(Date.now() + 61_000);
+    await kb.checkForNewVersions(Date.now() + 61_000);
     expect(kb.listCollections()[0]).toMatchObject({ version: v2.version, documents: 2 });
     expect((await kb.search({ query: "bravo" })).hits[0]!.path).toBe("b.md");
   });
@@ -71,7 +71,7 @@ describe("hot swap of bundle versions", () => {
       return read(key);
     };
     const later = Date.now() + 31_000;
-    await Promise.all(Array.from({ length: 50 }, () => kb.refreshIfStale(later)));
+    await Promise.all(Array.from({ length: 50 }, () => kb.checkForNewVersions(later)));
     expect(reads).toBe(1);
   });
 
@@ -86,7 +86,7 @@ describe("hot swap of bundle versions", () => {
     });
     const v2 = await publish(store, { "a.md": "# A\n\nAlpha, revised." });
     store.objects.set(bundleKeys.file("docs", v2.version, "chunks.json"), new TextEncoder().encode("[]"));
-    await kb.refreshIfStale();
+    await kb.checkForNewVersions();
     expect(kb.listCollections()[0]!.version).toBe(v1.version);
     expect(kb.degradations()).toEqual([
       expect.stringMatching(new RegExp(`chunks.json fails its checksum; still serving ${v1.version}`)),
@@ -100,7 +100,7 @@ describe("hot swap of bundle versions", () => {
     const v1 = await publish(store, { "a.md": "# A\n\nAlpha." }, embedder);
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs, pointerCheckSeconds: 0 });
     await publish(store, { "a.md": "# A\n\nAlpha two." }, new HashingEmbedder("other/model", 32));
-    await kb.refreshIfStale();
+    await kb.checkForNewVersions();
     expect(kb.listCollections()[0]).toMatchObject({
       version: v1.version,
       modes: ["hybrid", "semantic", "keyword"],
@@ -133,11 +133,11 @@ describe("hot swap of bundle versions", () => {
         },
         embedder,
       );
-      searches.push(kb.refreshIfStale());
+      searches.push(kb.checkForNewVersions());
     }
     const results = await Promise.allSettled(searches);
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
-    await kb.refreshIfStale();
+    await kb.checkForNewVersions();
     expect(kb.listCollections()[0]!.version).toBe((await readPointer(store, "docs"))!.version);
   });
 
@@ -150,7 +150,7 @@ describe("hot swap of bundle versions", () => {
         "User: arn:aws:sts::123456789012:assumed-role/thoth-dev-mcp/x is not authorized to perform: s3:ListBucket",
       );
     };
-    await kb.refreshIfStale();
+    await kb.checkForNewVersions();
     const line = kb.degradations().find((l) => l.includes("could not list collections"))!;
     expect(line).toContain("<arn> is not authorized");
     expect(line).not.toContain("arn:aws");

@@ -7,7 +7,11 @@ import { createServer, request, type IncomingMessage, type Server } from "node:h
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
-import { tempDir } from "./folders.js";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
 
 const listen = (server: Server) =>
   new Promise<number>((resolve) =>

@@ -5,20 +5,20 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RuntimeEnv } from "../../shared/config.js";
-import type { SecretName } from "../../shared/names.js";
-import { dynamoDocumentClient, s3Client, secretsManagerClient } from "../adapters/aws/clients.js";
-import { DynamoDocumentCache } from "../adapters/aws/dynamo-document-cache.js";
-import { S3ObjectStore } from "../adapters/aws/s3-object-store.js";
-import { SecretsManagerSource } from "../adapters/aws/secrets-manager-source.js";
-import { CachedObjectStore } from "../adapters/local/cached-object-store.js";
-import { EnvSecretSource } from "../adapters/local/env-secret-source.js";
-import { FileDocumentCache } from "../adapters/local/file-document-cache.js";
-import { FsObjectStore } from "../adapters/local/fs-object-store.js";
-import { minisearchCodec } from "../adapters/ml/keyword-index.js";
-import { hnswCodec } from "../adapters/ml/hnsw-vector-index.js";
-import { loadTransformersEmbedder } from "../adapters/ml/transformers-embedder.js";
-import { KnowledgeBase } from "../core/knowledge-base.js";
+import type { RuntimeEnv } from "../shared/config.js";
+import type { SecretName } from "../shared/names.js";
+import { dynamoDocumentClient, s3Client, secretsManagerClient } from "./adapters/aws/clients.js";
+import { DynamoDocumentCache } from "./adapters/aws/dynamo-document-cache.js";
+import { S3ObjectStore } from "./adapters/aws/s3-object-store.js";
+import { SecretsManagerSource } from "./adapters/aws/secrets-manager-source.js";
+import { CachedObjectStore } from "./adapters/aws/cached-object-store.js";
+import { EnvSecretSource } from "./adapters/local/env-secret-source.js";
+import { FileDocumentCache } from "./adapters/local/file-document-cache.js";
+import { FsObjectStore } from "./adapters/local/fs-object-store.js";
+import { minisearchCodec } from "./adapters/ml/keyword-index.js";
+import { hnswCodec } from "./adapters/ml/hnsw-vector-index.js";
+import { loadTransformersEmbedder } from "./adapters/ml/transformers-embedder.js";
+import { KnowledgeBase } from "./core/knowledge-base.js";
 import type {
   DocumentCache,
   Embedder,
@@ -26,8 +26,8 @@ import type {
   ObjectStore,
   SecretSource,
   VectorIndexCodec,
-} from "../core/ports.js";
-import { logger } from "./logger.js";
+} from "./core/ports.js";
+import { logger } from "./lib/logger.js";
 
 export interface Runtime {
   env: RuntimeEnv;
