@@ -17,116 +17,52 @@ export default tseslint.config(
     files: ["functions/**/*.ts"],
     rules: { "no-console": "error" },
   },
-  // Rules of the house: which rooms may import which. Each is the only no-restricted-imports entry for its
-  // files (flat config replaces a rule per file, it does not merge), so the fuller lists repeat the general ones.
-  {
-    files: ["shared/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["**/functions/**", "**/infra/**", "**/cli/**", "**/scripts/**", "**/test/**"],
-              message: "shared/ is imported by infra and functions alike: it imports nothing of ours.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ["infra/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["**/functions/**", "**/cli/**", "**/test/**"],
-              message: "infra/ and functions/ never import each other; share through shared/.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ["functions/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            { group: ["**/infra/**", "@pulumi/*"], message: "functions/ never import infra/ or Pulumi." },
-            {
-              group: ["**/cli/**", "**/scripts/**", "**/test/**"],
-              message: "functions/ ship to Lambda: no CLI, scripts or tests.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ["functions/adapters/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            { group: ["**/infra/**", "@pulumi/*"], message: "functions/ never import infra/ or Pulumi." },
-            {
-              group: ["**/cli/**", "**/scripts/**", "**/test/**"],
-              message: "functions/ ship to Lambda: no CLI, scripts or tests.",
-            },
-            {
-              group: ["**/mcp-server/**", "**/refresh/**"],
-              message: "Adapters implement ports; they never import handlers.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ["functions/core/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["@aws-sdk/*", "@pulumi/*", "**/infra/**"],
-              message: "core/ is pure: no cloud SDK, no Pulumi.",
-            },
-            {
-              group: ["**/adapters/**", "**/mcp-server/**", "**/refresh/**", "**/lib/**", "**/composition*"],
-              message: "core/ depends on ports only: no adapters, handlers or runtime wiring.",
-            },
-            {
-              group: ["**/cli/**", "**/scripts/**", "**/test/**"],
-              message: "functions/ ship to Lambda: no CLI, scripts or tests.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ["scripts/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["**/test/**"],
-              message: "Scripts never import tests; move shared helpers to scripts/.",
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Rules of the house: which rooms may import which.
+  ...houseRules(),
 );
+
+/**
+ * One no-restricted-imports entry per room. Flat config replaces a rule per file rather than merging it, so a
+ * room inside functions/ gets the functions/ patterns plus its own.
+ */
+function houseRules() {
+  const rule = (files, ...patterns) => ({
+    files,
+    rules: { "no-restricted-imports": ["error", { patterns }] },
+  });
+  const functions = [
+    { group: ["**/infra/**", "@pulumi/*"], message: "functions/ never import infra/ or Pulumi." },
+    {
+      group: ["**/cli/**", "**/scripts/**", "**/test/**"],
+      message: "functions/ ship to Lambda: no CLI, scripts or tests.",
+    },
+  ];
+  return [
+    rule(["shared/**/*.ts"], {
+      group: ["**/functions/**", "**/infra/**", "**/cli/**", "**/scripts/**", "**/test/**"],
+      message: "shared/ is imported by infra and functions alike: it imports nothing of ours.",
+    }),
+    rule(["infra/**/*.ts"], {
+      group: ["**/functions/**", "**/cli/**", "**/test/**"],
+      message: "infra/ and functions/ never import each other; share through shared/.",
+    }),
+    rule(["functions/**/*.ts"], ...functions),
+    rule(["functions/adapters/**/*.ts"], ...functions, {
+      group: ["**/mcp-server/**", "**/refresh/**"],
+      message: "Adapters implement ports; they never import handlers.",
+    }),
+    rule(
+      ["functions/core/**/*.ts"],
+      ...functions,
+      { group: ["@aws-sdk/*"], message: "core/ is pure: no cloud SDK." },
+      {
+        group: ["**/adapters/**", "**/mcp-server/**", "**/refresh/**", "**/lib/**", "**/composition*"],
+        message: "core/ depends on ports only: no adapters, handlers or runtime wiring.",
+      },
+    ),
+    rule(["scripts/**/*.ts"], {
+      group: ["**/test/**"],
+      message: "Scripts never import tests; move shared helpers to scripts/.",
+    }),
+  ];
+}
