@@ -1,4 +1,4 @@
-import { Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import { METRICS_NAMESPACE, PROJECT } from "../../shared/names.js";
 
 /**
@@ -12,4 +12,24 @@ export function createMetrics(stack: string): Metrics {
     serviceName: PROJECT,
     defaultDimensions: { Stack: stack },
   });
+}
+
+/**
+ * Whether metrics are written: in Lambda unless POWERTOOLS_METRICS_DISABLED=true; elsewhere only when
+ * POWERTOOLS_METRICS_DISABLED=false asks for them (local runs would otherwise print EMF lines to the console).
+ */
+export function metricsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.POWERTOOLS_METRICS_DISABLED === "false") return true;
+  return !!env.AWS_LAMBDA_FUNCTION_NAME && env.POWERTOOLS_METRICS_DISABLED !== "true";
+}
+
+/** One EMF record per tool call: `ToolCalls`, `ToolLatency` and `ToolErrors`, by `tool`. */
+export function recordToolCall(tool: string, durationMs: number, failed: boolean): void {
+  if (!metricsEnabled()) return;
+  const metrics = createMetrics(process.env.THOTH_STACK ?? "local");
+  metrics.addDimension("tool", tool);
+  metrics.addMetric("ToolCalls", MetricUnit.Count, 1);
+  metrics.addMetric("ToolLatency", MetricUnit.Milliseconds, durationMs);
+  metrics.addMetric("ToolErrors", MetricUnit.Count, failed ? 1 : 0);
+  metrics.publishStoredMetrics();
 }

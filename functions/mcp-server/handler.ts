@@ -1,14 +1,25 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { logger } from "../lib/logger.js";
+import { createMetrics, metricsEnabled } from "../lib/metrics.js";
 import { openMcpApp, type McpApp } from "./app.js";
 import { BadRequestError, RPC_ERRORS, eventToRequest, jsonRpcError, responseToResult } from "./http.js";
 
-export type McpLambdaHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+export type McpLambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** A Lambda handler whose dependencies are built on the first event and reused (retried if that failed). */
 export function createHandler(open: () => Promise<McpApp> = () => openMcpApp()): McpLambdaHandler {
   let app: Promise<McpApp> | undefined;
-  return async (event) => {
+  let coldStart = true;
+  return async (event, context) => {
+    // Every log line of this invocation carries the request id and the cold-start flag (Powertools context).
+    if (context) logger.addContext(context);
+    if (coldStart) {
+      coldStart = false;
+      if (metricsEnabled()) createMetrics(process.env.THOTH_STACK ?? "local").captureColdStartMetric();
+    }
     app ??= open().catch((error: unknown) => {
       app = undefined;
       throw error;

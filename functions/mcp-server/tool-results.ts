@@ -1,6 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ThothError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
+import { recordToolCall } from "../lib/metrics.js";
 
 /** A successful tool result: structured content for programs, the same facts as text for models. */
 export function toolResult(structured: Record<string, unknown>, text: string): CallToolResult {
@@ -28,11 +29,14 @@ export async function runTool(
   body: () => Promise<CallToolResult> | CallToolResult,
 ): Promise<CallToolResult> {
   const started = performance.now();
+  let result: CallToolResult;
   try {
-    const result = await body();
-    logger.info("tool call", { tool, durationMs: Math.round(performance.now() - started) });
-    return result;
+    result = await body();
   } catch (error) {
-    return toolError(tool, error);
+    result = toolError(tool, error);
   }
+  const durationMs = Math.round(performance.now() - started);
+  logger.info("tool call", { tool, durationMs, ...(result.isError ? { isError: true } : {}) });
+  recordToolCall(tool, durationMs, !!result.isError);
+  return result;
 }

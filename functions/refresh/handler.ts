@@ -1,5 +1,6 @@
-import { parseRuntimeEnv } from "../../shared/config.js";
-import { ENV } from "../../shared/names.js";
+import type { Context } from "aws-lambda";
+import { parseRuntimeEnv, type RuntimeEnv } from "../../shared/config.js";
+import { ENV, LOCAL_STACK } from "../../shared/names.js";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { ModelUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
@@ -18,8 +19,38 @@ export interface RefreshResult {
 }
 
 /** The refresh Lambda: index every configured collection (or the named ones) and publish new versions. */
-export async function handler(event: RefreshEvent = {}): Promise<RefreshResult> {
-  const env = parseRuntimeEnv(process.env);
+export async function handler(event: RefreshEvent = {}, context?: Context): Promise<RefreshResult> {
+  if (context) logger.addContext(context);
+  const metrics = createMetrics(process.env[ENV.stack] ?? LOCAL_STACK);
+  if (coldStart) {
+    coldStart = false;
+    metrics.captureColdStartMetric();
+  }
+  let outcomes: CollectionOutcome[] | undefined;
+  try {
+    outcomes = await run(event, parseRuntimeEnv(process.env));
+    return { ok: outcomes.every((o) => o.ok), outcomes };
+  } finally {
+    // Also when the run throws (no model, bad configuration): the failed-refresh alarm must see it.
+    const published = (outcomes ?? []).flatMap((o) => (o.ok ? [o.summary] : []));
+    metrics.addMetric("RefreshFailed", MetricUnit.Count, outcomes ? outcomes.length - published.length : 1);
+    metrics.addMetric(
+      "ChunksEmbedded",
+      MetricUnit.Count,
+      published.reduce((n, s) => n + s.chunksEmbedded, 0),
+    );
+    metrics.addMetric(
+      "DocumentsSkipped",
+      MetricUnit.Count,
+      published.reduce((n, s) => n + s.documentsSkipped, 0),
+    );
+    metrics.publishStoredMetrics();
+  }
+}
+
+let coldStart = true;
+
+async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutcome[]> {
   const collections = parseCollections(process.env[ENV.collections]);
   const runtime = createRuntime(env);
   const { embedder, reason } = await loadEmbedder(env);
@@ -50,19 +81,5 @@ export async function handler(event: RefreshEvent = {}): Promise<RefreshResult> 
       });
     }
   }
-  const metrics = createMetrics(env.THOTH_STACK);
-  const published = outcomes.flatMap((o) => (o.ok ? [o.summary] : []));
-  metrics.addMetric("RefreshFailed", MetricUnit.Count, outcomes.length - published.length);
-  metrics.addMetric(
-    "ChunksEmbedded",
-    MetricUnit.Count,
-    published.reduce((n, s) => n + s.chunksEmbedded, 0),
-  );
-  metrics.addMetric(
-    "DocumentsSkipped",
-    MetricUnit.Count,
-    published.reduce((n, s) => n + s.documentsSkipped, 0),
-  );
-  metrics.publishStoredMetrics();
-  return { ok: outcomes.every((o) => o.ok), outcomes };
+  return outcomes;
 }

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Context } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelUnavailableError } from "../../functions/core/errors.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
@@ -81,10 +82,7 @@ describe("refresh metrics", () => {
     } finally {
       process.stdout.write = write;
     }
-    const emf = lines
-      .map((l) => l.trim())
-      .filter((l) => l.includes('"_aws"'))
-      .map((l) => JSON.parse(l));
+    const emf = emfRecords(lines).filter((e) => "RefreshFailed" in e);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({
       Stack: "dev",
@@ -93,9 +91,66 @@ describe("refresh metrics", () => {
       ChunksEmbedded: 0,
       DocumentsSkipped: 1,
     });
-    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe("Thoth");
+    expect(
+      (emf[0] as { _aws: { CloudWatchMetrics: { Namespace: string }[] } })._aws.CloudWatchMetrics[0]!
+        .Namespace,
+    ).toBe("Thoth");
+  });
+
+  it("flushes them also when the run throws, so the failed-refresh alarm sees it", async () => {
+    Object.assign(process.env, {
+      THOTH_STACK: "dev",
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_MODEL_DIR: await tempDir(),
+      POWERTOOLS_METRICS_DISABLED: "false",
+      THOTH_COLLECTIONS: JSON.stringify([{ name: "docs", source: { type: "local", path: await tempDir() } }]),
+    });
+    const lines = await capture(() => handler({}, lambdaContext("req-refresh-1")));
+    const emf = emfRecords(lines).filter((e) => "RefreshFailed" in e);
+    expect(emf).toEqual([expect.objectContaining({ Stack: "dev", RefreshFailed: 1, ChunksEmbedded: 0 })]);
   });
 });
+
+/** What the handler writes to stdout while `run` runs (and rejects, if it does). */
+async function capture(run: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run().catch(() => undefined);
+  } finally {
+    process.stdout.write = write;
+  }
+  return lines;
+}
+
+function emfRecords(lines: string[]): Record<string, unknown>[] {
+  return lines
+    .flatMap((l) => l.split("\n"))
+    .map((l) => l.trim())
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function lambdaContext(awsRequestId: string): Context {
+  return {
+    awsRequestId,
+    functionName: "thoth-dev-refresh",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:thoth-dev-refresh",
+    memoryLimitInMB: "3008",
+    logGroupName: "/aws/lambda/thoth-dev-refresh",
+    logStreamName: "s",
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
 
 describe("parseCollections", () => {
   it("explains a missing, malformed or invalid THOTH_COLLECTIONS", () => {

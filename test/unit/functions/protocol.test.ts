@@ -1,6 +1,7 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
+import { logger } from "../../../functions/lib/logger.js";
 import { createHandler } from "../../../functions/mcp-server/handler.js";
 import {
   MAX_BATCH,
@@ -227,5 +228,69 @@ describe("error codes", () => {
     expect(error.code).toBe(code);
     expect(error.message).toMatch(message);
     expect(error.message).not.toMatch(/MCP error|\n|"code":/);
+  });
+});
+
+describe("Lambda context, logs and metrics", () => {
+  const context = (awsRequestId: string) =>
+    ({
+      awsRequestId,
+      functionName: "thoth-dev-mcp",
+      functionVersion: "7",
+      invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:thoth-dev-mcp:live",
+      memoryLimitInMB: "1024",
+      getRemainingTimeInMillis: () => 29_000,
+    }) as unknown as Context;
+  const event = {
+    version: "2.0",
+    rawPath: "/mcp",
+    rawQueryString: "",
+    headers: { host: "api.example.com", ...HEADERS },
+    requestContext: { http: { method: "POST" }, domainName: "api.example.com" },
+    body: JSON.stringify(call(1, "heartbeat")),
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
+
+  it("carries the request id and the cold-start flag on every log line, and records each tool call", async () => {
+    const handler = createHandler(async () => ({
+      kb,
+      info,
+      handle: (request: Request) => handleMcpRequest(request, deps()),
+    }));
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      return true;
+    }) as typeof process.stdout.write;
+    const saved = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = "false";
+    // As Lambda sets it: Powertools counts a cold start only in an on-demand execution environment.
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
+    logger.setLogLevel("INFO");
+    try {
+      await handler(event, context("req-1"));
+      await handler(event, context("req-2"));
+    } finally {
+      process.stdout.write = write;
+      logger.setLogLevel("SILENT");
+      process.env.POWERTOOLS_METRICS_DISABLED = saved;
+      delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    }
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const toolLogs = records.filter((r) => r.message === "tool call");
+    // The logger's cold-start flag belongs to the process (it was made before this test set the initialization
+    // type, so it reads false here; in Lambda it is true on the first invocation only).
+    expect(toolLogs.map((r) => [r.function_request_id, typeof r.cold_start, r.tool])).toEqual([
+      ["req-1", "boolean", "heartbeat"],
+      ["req-2", "boolean", "heartbeat"],
+    ]);
+    expect(toolLogs[1]!.cold_start).toBe(false);
+    const toolMetrics = records.filter((r) => "ToolCalls" in r);
+    expect(toolMetrics).toEqual([
+      expect.objectContaining({ tool: "heartbeat", ToolCalls: 1, ToolErrors: 0, service: "thoth" }),
+      expect.objectContaining({ tool: "heartbeat", ToolCalls: 1 }),
+    ]);
+    expect(records.filter((r) => "ColdStart" in r)).toEqual([expect.objectContaining({ ColdStart: 1 })]);
   });
 });
