@@ -71,17 +71,7 @@ describe("refresh metrics", () => {
         { name: "broken", source: { type: "local", path: "/no/such/folder" } },
       ]),
     });
-    const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      await handler({});
-    } finally {
-      process.stdout.write = write;
-    }
+    const lines = await capture(() => handler({}));
     const emf = emfRecords(lines).filter((e) => "RefreshFailed" in e);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({
