@@ -30,7 +30,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
     info,
     handle: (request) =>
       handleMcpRequest(request, {
-        createServer: (principal) => createMcpServer({ kb, info, scope: principal.scope }),
+        createServer: (principal) => createMcpServer({ kb: kb.forScope(principal.scope), info }),
         toolNames: TOOL_NAMES,
         ...(env.THOTH_ALLOWED_ORIGINS ? { allowedOrigins: env.THOTH_ALLOWED_ORIGINS } : {}),
         authenticate: (headers) => auth.authenticate(headers),

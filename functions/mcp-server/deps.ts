@@ -1,4 +1,4 @@
-import type { KnowledgeBase, Scope } from "../core/knowledge-base.js";
+import type { ScopedKnowledgeBase } from "../core/knowledge-base.js";
 
 export interface ServerInfo {
   name: string;
@@ -6,10 +6,8 @@ export interface ServerInfo {
   stack: string;
 }
 
-/** What every tool and resource gets. */
+/** What every tool and resource gets: the knowledge base as the caller's API key may see it, nothing wider. */
 export interface ServerDeps {
-  kb: KnowledgeBase;
+  kb: ScopedKnowledgeBase;
   info: ServerInfo;
-  /** The collections the caller's API key may see (undefined: all); every tool and resource applies it. */
-  scope?: Scope;
 }

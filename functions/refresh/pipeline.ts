@@ -6,14 +6,9 @@
  * untouched and is recorded as a failed run.
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import {
   BUNDLE_FILES,
-  ChunkRecordSchema,
   bundleKeys,
-  DocumentRecordSchema,
-  decodeBundleJson,
-  loadVersion,
   newVersionId,
   publishVersion,
   pruneVersions,
@@ -26,6 +21,8 @@ import {
 } from "../core/bundle.js";
 import { DEFAULT_CHUNKING, chunkSections, estimateTokens } from "../core/chunking.js";
 import { ModelUnavailableError, ThothError } from "../core/errors.js";
+import { openVersion } from "../core/version-reader.js";
+import { documentFacts } from "../core/documents.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
 import { DocumentParser, ParseBudgetError } from "./document-parser.js";
 import type { ParseResult } from "./parse.js";
@@ -127,18 +124,13 @@ async function loadPrevious(
       etag: (await options.store.read(bundleKeys.pointer(options.collection)))?.etag ?? null,
     };
   try {
-    const { manifest, files } = await loadVersion(options.store, options.collection, tagged.pointer);
-    const documents = decodeBundleJson(files, BUNDLE_FILES.documents, z.array(DocumentRecordSchema));
-    const chunks = decodeBundleJson(files, BUNDLE_FILES.chunks, z.array(ChunkRecordSchema));
-    const { embedder } = options;
-    const vectorBytes = files.get(BUNDLE_FILES.vectorIndex);
-    const sameModel =
-      !!embedder &&
-      !!manifest.model &&
-      manifest.model.id === embedder.modelId &&
-      manifest.model.dimensions === embedder.dimensions;
-    const vectors =
-      sameModel && vectorBytes ? await options.vectorCodec.load(vectorBytes, embedder.dimensions) : undefined;
+    // Vectors come back only when they were embedded with this run's model (and hnswlib loads here).
+    const { manifest, documents, chunks, vectors } = await openVersion(
+      options.store,
+      options.collection,
+      tagged.pointer,
+      { embedder: options.embedder, vectorCodec: options.vectorCodec },
+    );
     return {
       etag: tagged.etag,
       previous: {
@@ -438,13 +430,7 @@ async function refresh(
     options.cache?.replaceDocuments(
       collection,
       documents.map((d) => ({
-        collection,
-        id: d.id,
-        path: d.path,
-        title: d.title,
-        source: d.source,
-        ...(d.url ? { url: d.url } : {}),
-        ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+        ...documentFacts(collection, d),
         ...(d.metadata ? { metadata: d.metadata } : {}),
       })),
     ),

@@ -25,7 +25,7 @@ function decode(value: string | string[] | undefined): string {
  * Documents as MCP resources, `thoth://<collection>/<doc-id>` (text/markdown), with a resource template and a
  * listing paged by cursor. The caller's collection scope applies to both.
  */
-export function registerDocumentResources(server: McpServer, { kb, scope }: ServerDeps): void {
+export function registerDocumentResources(server: McpServer, { kb }: ServerDeps): void {
   server.registerResource(
     "document",
     new ResourceTemplate("thoth://{collection}/{docId}", { list: undefined }),
@@ -39,7 +39,7 @@ export function registerDocumentResources(server: McpServer, { kb, scope }: Serv
       const collection = decode(variables.collection);
       const docId = decode(variables.docId);
       try {
-        const { document } = kb.getDocument({ id: docId, collection, scope });
+        const { document } = kb.getDocument({ id: docId, collection });
         return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: document.text }] };
       } catch (error) {
         if (error instanceof NotFoundError)
@@ -51,7 +51,7 @@ export function registerDocumentResources(server: McpServer, { kb, scope }: Serv
   // The SDK's listing (installed above) is unpaged; this one pages through every document.
   replaceResourceListing(server, (cursor) => {
     try {
-      const page = kb.listDocuments({ limit: PAGE_SIZE, scope, ...(cursor ? { cursor } : {}) });
+      const page = kb.listDocuments({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
       return {
         resources: page.documents.map((d) => ({
           uri: documentUri(d.collection, d.id),

@@ -31,7 +31,7 @@ const OUTPUT = {
 /** `get_document`: a document's normalised text, by id or path, a page at a time for long documents. */
 export const getDocumentTool: ToolModule = {
   name: "get_document",
-  register(server: McpServer, { kb, scope }: ServerDeps): void {
+  register(server: McpServer, { kb }: ServerDeps): void {
     server.registerTool(
       this.name,
       {
@@ -44,7 +44,7 @@ export const getDocumentTool: ToolModule = {
       },
       (args) =>
         runTool("get_document", () => {
-          const page = kb.getDocumentPage({ ...args, scope });
+          const page = kb.getDocumentPage(args);
           const { document, text, totalChars, nextCursor } = page;
           const more = nextCursor
             ? `\n\n[The document continues (${totalChars} characters in all): call again with cursor "${nextCursor}"]`

@@ -30,7 +30,7 @@ const OUTPUT = {
 /** `heartbeat`: liveness plus what a caller needs to trust the answers: versions, freshness, degraded modes. */
 export const heartbeatTool: ToolModule = {
   name: "heartbeat",
-  register(server: McpServer, { kb, info, scope }: ServerDeps): void {
+  register(server: McpServer, { kb, info }: ServerDeps): void {
     server.registerTool(
       this.name,
       {
@@ -44,14 +44,14 @@ export const heartbeatTool: ToolModule = {
       () =>
         runTool("heartbeat", () => {
           const now = new Date();
-          const degraded = kb.degradations(scope);
-          const collections = kb.listCollections(scope).map((c) => ({
+          const degraded = kb.degradations();
+          const collections = kb.listCollections().map((c) => ({
             name: c.name,
             version: c.version,
             builtAt: c.builtAt,
             ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(c.builtAt)) / 1000)),
           }));
-          const semantic = kb.listCollections(scope).some((c) => c.modes.includes("semantic"));
+          const semantic = kb.listCollections().some((c) => c.modes.includes("semantic"));
           const structured = {
             status: degraded.length ? ("degraded" as const) : ("ok" as const),
             server: { name: info.name, version: info.version },

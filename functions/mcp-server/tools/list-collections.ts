@@ -31,7 +31,7 @@ const OUTPUT = {
 /** `list_collections`: what is indexed, how big, which version, built when and with which model. */
 export const listCollectionsTool: ToolModule = {
   name: "list_collections",
-  register(server: McpServer, { kb, scope }: ServerDeps): void {
+  register(server: McpServer, { kb }: ServerDeps): void {
     server.registerTool(
       this.name,
       {
@@ -44,7 +44,7 @@ export const listCollectionsTool: ToolModule = {
       },
       () =>
         runTool("list_collections", () => {
-          const collections = kb.listCollections(scope);
+          const collections = kb.listCollections();
           const text = collections.length
             ? collections
                 .map(

@@ -29,7 +29,7 @@ const OUTPUT = {
 /** `list_documents`: a paged listing of documents, filtered by collection, path prefix or source. */
 export const listDocumentsTool: ToolModule = {
   name: "list_documents",
-  register(server: McpServer, { kb, scope }: ServerDeps): void {
+  register(server: McpServer, { kb }: ServerDeps): void {
     server.registerTool(
       this.name,
       {
@@ -42,7 +42,7 @@ export const listDocumentsTool: ToolModule = {
       },
       (args) =>
         runTool("list_documents", () => {
-          const page = kb.listDocuments({ ...args, scope });
+          const page = kb.listDocuments(args);
           const text = [
             `${page.documents.length} of ${page.total} document(s):`,
             ...page.documents.map(

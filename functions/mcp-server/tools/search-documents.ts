@@ -58,7 +58,7 @@ const OUTPUT = { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notice
 /** `search_documents`: hybrid (default), semantic or keyword search with citations. */
 export const searchDocumentsTool: ToolModule = {
   name: "search_documents",
-  register(server: McpServer, { kb, scope }: ServerDeps): void {
+  register(server: McpServer, { kb }: ServerDeps): void {
     server.registerTool(
       this.name,
       {
@@ -71,7 +71,7 @@ export const searchDocumentsTool: ToolModule = {
       },
       (args) =>
         runTool("search_documents", async () => {
-          const { mode, hits, notices } = await kb.search({ ...args, scope });
+          const { mode, hits, notices } = await kb.search(args);
           const lines = hits.map(
             (h, i) => `${i + 1}. ${citation(h)} [docId ${h.docId}, score ${h.score}]\n   ${h.snippet}`,
           );

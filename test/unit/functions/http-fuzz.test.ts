@@ -32,9 +32,8 @@ beforeAll(async () => {
       h.get("authorization") === `Bearer ${KEY}` ? { scope: undefined } : undefined,
     createServer: (p) =>
       createMcpServer({
-        kb: kb as KnowledgeBase,
+        kb: (kb as KnowledgeBase).forScope(p.scope),
         info: { name: "thoth", version: "0", stack: "fuzz" },
-        scope: p.scope,
       }),
     toolNames: TOOL_NAMES,
   };

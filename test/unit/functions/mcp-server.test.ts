@@ -18,7 +18,7 @@ async function connect(kb: KnowledgeBase, scope?: ReadonlySet<string>): Promise<
     requestInit: { headers: { authorization: `Bearer ${KEY}` } },
     fetch: (url, init) =>
       handleMcpRequest(new Request(url, init), {
-        createServer: (principal) => createMcpServer({ kb, info, scope: principal.scope }),
+        createServer: (principal) => createMcpServer({ kb: kb.forScope(principal.scope), info }),
         authenticate: async (headers) =>
           headers.get("authorization") === `Bearer ${KEY}` ? { scope } : undefined,
         toolNames: TOOL_NAMES,

@@ -18,7 +18,7 @@ import { knowledgeBaseFrom } from "../../helpers/knowledge-base.js";
 const info = { name: "thoth", version: "0.0.0-test", stack: "unit" };
 let kb: KnowledgeBase;
 const deps = (extra: Partial<McpHttpDeps> = {}): McpHttpDeps => ({
-  createServer: (principal) => createMcpServer({ kb, info, scope: principal.scope }),
+  createServer: (principal) => createMcpServer({ kb: kb.forScope(principal.scope), info }),
   toolNames: TOOL_NAMES,
   authenticate: async () => ({ scope: undefined }),
   ...extra,

@@ -1,0 +1,179 @@
+/**
+ * The collections a reader serves: opens the live version of each published collection, swaps to new versions
+ * without a restart (hot swap), refuses versions it cannot use, and says why (degradations).
+ */
+import { listPublishedCollections, readPointer, type Pointer } from "./bundle.js";
+import { ModelMismatchError, NotFoundError } from "./errors.js";
+import { message, pathFree } from "./messages.js";
+import type { Embedder, KeywordIndexCodec, ObjectStore, VectorIndexCodec } from "./ports.js";
+import type { CollectionSummary, LoadedCollection, Scope } from "./read-model.js";
+import { openVersion } from "./version-reader.js";
+
+export interface CollectionRegistryDeps {
+  store: ObjectStore;
+  /** `null` when no embedding model could be loaded: search then runs in keyword mode only. */
+  embedder: Embedder | null;
+  /** Why the embedder is missing, for heartbeat and notices. */
+  embedderUnavailableReason?: string;
+  vectorCodec: VectorIndexCodec;
+  keywordCodec: KeywordIndexCodec;
+  /** How often, at most, `checkForNewVersions` reads the pointers. Default 60; 0 checks on every call. */
+  pointerCheckSeconds?: number;
+}
+
+export class CollectionRegistry {
+  readonly #collections = new Map<string, LoadedCollection>();
+  readonly #failures = new Map<string, string>();
+  #lastCheck = 0;
+  #checking: Promise<void> | undefined;
+
+  constructor(private readonly deps: CollectionRegistryDeps) {}
+
+  /**
+   * Swaps to newly published versions without a restart: reads the pointers at most every
+   * `pointerCheckSeconds`, loads and verifies a new version, and only then replaces the old one. A version that
+   * fails to load, or was built with another model than this process embeds with, is refused: the version in
+   * use keeps serving and `degradations()` says why. Searches in flight keep the version they started with.
+   */
+  async checkForNewVersions(now: number = Date.now(), force = false): Promise<void> {
+    if (!force && now - this.#lastCheck < (this.deps.pointerCheckSeconds ?? 60) * 1000) return;
+    this.#checking ??= this.#check(now).finally(() => (this.#checking = undefined));
+    await this.#checking;
+  }
+
+  async #check(now: number): Promise<void> {
+    this.#lastCheck = now;
+    let names: string[];
+    try {
+      names = await listPublishedCollections(this.deps.store);
+    } catch (error) {
+      // The store is unreachable: keep serving what is loaded and try again at the next check.
+      this.#failures.set("*", `could not list collections: ${message(error)}`);
+      return;
+    }
+    this.#failures.delete("*");
+    // A collection whose bundles are gone is no longer served (nor reported healthy).
+    for (const name of [...this.#collections.keys()]) if (!names.includes(name)) this.#drop(name);
+    await Promise.all(names.map((name) => this.#checkCollection(name)));
+  }
+
+  #drop(name: string): void {
+    this.#collections.delete(name);
+    this.#failures.delete(name);
+  }
+
+  async #checkCollection(name: string): Promise<void> {
+    const current = this.#collections.get(name);
+    let pointer;
+    try {
+      pointer = await readPointer(this.deps.store, name);
+    } catch (error) {
+      this.#failures.set(name, message(error));
+      return;
+    }
+    if (!pointer) {
+      if (current) this.#drop(name);
+      return;
+    }
+    if (pointer.version === current?.manifest.version) return;
+    try {
+      const loaded = await this.#load(name, pointer);
+      if (current?.vectors && loaded.mismatch) {
+        throw new ModelMismatchError(`refused version ${pointer.version}: ${loaded.mismatch}`);
+      }
+      this.#collections.set(name, loaded.collection);
+      this.#failures.delete(name);
+    } catch (error) {
+      const serving = current ? `; still serving ${current.manifest.version}` : "";
+      this.#failures.set(name, `${message(error)}${serving}`);
+    }
+  }
+
+  async #load(name: string, pointer: Pointer): Promise<{ collection: LoadedCollection; mismatch?: string }> {
+    const opened = await openVersion(this.deps.store, name, pointer, this.deps);
+    const { manifest, documents, chunks, keyword, vectors, semanticUnavailable, mismatch, timings } = opened;
+    const collection: LoadedCollection = {
+      name,
+      manifest,
+      documents,
+      chunks,
+      keyword: keyword!,
+      ...(vectors ? { vectors } : {}),
+      ...(semanticUnavailable ? { semanticUnavailable } : {}),
+      docsById: new Map(documents.map((d) => [d.id, d])),
+      docsByPath: new Map(documents.map((d) => [d.path, d])),
+      loadTimings: timings,
+    };
+    return { collection, ...(mismatch ? { mismatch } : {}) };
+  }
+
+  /** Per collection: how long its live version took to fetch and to load. */
+  loadTimings(): Record<string, LoadedCollection["loadTimings"]> {
+    return Object.fromEntries([...this.#collections].map(([name, c]) => [name, c.loadTimings]));
+  }
+
+  collectionNames(scope?: Scope): string[] {
+    return [...this.#collections.keys()].filter((name) => !scope || scope.has(name)).sort();
+  }
+
+  /** Collections that are published but could not be loaded, with the reason. */
+  failures(scope?: Scope): { collection: string; reason: string }[] {
+    return [...this.#failures]
+      .filter(([name]) => name === "*" || !scope || scope.has(name))
+      .map(([collection, reason]) => ({ collection, reason }));
+  }
+
+  /** A loaded collection; one outside `scope` is reported exactly like one that does not exist. */
+  collection(name: string, scope?: Scope): LoadedCollection {
+    const found = !scope || scope.has(name) ? this.#collections.get(name) : undefined;
+    if (!found) {
+      throw new NotFoundError(
+        `no collection named "${name}"; available: ${this.collectionNames(scope).join(", ") || "none"}`,
+      );
+    }
+    return found;
+  }
+
+  /** The named collection, or every collection `scope` may see. */
+  targets(collection: string | undefined, scope: Scope): LoadedCollection[] {
+    if (collection) return [this.collection(collection, scope)];
+    return this.collectionNames(scope).map((name) => this.#collections.get(name)!);
+  }
+
+  listCollections(scope?: Scope): CollectionSummary[] {
+    return this.targets(undefined, scope).map((c) => ({
+      name: c.name,
+      version: c.manifest.version,
+      builtAt: c.manifest.builtAt,
+      documents: c.documents.length,
+      chunks: c.chunks.length,
+      model: c.manifest.model?.id ?? null,
+      modes: c.vectors ? ["hybrid", "semantic", "keyword"] : ["keyword"],
+      // A local folder's origin is a path on the server: callers learn only that it is a folder.
+      source:
+        c.manifest.source.type === "local" ? { type: "local", origin: "a local folder" } : c.manifest.source,
+    }));
+  }
+
+  /**
+   * Reasons some search modes are off, one line per collection, path-free for callers. Empty when everything is
+   * available. `degradationDetails()` has the same lines with paths, for the log.
+   */
+  degradations(scope?: Scope): string[] {
+    return this.degradationDetails(scope).map(pathFree);
+  }
+
+  degradationDetails(scope?: Scope): string[] {
+    const lines = this.targets(undefined, scope)
+      .filter((c) => c.semanticUnavailable)
+      .map((c) => `${c.name}: keyword search only: ${c.semanticUnavailable}`);
+    return [
+      ...lines,
+      ...this.failures(scope).map((f) =>
+        this.#collections.has(f.collection)
+          ? `${f.collection}: ${f.reason}`
+          : `${f.collection}: not loaded: ${f.reason}`,
+      ),
+    ];
+  }
+}

@@ -1,0 +1,19 @@
+/** Texts about errors: masked for logs, path-free for callers. */
+
+export function truncate(value: string, max = 120): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}
+
+/** An error's message for heartbeat and logs, with AWS resource names (ARNs) masked. */
+export function message(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/arn:aws[a-z-]*:[^\s"',;)]*/g, "<arn>");
+}
+
+/**
+ * Text for callers, without the server's file system paths (a model directory, a data dir, a `scandir` error):
+ * absolute paths become `<path>`. URLs and document paths (relative) are kept. The full text goes to the log.
+ */
+export function pathFree(text: string): string {
+  return text.replace(/(?<![\w:/.~-])(?:[A-Za-z]:)?\/[^\s"'`,;:)\]]+/g, "<path>");
+}

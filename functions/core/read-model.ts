@@ -1,0 +1,94 @@
+/**
+ * The read side's shapes: a loaded collection, the caller's scope, and what searches, listings and document
+ * reads return. Shared by the registry, search and documents modules and the KnowledgeBase that joins them.
+ */
+import type { SearchMode, SourceType } from "../../shared/types.js";
+import type { ChunkRecord, DocumentRecord, Manifest } from "./bundle.js";
+import type { KeywordIndex, VectorIndex } from "./ports.js";
+
+export interface LoadedCollection {
+  name: string;
+  manifest: Manifest;
+  documents: DocumentRecord[];
+  chunks: ChunkRecord[];
+  keyword: KeywordIndex;
+  vectors?: VectorIndex;
+  /** Why semantic search is off for this collection, when it is. */
+  semanticUnavailable?: string;
+  docsById: Map<string, DocumentRecord>;
+  docsByPath: Map<string, DocumentRecord>;
+  /** How long loading took: fetching and verifying the files, then decoding them and loading the indexes. */
+  loadTimings: { downloadMs: number; indexLoadMs: number };
+}
+
+/** The collections a caller may see (an API key's allowlist); `undefined` means all. */
+export type Scope = ReadonlySet<string> | undefined;
+
+export interface SearchRequest {
+  query: string;
+  collection?: string;
+  limit?: number;
+  mode?: SearchMode;
+  pathPrefix?: string;
+  source?: SourceType;
+  /** A document type from the source, e.g. Sigma's `workbook` or `dataset`. */
+  type?: string;
+  scope?: Scope;
+}
+
+export interface SearchHit {
+  collection: string;
+  docId: string;
+  title: string;
+  path: string;
+  url?: string;
+  source: SourceType;
+  heading: string;
+  snippet: string;
+  score: number;
+  type?: string;
+}
+
+export interface SearchResponse {
+  /** The mode that produced the results (hybrid falls back to keyword without a model). */
+  mode: SearchMode;
+  hits: SearchHit[];
+  notices: string[];
+}
+
+export interface CollectionSummary {
+  name: string;
+  version: string;
+  builtAt: string;
+  documents: number;
+  chunks: number;
+  model: string | null;
+  modes: SearchMode[];
+  source: { type: SourceType; origin: string; cursor?: string };
+}
+
+/** A document as listings show it: everything but its text and bundle bookkeeping. */
+export type DocumentListing = Pick<
+  DocumentRecord,
+  "id" | "path" | "title" | "url" | "source" | "updatedAt"
+> & {
+  collection: string;
+  /** The source's document type, e.g. Sigma's `workbook`. */
+  type?: string;
+  description?: string;
+};
+
+/** One page of a document's text. */
+export interface DocumentPage {
+  collection: string;
+  document: DocumentListing;
+  text: string;
+  /** Characters of the whole document. */
+  totalChars: number;
+  nextCursor?: string;
+}
+
+export const DEFAULT_PAGE_CHARS = 20_000;
+
+export const MAX_SEARCH_LIMIT = 50;
+export const DEFAULT_SEARCH_LIMIT = 8;

@@ -1,0 +1,129 @@
+/** Search over loaded collections: keyword, semantic or hybrid ranking, fused across collections. */
+import type { SearchMode } from "../../shared/types.js";
+import { InvalidRequestError } from "./errors.js";
+import type { Embedder, ScoredLabel } from "./ports.js";
+import { fuseLabels, makeSnippet, reciprocalRankFusion } from "./ranking.js";
+import {
+  DEFAULT_SEARCH_LIMIT,
+  MAX_SEARCH_LIMIT,
+  type LoadedCollection,
+  type SearchHit,
+  type SearchRequest,
+  type SearchResponse,
+} from "./read-model.js";
+import { pathFree } from "./messages.js";
+
+const CANDIDATES = 50;
+
+/** Searches `targets` (the collections the request may see, already resolved). */
+export async function searchCollections(
+  targets: LoadedCollection[],
+  request: SearchRequest,
+  embedder: Embedder | null,
+): Promise<SearchResponse> {
+  const query = request.query.trim();
+  if (!query) throw new InvalidRequestError("the query is empty; pass a few words describing what to find");
+  const limit = Math.min(Math.max(1, Math.floor(request.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
+  const requested = request.mode ?? "hybrid";
+  if (!targets.length) return { mode: requested, hits: [], notices: ["no collection has been indexed yet"] };
+
+  const notices: string[] = [];
+  const semanticReady = targets.filter((c) => c.vectors);
+  if (requested === "semantic" && semanticReady.length < targets.length) {
+    const off = targets.find((c) => !c.vectors)!;
+    throw new InvalidRequestError(
+      `semantic search is unavailable for "${off.name}": ${off.semanticUnavailable}; use mode "keyword" or "hybrid"`,
+    );
+  }
+  let mode = requested;
+  if (requested === "hybrid" && !semanticReady.length) {
+    mode = "keyword";
+    notices.push(pathFree(`hybrid search fell back to keyword mode: ${targets[0]!.semanticUnavailable}`));
+  }
+  const queryVector =
+    mode !== "keyword" && semanticReady.length ? (await embedder!.embed([query]))[0] : undefined;
+
+  const perCollection = targets.map((c) =>
+    rank(c, query, mode, queryVector, makeFilter(c, request), CANDIDATES)
+      .slice(0, limit)
+      .map((hit) => toHit(c, hit, query)),
+  );
+  const hits =
+    perCollection.length === 1
+      ? perCollection[0]!
+      : reciprocalRankFusion(
+          perCollection,
+          (h) => `${h.collection}/${h.docId}/${h.heading}/${h.snippet}`,
+        ).map(({ item, score }) => ({ ...item, score }));
+  return { mode, hits: hits.slice(0, limit), notices };
+}
+
+/**
+ * A collection's documents ranked for a query, best first, `depth` deep: a document scores as its best chunk.
+ * For evaluation (`npm run eval`); MCP tools use `searchCollections`.
+ */
+export async function rankDocuments(
+  c: LoadedCollection,
+  request: { query: string; mode: SearchMode; depth: number },
+  embedder: Embedder | null,
+): Promise<string[]> {
+  if (request.mode !== "keyword" && !c.vectors) {
+    throw new InvalidRequestError(`${request.mode} ranking needs vectors: ${c.semanticUnavailable}`);
+  }
+  const vector = request.mode === "keyword" ? undefined : (await embedder!.embed([request.query]))[0];
+  const ranked = rank(c, request.query, request.mode, vector, undefined, request.depth * 4);
+  const docs: string[] = [];
+  for (const { label } of ranked) {
+    const id = c.chunks[label]!.docId;
+    if (!docs.includes(id)) docs.push(id);
+    if (docs.length === request.depth) break;
+  }
+  return docs.map((id) => c.docsById.get(id)!.path);
+}
+
+/** Chunk labels of one collection ranked for a query in a mode. */
+function rank(
+  c: LoadedCollection,
+  query: string,
+  mode: SearchMode,
+  queryVector: Float32Array | undefined,
+  filter: ((label: number) => boolean) | undefined,
+  candidates: number,
+): ScoredLabel[] {
+  const keyword = mode === "semantic" ? [] : c.keyword.search(query, candidates, filter);
+  const semantic =
+    mode !== "keyword" && c.vectors && queryVector ? c.vectors.search(queryVector, candidates, filter) : [];
+  if (mode === "keyword") return keyword;
+  if (mode === "semantic") return semantic;
+  return fuseLabels(semantic.length ? [semantic, keyword] : [keyword]);
+}
+
+function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {
+  if (!request.pathPrefix && !request.source && !request.type) return undefined;
+  return (label) => {
+    const doc = c.docsById.get(c.chunks[label]?.docId ?? "");
+    return (
+      !!doc &&
+      (!request.pathPrefix || doc.path.startsWith(request.pathPrefix)) &&
+      (!request.source || doc.source === request.source) &&
+      (!request.type || doc.metadata?.type === request.type)
+    );
+  };
+}
+
+function toHit(c: LoadedCollection, hit: ScoredLabel, query: string): SearchHit {
+  const chunk = c.chunks[hit.label]!;
+  const doc = c.docsById.get(chunk.docId)!;
+  return {
+    collection: c.name,
+    docId: doc.id,
+    title: doc.title,
+    path: doc.path,
+    ...(doc.url ? { url: doc.url } : {}),
+    source: doc.source,
+    heading: chunk.headingPath.join(" › "),
+    snippet: makeSnippet(chunk.text, query),
+    score: Number(hit.score.toFixed(6)),
+    ...(doc.metadata?.type ? { type: doc.metadata.type } : {}),
+  };
+}
