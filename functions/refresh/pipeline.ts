@@ -7,25 +7,15 @@
  */
 import { randomUUID } from "node:crypto";
 import {
-  BUNDLE_FILES,
   bundleKeys,
   newVersionId,
   publishVersion,
   pruneVersions,
   readPointerTagged,
-  sha256,
-  type BundleFileName,
-  type ChunkRecord,
-  type DocumentRecord,
-  type Manifest,
 } from "../core/bundle.js";
-import { DEFAULT_CHUNKING, chunkSections, estimateTokens } from "../core/chunking.js";
-import { ModelUnavailableError, ThothError } from "../core/errors.js";
-import { openVersion } from "../core/version-reader.js";
+import { DEFAULT_CHUNKING, estimateTokens } from "../core/chunking.js";
 import { documentFacts } from "../core/documents.js";
-import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
-import { DocumentParser, ParseBudgetError } from "./document-parser.js";
-import type { ParseResult } from "./parse.js";
+import { ModelUnavailableError, ThothError } from "../core/errors.js";
 import type {
   DocumentCache,
   Embedder,
@@ -33,16 +23,16 @@ import type {
   ObjectStore,
   RefreshRun,
   Source,
-  VectorIndex,
   VectorIndexCodec,
 } from "../core/ports.js";
+import { openVersion } from "../core/version-reader.js";
+import { DocumentParser } from "./document-parser.js";
+import type { PreviousVersion, RefreshProgress, RefreshSummary } from "./refresh-types.js";
+import { buildBundleFiles, collectDocuments, embedMissing, isUnchanged } from "./stages.js";
 
 export class RefreshError extends ThothError {}
 
-export type RefreshProgress =
-  | { phase: "read"; documents: number }
-  | { phase: "embed"; done: number; total: number }
-  | { phase: "publish" };
+export * from "./refresh-types.js";
 
 export interface RefreshOptions {
   collection: string;
@@ -70,48 +60,6 @@ export interface RefreshOptions {
   /** Texts per embedder call; progress is reported after each. Default 64. */
   embedBatchSize?: number;
   onProgress?: (progress: RefreshProgress) => void;
-}
-
-export interface RefreshSummary {
-  collection: string;
-  /** The live version after the run: the new one, or the previous one when nothing changed. */
-  version: string;
-  /** False when the corpus was unchanged and no new version was needed. */
-  published: boolean;
-  model: string | null;
-  documentsSeen: number;
-  documentsIndexed: number;
-  documentsReused: number;
-  documentsSkipped: number;
-  documentsRemoved: number;
-  skipped: { path: string; reason: string }[];
-  chunks: number;
-  chunksEmbedded: number;
-  prunedVersions: string[];
-  /** What went wrong without failing the run (e.g. the run record could not be written). */
-  warnings: string[];
-  durationMs: number;
-}
-
-/** A document's id: stable across runs for the same path, safe in URIs. */
-export function documentId(path: string): string {
-  return sha256(path).slice(0, 16);
-}
-
-/** What the embedder sees of a chunk: the document title and heading path give it context. */
-export function embeddingText(title: string, chunk: Pick<ChunkRecord, "headingPath" | "text">): string {
-  const context = [title, ...chunk.headingPath.filter((h) => h !== title)].join(" › ");
-  return `${context}\n\n${chunk.text}`;
-}
-
-interface PreviousVersion {
-  manifest: Manifest;
-  docsByPath: Map<string, DocumentRecord>;
-  chunks: ChunkRecord[];
-  /** Present when its vectors can be reused: same model, same dimensions. */
-  vectors?: VectorIndex;
-  /** Chunks can be reused only when they were cut with the same budget. */
-  sameChunking: boolean;
 }
 
 async function loadPrevious(
@@ -225,182 +173,37 @@ async function refresh(
         `pass --keyword-only to replace it with keyword search anyway`,
     );
   }
-  const known = new Map(
-    [...(previous?.docsByPath.values() ?? [])].flatMap((d) =>
-      d.revision ? [[d.path, d.revision] as const] : [],
-    ),
-  );
-
-  const documents: DocumentRecord[] = [];
-  const chunks: ChunkRecord[] = [];
-  /** Aligned with `chunks`; undefined where the chunk still needs embedding. */
-  const vectors: (Float32Array | undefined)[] = [];
-  const skipped: RefreshSummary["skipped"] = [];
-  const paths = new Set<string>();
-  let seen = 0;
-  let reused = 0;
-
-  const reuse = (prev: DocumentRecord, changes: Partial<DocumentRecord> = {}) => {
-    const prevChunks = previous!.chunks.slice(prev.firstChunk, prev.firstChunk + prev.chunkCount);
-    documents.push({ ...prev, ...changes, firstChunk: chunks.length, chunkCount: prevChunks.length });
-    prevChunks.forEach((chunk, i) => {
-      chunks.push(chunk);
-      vectors.push(previous!.vectors?.vector(prev.firstChunk + i));
-    });
-    reused++;
-  };
-
   const parser = options.parser ?? new DocumentParser();
-  try {
-    for await (const raw of source.documents(known)) {
-      seen++;
-      progress({ phase: "read", documents: seen });
-      if (paths.has(raw.path)) {
-        skipped.push({ path: raw.path, reason: "duplicate path" });
-        continue;
-      }
-      paths.add(raw.path);
-      const prev = previous?.docsByPath.get(raw.path);
-      if ("unchanged" in raw) {
-        if (prev && previous?.sameChunking) reuse(prev);
-        else
-          skipped.push({
-            path: raw.path,
-            reason: "reported unchanged, but the previous version cannot be reused",
-          });
-        continue;
-      }
-      if (raw.skip) {
-        skipped.push({ path: raw.path, reason: raw.skip });
-        continue;
-      }
-      let normalized: NormalizeResult;
-      try {
-        const parsed = await parser.run({
-          kind: "normalize",
-          doc: raw,
-          maxBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
-        });
-        normalized = (parsed as Extract<ParseResult, { kind: "normalize" }>).result;
-      } catch (error) {
-        if (!(error instanceof ParseBudgetError)) throw error;
-        skipped.push({ path: raw.path, reason: error.message });
-        continue;
-      }
-      if (!normalized.ok) {
-        skipped.push({ path: raw.path, reason: normalized.reason });
-        continue;
-      }
-      const contentHash = sha256(normalized.document.text);
-      const fields = {
-        title: normalized.document.title,
-        ...(raw.url ? { url: raw.url } : {}),
-        ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
-        ...(raw.revision ? { revision: raw.revision } : {}),
-        ...(raw.metadata ? { metadata: raw.metadata } : {}),
-      };
-      if (prev && previous?.sameChunking && prev.contentHash === contentHash && prev.title === fields.title) {
-        const { url: _u, updatedAt: _t, revision: _r, metadata: _m, ...kept } = prev;
-        reuse({ ...kept, ...fields } as DocumentRecord);
-        continue;
-      }
-      const id = documentId(raw.path);
-      // One document the parser cannot take (nesting that overflows its stack, a shape that takes longer than
-      // the budget) is skipped and reported, not fatal.
-      let sections: ParseResult;
-      try {
-        sections = await parser.run({ kind: "sections", markdown: normalized.document.text });
-      } catch (error) {
-        if (!(error instanceof ParseBudgetError)) throw error;
-        skipped.push({ path: raw.path, reason: `cannot be chunked (${error.message})` });
-        continue;
-      }
-      if (sections.kind !== "sections" || !sections.ok) {
-        const reason = sections.kind === "sections" && !sections.ok ? sections.reason : "no sections";
-        skipped.push({ path: raw.path, reason: `cannot be chunked (${reason})` });
-        continue;
-      }
-      const docChunks = chunkSections(sections.sections, { ...chunking, countTokens });
-      documents.push({
-        id,
-        path: raw.path,
-        source: source.type,
-        contentHash,
-        ...fields,
-        text: normalized.document.text,
-        firstChunk: chunks.length,
-        chunkCount: docChunks.length,
-      });
-      for (const c of docChunks) {
-        chunks.push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
-        vectors.push(undefined);
-      }
-    }
-  } finally {
-    if (!options.parser) await parser.close();
-  }
+  const collected = await collectDocuments({
+    source,
+    previous,
+    chunking,
+    countTokens,
+    parser,
+    ...(options.maxDocumentBytes ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
+    progress,
+  }).finally(() => (options.parser ? undefined : parser.close()));
+  const { documents, chunks, skipped, paths, seen, reused } = collected;
   if (!documents.length) {
     throw new RefreshError(
       `no document could be indexed from ${source.origin} (${seen} seen, ${skipped.length} skipped); the live version of "${collection}" is unchanged`,
     );
   }
-
   const removed = previous
     ? [...previous.docsByPath.keys()].filter((p) => !paths.has(p) || skipped.some((s) => s.path === p)).length
     : 0;
-  const titles = new Map(documents.map((d) => [d.id, d.title]));
-  let chunksEmbedded = 0;
-  if (embedder) {
-    const missing = vectors.flatMap((v, i) => (v ? [] : [i]));
-    const batch = options.embedBatchSize ?? 64;
-    for (let i = 0; i < missing.length; i += batch) {
-      const labels = missing.slice(i, i + batch);
-      const embedded = await embedder.embed(
-        labels.map((l) => embeddingText(titles.get(chunks[l]!.docId)!, chunks[l]!)),
-      );
-      labels.forEach((label, j) => (vectors[label] = embedded[j]));
-      chunksEmbedded += labels.length;
-      progress({ phase: "embed", done: chunksEmbedded, total: missing.length });
-    }
-  }
-
-  const modelUnchanged =
-    (previous?.manifest.model?.id ?? null) === (embedder?.modelId ?? null) &&
-    (!embedder || !!previous?.vectors);
-  if (
-    previous &&
-    modelUnchanged &&
-    chunksEmbedded === 0 &&
-    removed === 0 &&
-    reused === documents.length &&
-    metadataUnchanged(previous, documents)
-  ) {
+  const chunksEmbedded = await embedMissing(collected, embedder, options.embedBatchSize ?? 64, progress);
+  if (isUnchanged(previous, collected, embedder, chunksEmbedded, removed)) {
     return {
       ...counts(),
-      version: previous.manifest.version,
+      version: previous!.manifest.version,
       published: false,
       prunedVersions: [],
       warnings: [],
       durationMs: Math.round(performance.now() - started),
     };
   }
-
-  const files: Partial<Record<BundleFileName, Uint8Array | string>> = {};
-  if (embedder) {
-    const index = await options.vectorCodec.build(vectors as Float32Array[], embedder.dimensions);
-    files[BUNDLE_FILES.vectorIndex] = await index.serialize();
-  }
-  const keyword = options.keywordCodec.build(
-    chunks.map((c, label) => ({
-      label,
-      title: titles.get(c.docId)!,
-      heading: c.headingPath.join(" "),
-      text: c.text,
-    })),
-  );
-  files[BUNDLE_FILES.keywordIndex] = keyword.serialize();
-  files[BUNDLE_FILES.documents] = JSON.stringify(documents);
-  files[BUNDLE_FILES.chunks] = JSON.stringify(chunks);
+  const files = await buildBundleFiles(collected, embedder, options);
 
   progress({ phase: "publish" });
   const version = newVersionId();
@@ -459,19 +262,4 @@ async function refresh(
       chunksEmbedded,
     };
   }
-}
-
-/** True when every document's listing fields equal the previous version's (nothing to republish). */
-function metadataUnchanged(previous: PreviousVersion, documents: DocumentRecord[]): boolean {
-  return documents.every((d) => {
-    const prev = previous.docsByPath.get(d.path);
-    return (
-      !!prev &&
-      prev.title === d.title &&
-      prev.url === d.url &&
-      prev.updatedAt === d.updatedAt &&
-      prev.revision === d.revision &&
-      JSON.stringify(prev.metadata ?? {}) === JSON.stringify(d.metadata ?? {})
-    );
-  });
 }

@@ -1,0 +1,50 @@
+/** Shapes shared by the refresh pipeline and its stages. */
+import { sha256, type ChunkRecord, type DocumentRecord, type Manifest } from "../core/bundle.js";
+import type { VectorIndex } from "../core/ports.js";
+
+export type RefreshProgress =
+  | { phase: "read"; documents: number }
+  | { phase: "embed"; done: number; total: number }
+  | { phase: "publish" };
+
+export interface RefreshSummary {
+  collection: string;
+  /** The live version after the run: the new one, or the previous one when nothing changed. */
+  version: string;
+  /** False when the corpus was unchanged and no new version was needed. */
+  published: boolean;
+  model: string | null;
+  documentsSeen: number;
+  documentsIndexed: number;
+  documentsReused: number;
+  documentsSkipped: number;
+  documentsRemoved: number;
+  skipped: { path: string; reason: string }[];
+  chunks: number;
+  chunksEmbedded: number;
+  prunedVersions: string[];
+  /** What went wrong without failing the run (e.g. the run record could not be written). */
+  warnings: string[];
+  durationMs: number;
+}
+
+/** A document's id: stable across runs for the same path, safe in URIs. */
+export function documentId(path: string): string {
+  return sha256(path).slice(0, 16);
+}
+
+/** What the embedder sees of a chunk: the document title and heading path give it context. */
+export function embeddingText(title: string, chunk: Pick<ChunkRecord, "headingPath" | "text">): string {
+  const context = [title, ...chunk.headingPath.filter((h) => h !== title)].join(" › ");
+  return `${context}\n\n${chunk.text}`;
+}
+
+export interface PreviousVersion {
+  manifest: Manifest;
+  docsByPath: Map<string, DocumentRecord>;
+  chunks: ChunkRecord[];
+  /** Present when its vectors can be reused: same model, same dimensions. */
+  vectors?: VectorIndex;
+  /** Chunks can be reused only when they were cut with the same budget. */
+  sameChunking: boolean;
+}

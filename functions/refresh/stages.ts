@@ -1,0 +1,253 @@
+/**
+ * The stages of one refresh, each small and testable alone: collect (reuse what is unchanged, parse and chunk
+ * the rest), embed what is missing, decide whether anything changed, build the bundle files. pipeline.ts runs
+ * them in that order, then publishes and records.
+ */
+import {
+  BUNDLE_FILES,
+  sha256,
+  type BundleFileName,
+  type ChunkRecord,
+  type DocumentRecord,
+} from "../core/bundle.js";
+import { chunkSections, type TokenCounter } from "../core/chunking.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
+import type { Embedder, KeywordIndexCodec, Source, VectorIndexCodec } from "../core/ports.js";
+import { ParseBudgetError, type DocumentParser } from "./document-parser.js";
+import type { ParseResult } from "./parse.js";
+import {
+  documentId,
+  embeddingText,
+  type PreviousVersion,
+  type RefreshProgress,
+  type RefreshSummary,
+} from "./refresh-types.js";
+
+/** What the collect stage gathered: the new version's documents and chunks, and the vectors it could reuse. */
+export interface Collected {
+  documents: DocumentRecord[];
+  chunks: ChunkRecord[];
+  /** Aligned with `chunks`; undefined where the chunk still needs embedding. */
+  vectors: (Float32Array | undefined)[];
+  skipped: RefreshSummary["skipped"];
+  /** Every path the source listed (skipped ones included). */
+  paths: Set<string>;
+  seen: number;
+  reused: number;
+}
+
+/**
+ * Stage 1, collect/reuse: every document of the source either reuses the previous version's chunks and vectors
+ * (same content, same chunking), or is parsed (under the parser's time budget) and chunked, or is skipped with
+ * its reason.
+ */
+export async function collectDocuments(options: {
+  source: Source;
+  previous: PreviousVersion | undefined;
+  chunking: { maxTokens: number; overlapTokens: number };
+  countTokens: TokenCounter;
+  parser: DocumentParser;
+  maxDocumentBytes?: number;
+  progress: (progress: RefreshProgress) => void;
+}): Promise<Collected> {
+  const { source, previous, chunking, countTokens, parser, progress } = options;
+  const known = new Map(
+    [...(previous?.docsByPath.values() ?? [])].flatMap((d) =>
+      d.revision ? [[d.path, d.revision] as const] : [],
+    ),
+  );
+
+  const documents: DocumentRecord[] = [];
+  const chunks: ChunkRecord[] = [];
+  /** Aligned with `chunks`; undefined where the chunk still needs embedding. */
+  const vectors: (Float32Array | undefined)[] = [];
+  const skipped: RefreshSummary["skipped"] = [];
+  const paths = new Set<string>();
+  let seen = 0;
+  let reused = 0;
+
+  const reuse = (prev: DocumentRecord, changes: Partial<DocumentRecord> = {}) => {
+    const prevChunks = previous!.chunks.slice(prev.firstChunk, prev.firstChunk + prev.chunkCount);
+    documents.push({ ...prev, ...changes, firstChunk: chunks.length, chunkCount: prevChunks.length });
+    prevChunks.forEach((chunk, i) => {
+      chunks.push(chunk);
+      vectors.push(previous!.vectors?.vector(prev.firstChunk + i));
+    });
+    reused++;
+  };
+
+  for await (const raw of source.documents(known)) {
+    seen++;
+    progress({ phase: "read", documents: seen });
+    if (paths.has(raw.path)) {
+      skipped.push({ path: raw.path, reason: "duplicate path" });
+      continue;
+    }
+    paths.add(raw.path);
+    const prev = previous?.docsByPath.get(raw.path);
+    if ("unchanged" in raw) {
+      if (prev && previous?.sameChunking) reuse(prev);
+      else
+        skipped.push({
+          path: raw.path,
+          reason: "reported unchanged, but the previous version cannot be reused",
+        });
+      continue;
+    }
+    if (raw.skip) {
+      skipped.push({ path: raw.path, reason: raw.skip });
+      continue;
+    }
+    let normalized: NormalizeResult;
+    try {
+      const parsed = await parser.run({
+        kind: "normalize",
+        doc: raw,
+        maxBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
+      });
+      normalized = (parsed as Extract<ParseResult, { kind: "normalize" }>).result;
+    } catch (error) {
+      if (!(error instanceof ParseBudgetError)) throw error;
+      skipped.push({ path: raw.path, reason: error.message });
+      continue;
+    }
+    if (!normalized.ok) {
+      skipped.push({ path: raw.path, reason: normalized.reason });
+      continue;
+    }
+    const contentHash = sha256(normalized.document.text);
+    const fields = {
+      title: normalized.document.title,
+      ...(raw.url ? { url: raw.url } : {}),
+      ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
+      ...(raw.revision ? { revision: raw.revision } : {}),
+      ...(raw.metadata ? { metadata: raw.metadata } : {}),
+    };
+    if (prev && previous?.sameChunking && prev.contentHash === contentHash && prev.title === fields.title) {
+      const { url: _u, updatedAt: _t, revision: _r, metadata: _m, ...kept } = prev;
+      reuse({ ...kept, ...fields } as DocumentRecord);
+      continue;
+    }
+    const id = documentId(raw.path);
+    // One document the parser cannot take (nesting that overflows its stack, a shape that takes longer than
+    // the budget) is skipped and reported, not fatal.
+    let sections: ParseResult;
+    try {
+      sections = await parser.run({ kind: "sections", markdown: normalized.document.text });
+    } catch (error) {
+      if (!(error instanceof ParseBudgetError)) throw error;
+      skipped.push({ path: raw.path, reason: `cannot be chunked (${error.message})` });
+      continue;
+    }
+    if (sections.kind !== "sections" || !sections.ok) {
+      const reason = sections.kind === "sections" && !sections.ok ? sections.reason : "no sections";
+      skipped.push({ path: raw.path, reason: `cannot be chunked (${reason})` });
+      continue;
+    }
+    const docChunks = chunkSections(sections.sections, { ...chunking, countTokens });
+    documents.push({
+      id,
+      path: raw.path,
+      source: source.type,
+      contentHash,
+      ...fields,
+      text: normalized.document.text,
+      firstChunk: chunks.length,
+      chunkCount: docChunks.length,
+    });
+    for (const c of docChunks) {
+      chunks.push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
+      vectors.push(undefined);
+    }
+  }
+  return { documents, chunks, vectors, skipped, paths, seen, reused };
+}
+
+/** Stage 2, embed-missing: embeds the chunks the collect stage could not reuse vectors for. */
+export async function embedMissing(
+  collected: Collected,
+  embedder: Embedder | null,
+  batch: number,
+  progress: (progress: RefreshProgress) => void,
+): Promise<number> {
+  const { chunks, vectors } = collected;
+  const titles = new Map(collected.documents.map((d) => [d.id, d.title]));
+  let chunksEmbedded = 0;
+  if (embedder) {
+    const missing = vectors.flatMap((v, i) => (v ? [] : [i]));
+    for (let i = 0; i < missing.length; i += batch) {
+      const labels = missing.slice(i, i + batch);
+      const embedded = await embedder.embed(
+        labels.map((l) => embeddingText(titles.get(chunks[l]!.docId)!, chunks[l]!)),
+      );
+      labels.forEach((label, j) => (vectors[label] = embedded[j]));
+      chunksEmbedded += labels.length;
+      progress({ phase: "embed", done: chunksEmbedded, total: missing.length });
+    }
+  }
+
+  return chunksEmbedded;
+}
+
+/** Stage 3, unchanged?: true when the run would publish exactly what is live (so it publishes nothing). */
+export function isUnchanged(
+  previous: PreviousVersion | undefined,
+  collected: Collected,
+  embedder: Embedder | null,
+  chunksEmbedded: number,
+  removed: number,
+): boolean {
+  const modelUnchanged =
+    (previous?.manifest.model?.id ?? null) === (embedder?.modelId ?? null) &&
+    (!embedder || !!previous?.vectors);
+  return (
+    !!previous &&
+    modelUnchanged &&
+    chunksEmbedded === 0 &&
+    removed === 0 &&
+    collected.reused === collected.documents.length &&
+    metadataUnchanged(previous, collected.documents)
+  );
+}
+
+/** Stage 4, build: the bundle's files (vector index, keyword index, documents, chunks). */
+export async function buildBundleFiles(
+  collected: Collected,
+  embedder: Embedder | null,
+  codecs: { vectorCodec: VectorIndexCodec; keywordCodec: KeywordIndexCodec },
+): Promise<Partial<Record<BundleFileName, Uint8Array | string>>> {
+  const { documents, chunks, vectors } = collected;
+  const titles = new Map(documents.map((d) => [d.id, d.title]));
+  const files: Partial<Record<BundleFileName, Uint8Array | string>> = {};
+  if (embedder) {
+    const index = await codecs.vectorCodec.build(vectors as Float32Array[], embedder.dimensions);
+    files[BUNDLE_FILES.vectorIndex] = await index.serialize();
+  }
+  const keyword = codecs.keywordCodec.build(
+    chunks.map((c, label) => ({
+      label,
+      title: titles.get(c.docId)!,
+      heading: c.headingPath.join(" "),
+      text: c.text,
+    })),
+  );
+  files[BUNDLE_FILES.keywordIndex] = keyword.serialize();
+  files[BUNDLE_FILES.documents] = JSON.stringify(documents);
+  files[BUNDLE_FILES.chunks] = JSON.stringify(chunks);
+  return files;
+}
+
+/** True when every document's listing fields equal the previous version's (nothing to republish). */
+function metadataUnchanged(previous: PreviousVersion, documents: DocumentRecord[]): boolean {
+  return documents.every((d) => {
+    const prev = previous.docsByPath.get(d.path);
+    return (
+      !!prev &&
+      prev.title === d.title &&
+      prev.url === d.url &&
+      prev.updatedAt === d.updatedAt &&
+      prev.revision === d.revision &&
+      JSON.stringify(prev.metadata ?? {}) === JSON.stringify(d.metadata ?? {})
+    );
+  });
+}
