@@ -53,6 +53,40 @@ export const CollectionConfigSchema = z.object({
 });
 export type CollectionConfig = z.infer<typeof CollectionConfigSchema>;
 
+/*
+ * Rules that both the stack config and the infra components check (components take typed args and refuse
+ * invalid ones in their constructors): each is written once, here.
+ */
+export const RefreshScheduleSchema = z
+  .string()
+  .regex(/^(rate|cron)\(.+\)$/, "use an EventBridge expression such as rate(1 day) or cron(0 3 * * ? *)");
+/** API Gateway gives an integration at most 29 seconds. */
+export const McpTimeoutSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(29, "at most 29 seconds (API Gateway's integration timeout)");
+export const ThrottleSchema = z
+  .object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
+  .refine((t) => t.burstLimit >= t.rateLimit, {
+    path: ["burstLimit"],
+    message: "must be at least rateLimit",
+  });
+export const AlarmEmailSchema = z.email("not an email address");
+export const SecretRecoveryDaysSchema = z
+  .number()
+  .int()
+  .refine((d) => d === 0 || (d >= 7 && d <= 30), { message: "use 0 (delete at once) or 7 to 30 days" });
+
+/** Throws `<what>[.<field>]: <message>` when `value` breaks `schema` (for component constructors). */
+export function assertValid<T>(schema: z.ZodType<T>, value: unknown, what: string): asserts value is T {
+  const result = schema.safeParse(value);
+  if (result.success) return;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length ? `.${issue.path.join(".")}` : "";
+  throw new Error(`${what}${field}: ${issue.message}`);
+}
+
 const FunctionSizingSchema = z.object({
   memoryMb: z.number().int().min(128).max(10240),
   timeoutSeconds: z.number().int().min(1).max(900),
@@ -63,12 +97,8 @@ export const StackConfigSchema = z
   .object({
     collections: z.array(CollectionConfigSchema).min(1),
     embeddingModel: z.string().min(1).default(DEFAULT_EMBEDDING_MODEL),
-    refreshSchedule: z
-      .string()
-      .regex(/^(rate|cron)\(.+\)$/, "use an EventBridge expression such as rate(1 day) or cron(0 3 * * ? *)")
-      .default("rate(1 day)"),
-    // API Gateway gives an integration at most 29 seconds.
-    mcp: FunctionSizingSchema.extend({ timeoutSeconds: z.number().int().min(1).max(29) }).default({
+    refreshSchedule: RefreshScheduleSchema.default("rate(1 day)"),
+    mcp: FunctionSizingSchema.extend({ timeoutSeconds: McpTimeoutSchema }).default({
       memoryMb: 1024,
       timeoutSeconds: 29,
     }),
@@ -80,20 +110,14 @@ export const StackConfigSchema = z
         message: `use one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
       })
       .default(14),
-    throttle: z
-      .object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
-      .default({ rateLimit: 20, burstLimit: 40 }),
+    throttle: ThrottleSchema.default({ rateLimit: 20, burstLimit: 40 }),
     corsOrigins: z.array(z.url()).default([]),
-    alarmEmail: z.email().optional(),
+    alarmEmail: AlarmEmailSchema.optional(),
     protect: z.boolean().default(false),
     /** Upload examples/handbook to `samples/handbook/` of the stack's bucket, for an `s3` collection to read. */
     sampleHandbook: z.boolean().default(false),
     /** Days a deleted secret can be restored; 0 deletes at once (dev: destroy and recreate work). */
-    secretRecoveryDays: z
-      .number()
-      .int()
-      .refine((d) => d === 0 || (d >= 7 && d <= 30), { message: "use 0 (delete at once) or 7 to 30 days" })
-      .optional(),
+    secretRecoveryDays: SecretRecoveryDaysSchema.optional(),
     /** Concurrency reserved for the refresh function; off by default (new accounts cannot reserve any). */
     refreshReservedConcurrency: z.number().int().min(1).optional(),
     /** Per-route API metrics (billed as custom CloudWatch metrics); off by default. */
@@ -177,10 +201,32 @@ export const RuntimeEnvSchema = z.object({
       }
     })
     .optional(),
+  /** Set on the refresh function: the stack's collections (JSON, checked by the refresh job). */
+  THOTH_COLLECTIONS: z.string().min(2).optional(),
+  /** Set on the refresh function: versions kept after publishing. */
+  THOTH_KEEP_VERSIONS: z.coerce.number().int().min(1).max(100).default(5),
   /** How often, at most, the server checks the bundle pointers for a new version. */
   THOTH_POINTER_CHECK_SECONDS: z.coerce.number().min(0).default(60),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
+
+/**
+ * The variables infra sets on the functions, by role. Each must be a key of RuntimeEnvSchema (the type says so),
+ * so what the stack sets and what the functions read cannot drift apart.
+ */
+export const LAMBDA_ENV = {
+  stack: "THOTH_STACK",
+  modelDir: "THOTH_MODEL_DIR",
+  embeddingModel: "THOTH_EMBEDDING_MODEL",
+  bundleBucket: "THOTH_BUNDLE_BUCKET",
+  cacheTable: "THOTH_CACHE_TABLE",
+  apiKeysSecretArn: "THOTH_API_KEYS_SECRET_ARN",
+  gitlabTokenSecretArn: "THOTH_GITLAB_TOKEN_SECRET_ARN",
+  sigmaCredentialsSecretArn: "THOTH_SIGMA_CREDENTIALS_SECRET_ARN",
+  allowedOrigins: "THOTH_ALLOWED_ORIGINS",
+  collections: "THOTH_COLLECTIONS",
+  keepVersions: "THOTH_KEEP_VERSIONS",
+} as const satisfies Record<string, keyof z.input<typeof RuntimeEnvSchema>>;
 
 export function parseRuntimeEnv(env: Record<string, string | undefined>): RuntimeEnv {
   const result = RuntimeEnvSchema.safeParse(

@@ -51,7 +51,7 @@ export async function handler(event: RefreshEvent = {}, context?: Context): Prom
 let coldStart = true;
 
 async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutcome[]> {
-  const collections = parseCollections(process.env[ENV.collections]);
+  const collections = parseCollections(env.THOTH_COLLECTIONS);
   const runtime = createRuntime(env);
   const { embedder, reason } = await loadEmbedder(env);
   // The image bakes the model in and the stack sets THOTH_MODEL_DIR: a model that cannot load here is a broken
@@ -62,13 +62,12 @@ async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutc
         "Run `npm run model:fetch` before `npm run package`, then `pulumi up`",
     );
   }
-  const keep = Number(process.env[ENV.keepVersions] ?? 5);
   const outcomes = await refreshCollections({
     runtime,
     embedder,
     collections,
     ...(Array.isArray(event.collections) ? { only: event.collections } : {}),
-    keepVersions: Number.isInteger(keep) && keep > 0 ? keep : 5,
+    keepVersions: env.THOTH_KEEP_VERSIONS,
   });
   for (const outcome of outcomes) {
     if (outcome.ok) {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
+import { LAMBDA_ENV, McpTimeoutSchema, ThrottleSchema, assertValid } from "../../shared/config.js";
+import { LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
 import { functionRole, mergeLinks, type Link } from "../link.js";
 
 export interface McpApiArgs {
@@ -42,12 +43,8 @@ export class McpApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: McpApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:McpApi", name, {}, opts);
-    if (args.timeoutSeconds > 29) {
-      throw new Error("McpApi: timeoutSeconds must be at most 29 (API Gateway's integration timeout)");
-    }
-    if (args.throttle.burstLimit < args.throttle.rateLimit) {
-      throw new Error("McpApi: throttle.burstLimit must be at least throttle.rateLimit");
-    }
+    assertValid(McpTimeoutSchema, args.timeoutSeconds, "McpApi: timeoutSeconds");
+    assertValid(ThrottleSchema, args.throttle, "McpApi: throttle");
     const parent = { parent: this };
 
     this.logGroup = new aws.cloudwatch.LogGroup(
@@ -82,11 +79,11 @@ export class McpApi extends pulumi.ComponentResource {
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
           variables: {
-            [ENV.stack]: args.stack,
-            [ENV.embeddingModel]: args.embeddingModel,
+            [LAMBDA_ENV.stack]: args.stack,
+            [LAMBDA_ENV.embeddingModel]: args.embeddingModel,
             // The handler answers 403 to a browser Origin that is not listed (the MCP spec's Origin rule).
-            [ENV.allowedOrigins]: JSON.stringify(args.corsOrigins),
-            ...(args.modelDir ? { [ENV.modelDir]: args.modelDir } : {}),
+            [LAMBDA_ENV.allowedOrigins]: JSON.stringify(args.corsOrigins),
+            ...(args.modelDir ? { [LAMBDA_ENV.modelDir]: args.modelDir } : {}),
             ...linked.env,
           },
         },

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AlarmEmailSchema, assertValid } from "../../shared/config.js";
 import { METRICS_NAMESPACE, PROJECT } from "../../shared/names.js";
 
 export interface ObservabilityArgs {
@@ -35,9 +36,8 @@ export class Observability extends pulumi.ComponentResource {
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:Observability", name, {}, opts);
-    if (args.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.alarmEmail)) {
-      throw new Error(`Observability: alarmEmail "${args.alarmEmail}" is not an email address`);
-    }
+    if (args.alarmEmail !== undefined)
+      assertValid(AlarmEmailSchema, args.alarmEmail, `Observability: alarmEmail "${args.alarmEmail}"`);
     const parent = { parent: this };
     this.topic = new aws.sns.Topic(`${name}-alarms`, { name: args.topicName, tags: args.tags }, parent);
     if (args.alarmEmail) {

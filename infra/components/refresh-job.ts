@@ -1,7 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { CollectionConfig } from "../../shared/config.js";
-import { ENV } from "../../shared/names.js";
+import {
+  LAMBDA_ENV,
+  RefreshScheduleSchema,
+  assertValid,
+  type CollectionConfig,
+} from "../../shared/config.js";
 import { functionRole, mergeLinks, type Link } from "../link.js";
 import { queueSendStatements, sourceBucketReadStatements } from "../policies.js";
 
@@ -43,11 +47,7 @@ export class RefreshJob extends pulumi.ComponentResource {
 
   constructor(name: string, args: RefreshJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:RefreshJob", name, {}, opts);
-    if (!/^(rate|cron)\(.+\)$/.test(args.schedule)) {
-      throw new Error(
-        `RefreshJob: schedule "${args.schedule}" is not an EventBridge rate() or cron() expression`,
-      );
-    }
+    assertValid(RefreshScheduleSchema, args.schedule, `RefreshJob: schedule "${args.schedule}"`);
     if (!args.collections.length)
       throw new Error("RefreshJob: collections must name at least one collection");
     const parent = { parent: this };
@@ -106,11 +106,11 @@ export class RefreshJob extends pulumi.ComponentResource {
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
           variables: {
-            [ENV.stack]: args.stack,
-            [ENV.embeddingModel]: args.embeddingModel,
-            ...(args.modelDir ? { [ENV.modelDir]: args.modelDir } : {}),
-            [ENV.collections]: JSON.stringify(args.collections),
-            [ENV.keepVersions]: String(args.keepVersions),
+            [LAMBDA_ENV.stack]: args.stack,
+            [LAMBDA_ENV.embeddingModel]: args.embeddingModel,
+            ...(args.modelDir ? { [LAMBDA_ENV.modelDir]: args.modelDir } : {}),
+            [LAMBDA_ENV.collections]: JSON.stringify(args.collections),
+            [LAMBDA_ENV.keepVersions]: String(args.keepVersions),
             ...linked.env,
           },
         },

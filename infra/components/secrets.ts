@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { clientKey, parseApiKeyEntries } from "../../shared/api-keys.js";
-import { ENV, type SecretName } from "../../shared/names.js";
+import { LAMBDA_ENV, SecretRecoveryDaysSchema, assertValid } from "../../shared/config.js";
+import { type SecretName } from "../../shared/names.js";
 import type { Link } from "../link.js";
 import { secretReadStatements } from "../policies.js";
 
@@ -37,10 +38,7 @@ export class Secrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:Secrets", name, {}, opts);
-    const days = args.recoveryWindowInDays;
-    if (days !== 0 && (days < 7 || days > 30)) {
-      throw new Error("Secrets: recoveryWindowInDays must be 0 (delete at once) or between 7 and 30");
-    }
+    assertValid(SecretRecoveryDaysSchema, args.recoveryWindowInDays, "Secrets: recoveryWindowInDays");
     if (args.gitlabToken !== undefined && !args.gitlab)
       throw new Error("Secrets: gitlabToken is set but no collection reads GitLab");
     if (args.sigmaCredentials !== undefined && !args.sigma)
@@ -89,7 +87,7 @@ export class Secrets extends pulumi.ComponentResource {
   /** For the MCP function: read the API keys. */
   apiKeysLink(): Link {
     return {
-      env: { [ENV.apiKeysSecretArn]: this.apiKeys.arn },
+      env: { [LAMBDA_ENV.apiKeysSecretArn]: this.apiKeys.arn },
       statements: this.apiKeys.arn.apply((arn) => secretReadStatements("ReadApiKeys", [arn])),
     };
   }
@@ -97,8 +95,8 @@ export class Secrets extends pulumi.ComponentResource {
   /** For the refresh function: read the source credentials that exist. */
   sourceCredentialsLink(): Link {
     const env: Record<string, pulumi.Input<string>> = {};
-    if (this.gitlabToken) env[ENV.gitlabTokenSecretArn] = this.gitlabToken.arn;
-    if (this.sigmaCredentials) env[ENV.sigmaCredentialsSecretArn] = this.sigmaCredentials.arn;
+    if (this.gitlabToken) env[LAMBDA_ENV.gitlabTokenSecretArn] = this.gitlabToken.arn;
+    if (this.sigmaCredentials) env[LAMBDA_ENV.sigmaCredentialsSecretArn] = this.sigmaCredentials.arn;
     const arns = [this.gitlabToken?.arn, this.sigmaCredentials?.arn].filter(
       (a): a is pulumi.Output<string> => !!a,
     );

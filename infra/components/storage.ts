@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { LAMBDA_ENV } from "../../shared/config.js";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ENV } from "../../shared/names.js";
 import type { Link } from "../link.js";
 import {
   bundleReadStatements,
@@ -116,7 +116,7 @@ export class Storage extends pulumi.ComponentResource {
   /** For the MCP function: read bundles and the cache. */
   readLink(): Link {
     return {
-      env: { [ENV.bundleBucket]: this.bucket.bucket, [ENV.cacheTable]: this.table.name },
+      env: { [LAMBDA_ENV.bundleBucket]: this.bucket.bucket, [LAMBDA_ENV.cacheTable]: this.table.name },
       statements: pulumi
         .all([this.bucket.arn, this.table.arn])
         .apply(([bucket, table]) => [...bundleReadStatements(bucket), ...tableReadStatements(table)]),
@@ -129,7 +129,7 @@ export class Storage extends pulumi.ComponentResource {
    */
   writeLink(sourcePrefixes: string[] = []): Link {
     return {
-      env: { [ENV.bundleBucket]: this.bucket.bucket, [ENV.cacheTable]: this.table.name },
+      env: { [LAMBDA_ENV.bundleBucket]: this.bucket.bucket, [LAMBDA_ENV.cacheTable]: this.table.name },
       statements: pulumi
         .all([this.bucket.arn, this.table.arn])
         .apply(([bucket, table]) => [

@@ -5,6 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { packagedModels, type ArtifactPaths } from "../../../infra/artifacts.js";
 import { parseStackConfig } from "../../../infra/config.js";
+import { RuntimeEnvSchema } from "../../../shared/config.js";
 import { contentTag } from "../../../scripts/package.js";
 import { SAMPLE_HANDBOOK, tempDir } from "../../helpers/folders.js";
 import { createPlatform, modelDirFor } from "../../../infra/platform.js";
@@ -128,6 +129,15 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     expect(physical.length).toBeGreaterThan(15);
     for (const name of physical.filter((n) => n !== "live" && n !== "$default")) {
       expect(name, name).toMatch(new RegExp(`(^|[-/])${stack}([-/]|$)`));
+    }
+  });
+
+  it("sets only variables the functions' runtime schema reads, each of which it parses", () => {
+    for (const fn of [`thoth-${stack}-mcp`, `thoth-${stack}-refresh`]) {
+      const env = functionEnv(d, fn);
+      for (const key of Object.keys(env))
+        expect(Object.keys(RuntimeEnvSchema.shape), `${fn} ${key}`).toContain(key);
+      expect(() => RuntimeEnvSchema.parse(env), fn).not.toThrow();
     }
   });
 

@@ -73,6 +73,16 @@ describe("stack configuration", () => {
     expect(parseStackConfig("dev", { ...base, secretRecoveryDays: 0 }).secretRecoveryDays).toBe(0);
   });
 
+  it("checks the rules the components check, written once (throttle burst at least the rate)", () => {
+    const base = { collections: [{ name: "docs", source: { type: "local", path: "d" } }] };
+    expect(() => parseStackConfig("dev", { ...base, throttle: { rateLimit: 50, burstLimit: 10 } })).toThrow(
+      /thoth:throttle\.burstLimit: must be at least rateLimit/,
+    );
+    expect(() => parseStackConfig("dev", { ...base, mcp: { memoryMb: 1024, timeoutSeconds: 30 } })).toThrow(
+      /thoth:mcp\.timeoutSeconds: at most 29 seconds/,
+    );
+  });
+
   it("refuses collections that would not fit Lambda's 4 KB environment", () => {
     const collections = Array.from({ length: 12 }, (_, i) => ({
       name: `c${i}`,
