@@ -4,6 +4,7 @@
  */
 import type { SecretName } from "../../shared/names.js";
 import type { SourceType } from "../../shared/types.js";
+import type { CachedDocument } from "./contracts.js";
 
 export interface ListedObject {
   key: string;
@@ -45,17 +46,7 @@ export interface SecretSource {
 }
 
 /** What the document cache keeps of a document (in DynamoDB on AWS): listing metadata, not the text. */
-export interface CachedDocument {
-  collection: string;
-  id: string;
-  path: string;
-  title: string;
-  source: SourceType;
-  url?: string;
-  updatedAt?: string;
-  /** Source-specific facts, e.g. Sigma's `type` (workbook, dataset, file) and `description`. */
-  metadata?: Record<string, string>;
-}
+export type { CachedDocument } from "./contracts.js";
 
 /** One refresh run of one collection: what it did, or what failed. */
 export interface RefreshRun {

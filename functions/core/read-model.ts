@@ -4,7 +4,10 @@
  */
 import type { SearchMode, SourceType } from "../../shared/types.js";
 import type { ChunkRecord, DocumentRecord, Manifest } from "./bundle.js";
+import type { DocumentListing, SearchHit } from "./contracts.js";
 import type { KeywordIndex, VectorIndex } from "./ports.js";
+
+export type { DocumentListing, SearchHit } from "./contracts.js";
 
 export interface LoadedCollection {
   name: string;
@@ -36,19 +39,6 @@ export interface SearchRequest {
   scope?: Scope;
 }
 
-export interface SearchHit {
-  collection: string;
-  docId: string;
-  title: string;
-  path: string;
-  url?: string;
-  source: SourceType;
-  heading: string;
-  snippet: string;
-  score: number;
-  type?: string;
-}
-
 export interface SearchResponse {
   /** The mode that produced the results (hybrid falls back to keyword without a model). */
   mode: SearchMode;
@@ -66,17 +56,6 @@ export interface CollectionSummary {
   modes: SearchMode[];
   source: { type: SourceType; origin: string; cursor?: string };
 }
-
-/** A document as listings show it: everything but its text and bundle bookkeeping. */
-export type DocumentListing = Pick<
-  DocumentRecord,
-  "id" | "path" | "title" | "url" | "source" | "updatedAt"
-> & {
-  collection: string;
-  /** The source's document type, e.g. Sigma's `workbook`. */
-  type?: string;
-  description?: string;
-};
 
 /** One page of a document's text. */
 export interface DocumentPage {

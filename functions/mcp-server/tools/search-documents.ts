@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import { citation } from "../../core/citation.js";
+import { SearchHitSchema } from "../../core/contracts.js";
 import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/knowledge-base.js";
 import type { ServerDeps } from "../deps.js";
 import type { ToolModule } from "./index.js";
@@ -9,19 +10,6 @@ import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
 
 export const MAX_QUERY_LENGTH = 1000;
-
-const HitSchema = z.object({
-  collection: z.string(),
-  docId: z.string(),
-  title: z.string(),
-  path: z.string(),
-  url: z.string().optional(),
-  source: z.enum(SOURCE_TYPES),
-  heading: z.string(),
-  snippet: z.string(),
-  score: z.number(),
-  type: z.string().optional(),
-});
 
 /** Built once per cold start, not per request: the server itself is rebuilt for every request. */
 const INPUT = {
@@ -53,7 +41,11 @@ const INPUT = {
     .describe("Only documents of this type, e.g. workbook or dataset (Sigma)"),
 };
 
-const OUTPUT = { mode: z.enum(SEARCH_MODES), results: z.array(HitSchema), notices: z.array(z.string()) };
+const OUTPUT = {
+  mode: z.enum(SEARCH_MODES),
+  results: z.array(SearchHitSchema),
+  notices: z.array(z.string()),
+};
 
 /** `search_documents`: hybrid (default), semantic or keyword search with citations. */
 export const searchDocumentsTool: ToolModule = {
