@@ -2,7 +2,12 @@
  * The index bundle: the contract between the refresh job (writer) and the MCP server (reader).
  *
  *   collections/<name>/versions/<version>/{documents.json, chunks.json, keyword-index.json, vectors.hnsw, manifest.json}
+ *   collections/<name>/versions/<version>/was-live.json  → written once the pointer has named the version
  *   collections/<name>/current.json   → the live version, written last
+ *
+ * Over 300 lines on purpose: the layout, the schemas and the publish protocol (upload, verify, manifest,
+ * compare-and-swap, live markers, prune, rollback) are one contract whose steps share private helpers
+ * (movePointer, markLive) and whose order is the guarantee; split, the order would be spread over files.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";

@@ -1,6 +1,10 @@
 /**
  * All HTTP and transport wiring of the MCP server: API Gateway v2 events ⇄ web Requests/Responses, method,
  * path, size and authentication rules, and one stateless Streamable HTTP transport per request.
+ *
+ * Over 300 lines on purpose: the design keeps every transport rule in this one module (DESIGN.md), and the
+ * rules are checked in a fixed order (path, method, Origin, size, auth, parse, transport checks, batches,
+ * unknown tools, answer size and error convention) that reads best in one place.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
