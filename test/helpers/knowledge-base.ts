@@ -4,15 +4,20 @@ import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { Embedder, ObjectStore } from "../../functions/core/ports.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
+import { exactVectorCodec } from "./exact-vectors.js";
 import { MemoryObjectStore } from "./memory-object-store.js";
 
+/** The codecs deployments use (hnswlib-node is native): for integration tests. */
 export const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+/** Unit tests: the same keyword codec, and exact vectors in plain TypeScript instead of the native addon. */
+export const unitCodecs = { vectorCodec: exactVectorCodec, keywordCodec: minisearchCodec };
 
 /** Indexes folders (collection → folder) into a store and opens a KnowledgeBase over it. */
 export async function knowledgeBaseFrom(
   folders: Record<string, string>,
   embedder: Embedder | null,
   store: ObjectStore = new MemoryObjectStore(),
+  codecSet: typeof codecs = codecs,
 ): Promise<{ kb: KnowledgeBase; store: ObjectStore }> {
   for (const [collection, folder] of Object.entries(folders)) {
     await refreshCollection({
@@ -20,13 +25,13 @@ export async function knowledgeBaseFrom(
       source: new LocalFolderSource(folder),
       store,
       embedder,
-      ...codecs,
+      ...codecSet,
     });
   }
   const kb = await KnowledgeBase.open({
     store,
     embedder,
-    ...codecs,
+    ...codecSet,
     embedderUnavailableReason: "no model in this test",
   });
   return { kb, store };

@@ -5,7 +5,7 @@ import { refreshCollection } from "../../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../../functions/refresh/sources/local.js";
 import { HashingEmbedder } from "../../helpers/fake-embedder.js";
 import { folderWith } from "../../helpers/folders.js";
-import { codecs } from "../../helpers/knowledge-base.js";
+import { unitCodecs as codecs } from "../../helpers/knowledge-base.js";
 import { MemoryObjectStore } from "../../helpers/memory-object-store.js";
 
 async function publish(

@@ -4,7 +4,7 @@ import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { handleMcpRequest, MAX_BODY_BYTES, type McpHttpDeps } from "../../../functions/mcp-server/http.js";
 import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
 import { folderWith } from "../../helpers/folders.js";
-import { knowledgeBaseFrom } from "../../helpers/knowledge-base.js";
+import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
 
 const KEY = "fuzz-key";
 const ALLOWED = new Set([200, 202, 400, 401, 404, 405, 406, 413, 415]);
@@ -26,6 +26,8 @@ beforeAll(async () => {
   const { kb } = await knowledgeBaseFrom(
     { docs: await folderWith({ "a.md": "# A\n\nAlpha bravo.", "b.md": "# B\n\nCharlie delta." }) },
     null,
+    undefined,
+    unitCodecs,
   );
   deps = {
     authenticate: async (h) =>

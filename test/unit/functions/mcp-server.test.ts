@@ -6,7 +6,7 @@ import { handleMcpRequest } from "../../../functions/mcp-server/http.js";
 import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
 import { HashingEmbedder } from "../../helpers/fake-embedder.js";
 import { folderWith } from "../../helpers/folders.js";
-import { codecs, knowledgeBaseFrom } from "../../helpers/knowledge-base.js";
+import { knowledgeBaseFrom, unitCodecs as codecs } from "../../helpers/knowledge-base.js";
 
 const KEY = "unit-test-key";
 const info = { name: "thoth", version: "0.0.0-test", stack: "unit" };
@@ -46,8 +46,10 @@ describe("MCP tools over a real SDK client", () => {
       "people/expenses.md": "# Expenses\n\nFile receipts in the expense app within 90 days.",
     });
     const more = await folderWith({ "faq.txt": "Vacation questions go to the people team." });
-    hybridKb = (await knowledgeBaseFrom({ handbook: docs, faq: more }, new HashingEmbedder())).kb;
-    keywordKb = (await knowledgeBaseFrom({ handbook: docs }, null)).kb;
+    hybridKb = (
+      await knowledgeBaseFrom({ handbook: docs, faq: more }, new HashingEmbedder(), undefined, codecs)
+    ).kb;
+    keywordKb = (await knowledgeBaseFrom({ handbook: docs }, null, undefined, codecs)).kb;
   });
 
   const call = async (kb: KnowledgeBase, name: string, args: Record<string, unknown> = {}) => {
@@ -198,7 +200,9 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
     for (let i = 0; i < 120; i++)
       many[`notes/note-${String(i).padStart(3, "0")}.md`] = `# Note ${i}\n\nShort note ${i}.`;
     const secret = await folderWith({ "payroll.md": "# Payroll\n\nSalaries are confidential." });
-    kb = (await knowledgeBaseFrom({ handbook: await folderWith(many), finance: secret }, null)).kb;
+    kb = (
+      await knowledgeBaseFrom({ handbook: await folderWith(many), finance: secret }, null, undefined, codecs)
+    ).kb;
   });
 
   const open = async (scope?: ReadonlySet<string>) => {
@@ -334,7 +338,7 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
 describe("what callers see of the server's machine", () => {
   it("no file system path: not the folder a collection came from, nor a model directory in heartbeat or notices", async () => {
     const folder = await folderWith({ "a.md": "# Alpha\n\nAlpha text about expenses." });
-    const { store } = await knowledgeBaseFrom({ handbook: folder }, new HashingEmbedder());
+    const { store } = await knowledgeBaseFrom({ handbook: folder }, new HashingEmbedder(), undefined, codecs);
     const kb = await KnowledgeBase.open({
       store,
       embedder: null,

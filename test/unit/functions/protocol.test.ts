@@ -13,7 +13,7 @@ import {
 import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
 import { isLocalRequest } from "../../../cli/dev-server.js";
 import { folderWith } from "../../helpers/folders.js";
-import { knowledgeBaseFrom } from "../../helpers/knowledge-base.js";
+import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
 
 const info = { name: "thoth", version: "0.0.0-test", stack: "unit" };
 let kb: KnowledgeBase;
@@ -41,7 +41,7 @@ beforeAll(async () => {
   const docs: Record<string, string> = { "a.md": "# Expenses\n\nSubmit receipts within 30 days." };
   for (let i = 0; i < 40; i++)
     docs[`big-${i}.md`] = `# Page ${i}\n\n${"receipts expenses travel ".repeat(3000)}`;
-  kb = (await knowledgeBaseFrom({ handbook: await folderWith(docs) }, null)).kb;
+  kb = (await knowledgeBaseFrom({ handbook: await folderWith(docs) }, null, undefined, unitCodecs)).kb;
 });
 
 describe("the unknown-tool shortcut runs only where the transport would have answered", () => {
