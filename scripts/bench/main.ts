@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: measures search latency and recall, cold start, refresh throughput, HTTP load
- * and artifact sizes on this machine, and writes docs/benchmarks.md (+ docs/bench/results.json and charts).
+ * and artifact sizes on this machine, and writes docs/benchmarks.md (+ docs/bench/results.json and charts);
+ * `--quick` writes to .thoth/bench-quick/ instead, so the committed figures stay those of a full run.
  * Benchmarks report numbers; nothing here passes or fails.
  */
 import { execFile } from "node:child_process";
@@ -455,10 +456,11 @@ Object.assign(process.env, {
   AWS_ACCESS_KEY_ID: "S3RVER",
   AWS_SECRET_ACCESS_KEY: "S3RVER",
 });
-const docs = join(REPO, "docs");
-// `--report` rewrites benchmarks.md from the last results.json without measuring again.
+// A quick run is a smoke test of the harness: its figures go to .thoth/bench-quick/, never over the committed
+// docs/benchmarks.md. `--report` rewrites benchmarks.md from the last results.json without measuring again.
+const docs = QUICK ? join(REPO, ".thoth", "bench-quick") : join(REPO, "docs");
 const results = process.argv.includes("--report")
-  ? (JSON.parse(await readFile(join(docs, "bench", "results.json"), "utf8")) as Awaited<
+  ? (JSON.parse(await readFile(join(REPO, "docs", "bench", "results.json"), "utf8")) as Awaited<
       ReturnType<typeof runAll>
     >)
   : await runAll();
@@ -496,3 +498,4 @@ await writeFile(
 );
 await writeFile(join(docs, "benchmarks.md"), markdown(results));
 console.log(markdown(results));
+if (QUICK) console.error(`quick run: figures written to ${join(docs, "benchmarks.md")}, not to docs/`);
