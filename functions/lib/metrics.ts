@@ -24,9 +24,12 @@ export function metricsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /** One EMF record per tool call: `ToolCalls`, `ToolLatency` and `ToolErrors`, by `tool`. */
+let toolMetrics: Metrics | undefined;
+
 export function recordToolCall(tool: string, durationMs: number, failed: boolean): void {
   if (!metricsEnabled()) return;
-  const metrics = createMetrics(process.env.THOTH_STACK ?? "local");
+  // One instance per process, not per call: publishing clears the metrics and the per-call `tool` dimension.
+  const metrics = (toolMetrics ??= createMetrics(process.env.THOTH_STACK ?? "local"));
   metrics.addDimension("tool", tool);
   metrics.addMetric("ToolCalls", MetricUnit.Count, 1);
   metrics.addMetric("ToolLatency", MetricUnit.Milliseconds, durationMs);
