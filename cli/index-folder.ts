@@ -19,16 +19,20 @@ export async function indexFolder(options: {
   const { embedder } = await loadEmbedder(options.env);
   const bar = progressBar(options.showProgress);
   try {
-    return await refreshCollection({
-      collection: options.collection,
-      source: new LocalFolderSource(options.folder),
-      store: runtime.store,
-      cache: runtime.cache,
-      embedder,
-      vectorCodec: runtime.vectorCodec,
-      keywordCodec: runtime.keywordCodec,
-      onProgress: (p) => bar.update(options.collection, p),
-    });
+    return await refreshCollection(
+      {
+        store: runtime.store,
+        cache: runtime.cache,
+        embedder,
+        vectorCodec: runtime.vectorCodec,
+        keywordCodec: runtime.keywordCodec,
+      },
+      {
+        collection: options.collection,
+        source: new LocalFolderSource(options.folder),
+        onProgress: (p) => bar.update(options.collection, p),
+      },
+    );
   } finally {
     bar.stop();
   }

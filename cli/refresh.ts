@@ -5,7 +5,7 @@ import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "
 import { ENV } from "../shared/names.js";
 import { invokeFunction } from "../functions/adapters/aws/lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
-import { createRuntime, loadEmbedder, type Runtime } from "../functions/composition.js";
+import { createRuntime, loadEmbedder, refreshKit, type Runtime } from "../functions/composition.js";
 import type { RefreshResult } from "../functions/refresh/handler.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
 import { describeSummary } from "./index-folder.js";
@@ -58,13 +58,12 @@ export async function refreshLocally(options: {
 }): Promise<CollectionOutcome[]> {
   const runtime = createRuntime(options.env);
   const collections = await localCollections(runtime, options.configStack);
-  const { embedder, reason } = await loadEmbedder(options.env);
+  const kit = refreshKit(runtime, await loadEmbedder(options.env));
   const bar = progressBar(options.showProgress);
   try {
     return await refreshCollections({
+      kit,
       runtime,
-      embedder,
-      ...(reason ? { embedderUnavailableReason: reason } : {}),
       ...(options.keywordOnly ? { allowKeywordOnly: true } : {}),
       collections,
       ...(options.only.length ? { only: options.only } : {}),

@@ -28,6 +28,7 @@ import type {
   VectorIndexCodec,
 } from "./core/ports.js";
 import { logger } from "./lib/logger.js";
+import type { RefreshKit } from "./refresh/pipeline.js";
 
 export interface Runtime {
   env: RuntimeEnv;
@@ -96,6 +97,18 @@ export async function loadEmbedder(env: RuntimeEnv): Promise<EmbedderLoad> {
     logger.warn("embedding model unavailable; keyword search only", { modelId, reason });
     return { embedder: null, reason };
   }
+}
+
+/** What each refresh of this process shares: the runtime's store, cache and codecs, and the loaded model. */
+export function refreshKit(runtime: Runtime, load: EmbedderLoad): RefreshKit {
+  return {
+    store: runtime.store,
+    cache: runtime.cache,
+    embedder: load.embedder,
+    ...(load.reason ? { embedderUnavailableReason: load.reason } : {}),
+    vectorCodec: runtime.vectorCodec,
+    keywordCodec: runtime.keywordCodec,
+  };
 }
 
 /** Loads the model (or not) and every published collection: what a reader of the bundles needs. */

@@ -20,73 +20,74 @@ export * from "./read-model.js";
 export { pathFree } from "./messages.js";
 export type KnowledgeBaseDeps = CollectionRegistryDeps;
 
-/** What one caller may read: every method applies the scope it was made with. */
+/**
+ * What one caller may read: every read applies the scope the view was made with. The KnowledgeBase itself is
+ * the view of everything (the CLI, evaluation, the server's own logs); `forScope` narrows it per request.
+ */
 export class ScopedKnowledgeBase {
   constructor(
-    private readonly kb: KnowledgeBase,
+    protected readonly registry: CollectionRegistry,
+    /** The model queries are embedded with (not scoped: it is the server's). */
+    readonly embedder: Embedder | null,
     readonly scope: Scope,
   ) {}
 
   search(request: Omit<SearchRequest, "scope">): Promise<SearchResponse> {
-    return this.kb.search({ ...request, scope: this.scope });
+    return searchCollections(this.registry.targets(request.collection, this.scope), request, this.embedder);
   }
 
+  /** A document by id or by path; with no collection given, every visible collection is searched. */
   getDocument(ref: DocumentRef & { collection?: string }) {
-    return this.kb.getDocument({ ...ref, scope: this.scope });
+    return findDocument(this.registry.targets(ref.collection, this.scope), ref);
   }
 
   getDocumentPage(
     ref: DocumentRef & { collection?: string; cursor?: string; maxChars?: number },
   ): DocumentPage {
-    return this.kb.getDocumentPage({ ...ref, scope: this.scope });
+    return documentPage(this.registry.targets(ref.collection, this.scope), ref);
   }
 
   listDocuments(request: ListRequest & { collection?: string }) {
-    return this.kb.listDocuments({ ...request, scope: this.scope });
+    return listDocuments(this.registry.targets(request.collection, this.scope), request);
   }
 
   listCollections(): CollectionSummary[] {
-    return this.kb.listCollections(this.scope);
+    return this.registry.listCollections(this.scope);
   }
 
   collectionNames(): string[] {
-    return this.kb.collectionNames(this.scope);
+    return this.registry.collectionNames(this.scope);
+  }
+
+  collection(name: string) {
+    return this.registry.collection(name, this.scope);
   }
 
   degradations(): string[] {
-    return this.kb.degradations(this.scope);
+    return this.registry.degradations(this.scope);
+  }
+
+  degradationDetails(): string[] {
+    return this.registry.degradationDetails(this.scope);
   }
 
   failures() {
-    return this.kb.failures(this.scope);
-  }
-
-  /** The model queries are embedded with (not scoped: it is the server's). */
-  get embedder(): Embedder | null {
-    return this.kb.embedder;
+    return this.registry.failures(this.scope);
   }
 }
 
-export class KnowledgeBase {
-  private constructor(
-    private readonly registry: CollectionRegistry,
-    private readonly deps: KnowledgeBaseDeps,
-  ) {}
-
+/** Every published collection, unscoped, with the registry's hot swap; `forScope` gives a caller its view. */
+export class KnowledgeBase extends ScopedKnowledgeBase {
   /** Loads the live version of every published collection. A collection that fails to load is reported, not fatal. */
   static async open(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
     const registry = new CollectionRegistry(deps);
     await registry.checkForNewVersions(Date.now(), true);
-    return new KnowledgeBase(registry, deps);
-  }
-
-  get embedder(): Embedder | null {
-    return this.deps.embedder;
+    return new KnowledgeBase(registry, deps.embedder, undefined);
   }
 
   /** The view one caller gets: `scope` is its key's allowlist (undefined: every collection). */
   forScope(scope: Scope): ScopedKnowledgeBase {
-    return new ScopedKnowledgeBase(this, scope);
+    return new ScopedKnowledgeBase(this.registry, this.embedder, scope);
   }
 
   /** See CollectionRegistry.checkForNewVersions: hot swap, at most every `pointerCheckSeconds`. */
@@ -98,38 +99,6 @@ export class KnowledgeBase {
     return this.registry.loadTimings();
   }
 
-  collectionNames(scope?: Scope): string[] {
-    return this.registry.collectionNames(scope);
-  }
-
-  failures(scope?: Scope) {
-    return this.registry.failures(scope);
-  }
-
-  collection(name: string, scope?: Scope) {
-    return this.registry.collection(name, scope);
-  }
-
-  listCollections(scope?: Scope): CollectionSummary[] {
-    return this.registry.listCollections(scope);
-  }
-
-  degradations(scope?: Scope): string[] {
-    return this.registry.degradations(scope);
-  }
-
-  degradationDetails(scope?: Scope): string[] {
-    return this.registry.degradationDetails(scope);
-  }
-
-  search(request: SearchRequest): Promise<SearchResponse> {
-    return searchCollections(
-      this.registry.targets(request.collection, request.scope),
-      request,
-      this.deps.embedder,
-    );
-  }
-
   /** For evaluation (`npm run eval`): a collection's documents ranked for a query. */
   rankDocuments(request: {
     collection: string;
@@ -137,21 +106,6 @@ export class KnowledgeBase {
     mode: SearchMode;
     depth: number;
   }): Promise<string[]> {
-    return rankDocuments(this.registry.collection(request.collection), request, this.deps.embedder);
-  }
-
-  /** A document by id or by path; with no collection given, every visible collection is searched. */
-  getDocument(ref: DocumentRef & { collection?: string; scope?: Scope }) {
-    return findDocument(this.registry.targets(ref.collection, ref.scope), ref);
-  }
-
-  getDocumentPage(
-    ref: DocumentRef & { collection?: string; scope?: Scope; cursor?: string; maxChars?: number },
-  ): DocumentPage {
-    return documentPage(this.registry.targets(ref.collection, ref.scope), ref);
-  }
-
-  listDocuments(request: ListRequest & { collection?: string; scope?: Scope }) {
-    return listDocuments(this.registry.targets(request.collection, request.scope), request);
+    return rankDocuments(this.registry.collection(request.collection), request, this.embedder);
   }
 }

@@ -1,11 +1,11 @@
 import type { Context } from "aws-lambda";
 import { parseRuntimeEnv, type RuntimeEnv } from "../../shared/config.js";
 import { ENV, LOCAL_STACK } from "../../shared/names.js";
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { ModelUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
-import { createMetrics } from "../lib/metrics.js";
-import { createRuntime, loadEmbedder } from "../composition.js";
+import { createMetrics, metricsEnabled } from "../lib/metrics.js";
+import { createRuntime, loadEmbedder, refreshKit } from "../composition.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "./run.js";
 
 /** The scheduled event's input, or a manual invoke naming collections: `{"collections": ["handbook"]}`. */
@@ -21,31 +21,36 @@ export interface RefreshResult {
 /** The refresh Lambda: index every configured collection (or the named ones) and publish new versions. */
 export async function handler(event: RefreshEvent = {}, context?: Context): Promise<RefreshResult> {
   if (context) logger.addContext(context);
-  const metrics = createMetrics(process.env[ENV.stack] ?? LOCAL_STACK);
+  // Like the MCP handler: EMF lines in Lambda (or when asked for), not on a laptop's console.
+  const metrics = metricsEnabled() ? createMetrics(process.env[ENV.stack] ?? LOCAL_STACK) : undefined;
   if (coldStart) {
     coldStart = false;
-    metrics.captureColdStartMetric();
+    metrics?.captureColdStartMetric();
   }
   let outcomes: CollectionOutcome[] | undefined;
   try {
     outcomes = await run(event, parseRuntimeEnv(process.env));
     return { ok: outcomes.every((o) => o.ok), outcomes };
   } finally {
-    // Also when the run throws (no model, bad configuration): the failed-refresh alarm must see it.
-    const published = (outcomes ?? []).flatMap((o) => (o.ok ? [o.summary] : []));
-    metrics.addMetric("RefreshFailed", MetricUnit.Count, outcomes ? outcomes.length - published.length : 1);
-    metrics.addMetric(
-      "ChunksEmbedded",
-      MetricUnit.Count,
-      published.reduce((n, s) => n + s.chunksEmbedded, 0),
-    );
-    metrics.addMetric(
-      "DocumentsSkipped",
-      MetricUnit.Count,
-      published.reduce((n, s) => n + s.documentsSkipped, 0),
-    );
-    metrics.publishStoredMetrics();
+    if (metrics) flushRunMetrics(metrics, outcomes);
   }
+}
+
+/** Called also when the run throws (no model, bad configuration): the failed-refresh alarm must see it. */
+function flushRunMetrics(metrics: Metrics, outcomes: CollectionOutcome[] | undefined): void {
+  const published = (outcomes ?? []).flatMap((o) => (o.ok ? [o.summary] : []));
+  metrics.addMetric("RefreshFailed", MetricUnit.Count, outcomes ? outcomes.length - published.length : 1);
+  metrics.addMetric(
+    "ChunksEmbedded",
+    MetricUnit.Count,
+    published.reduce((n, s) => n + s.chunksEmbedded, 0),
+  );
+  metrics.addMetric(
+    "DocumentsSkipped",
+    MetricUnit.Count,
+    published.reduce((n, s) => n + s.documentsSkipped, 0),
+  );
+  metrics.publishStoredMetrics();
 }
 
 let coldStart = true;
@@ -53,7 +58,8 @@ let coldStart = true;
 async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutcome[]> {
   const collections = parseCollections(env.THOTH_COLLECTIONS);
   const runtime = createRuntime(env);
-  const { embedder, reason } = await loadEmbedder(env);
+  const load = await loadEmbedder(env);
+  const { embedder, reason } = load;
   // The image bakes the model in and the stack sets THOTH_MODEL_DIR: a model that cannot load here is a broken
   // deploy, and publishing keyword-only bundles over hybrid ones would hide it. Fail the run instead.
   if (!embedder && env.THOTH_MODEL_DIR) {
@@ -63,8 +69,8 @@ async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutc
     );
   }
   const outcomes = await refreshCollections({
+    kit: refreshKit(runtime, load),
     runtime,
-    embedder,
     collections,
     ...(Array.isArray(event.collections) ? { only: event.collections } : {}),
     keepVersions: env.THOTH_KEEP_VERSIONS,

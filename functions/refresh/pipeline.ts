@@ -34,23 +34,31 @@ export class RefreshError extends ThothError {}
 
 export * from "./refresh-types.js";
 
-export interface RefreshOptions {
-  collection: string;
-  source: Source;
+/**
+ * What every refresh in a process shares: where bundles and run records go, the model (or why there is none),
+ * and the index codecs. Made once (by `refreshKit()` from a Runtime, or by a test) and passed to each run.
+ */
+export interface RefreshKit {
   store: ObjectStore;
+  /** Where run records and document metadata go; optional. */
+  cache?: DocumentCache;
   /** `null` builds a keyword-only bundle. */
   embedder: Embedder | null;
   /** Why there is no embedder (for the refusal below). */
   embedderUnavailableReason?: string;
+  vectorCodec: VectorIndexCodec;
+  keywordCodec: KeywordIndexCodec;
+}
+
+/** One run: which collection, from which source, and how. */
+export interface RefreshJob {
+  collection: string;
+  source: Source;
   /**
    * Publish a keyword-only version over a live version that has vectors. Off by default: a run without its
    * model (a shell without THOTH_MODEL_DIR) would otherwise silently take semantic search away.
    */
   allowKeywordOnly?: boolean;
-  vectorCodec: VectorIndexCodec;
-  keywordCodec: KeywordIndexCodec;
-  /** Where run records and document metadata go; optional. */
-  cache?: DocumentCache;
   chunking?: { maxTokens: number; overlapTokens: number };
   /** Versions kept after publishing (the live one always survives). Default 5. */
   keepVersions?: number;
@@ -61,6 +69,8 @@ export interface RefreshOptions {
   embedBatchSize?: number;
   onProgress?: (progress: RefreshProgress) => void;
 }
+
+type RefreshOptions = RefreshKit & RefreshJob;
 
 async function loadPrevious(
   options: RefreshOptions,
@@ -97,7 +107,8 @@ async function loadPrevious(
   }
 }
 
-export async function refreshCollection(options: RefreshOptions): Promise<RefreshSummary> {
+export async function refreshCollection(kit: RefreshKit, job: RefreshJob): Promise<RefreshSummary> {
+  const options: RefreshOptions = { ...kit, ...job };
   const run: RefreshRun = {
     collection: options.collection,
     runId: randomUUID(),

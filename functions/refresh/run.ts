@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { CollectionConfigSchema, type CollectionConfig } from "../../shared/config.js";
-import type { Embedder } from "../core/ports.js";
 import type { Runtime } from "../composition.js";
-import { refreshCollection, type RefreshProgress, type RefreshSummary } from "./pipeline.js";
+import { refreshCollection, type RefreshKit, type RefreshProgress, type RefreshSummary } from "./pipeline.js";
 import { createSource } from "./sources/index.js";
 
 export type CollectionOutcome =
@@ -30,9 +29,10 @@ export function parseCollections(json: string | undefined): CollectionConfig[] {
  * not stop the others, and leaves its own live version untouched.
  */
 export async function refreshCollections(options: {
+  /** The store, cache, model and codecs every run shares. */
+  kit: RefreshKit;
+  /** Where `s3`, `gitlab` and `sigma` sources find their clients and secrets. */
   runtime: Runtime;
-  embedder: Embedder | null;
-  embedderUnavailableReason?: string;
   /** Replace hybrid versions with keyword-only ones when there is no embedder (`--keyword-only`). */
   allowKeywordOnly?: boolean;
   collections: CollectionConfig[];
@@ -52,18 +52,10 @@ export async function refreshCollections(options: {
   const outcomes: CollectionOutcome[] = [];
   for (const collection of selected) {
     try {
-      const summary = await refreshCollection({
+      const summary = await refreshCollection(options.kit, {
         collection: collection.name,
         source: await createSource(collection, options.runtime),
-        store: options.runtime.store,
-        cache: options.runtime.cache,
-        embedder: options.embedder,
-        ...(options.embedderUnavailableReason
-          ? { embedderUnavailableReason: options.embedderUnavailableReason }
-          : {}),
         ...(options.allowKeywordOnly ? { allowKeywordOnly: true } : {}),
-        vectorCodec: options.runtime.vectorCodec,
-        keywordCodec: options.runtime.keywordCodec,
         ...(options.keepVersions ? { keepVersions: options.keepVersions } : {}),
         onProgress: (p) => options.onProgress?.(collection.name, p),
       });

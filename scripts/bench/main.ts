@@ -66,13 +66,10 @@ function exactTopK(matrix: Float32Array, dims: number, q: Float32Array, k: numbe
 async function searchBench(size: number, embedder: Embedder) {
   log(`search: building a ${size}-chunk bundle with the tiny model`);
   const store = new FsObjectStore(await mkdtemp(join(tmpdir(), "thoth-bench-search-")));
-  const summary = await refreshCollection({
-    collection: "bench",
-    source: corpusSource(generateCorpus(size)),
-    store,
-    embedder,
-    ...codecs,
-  });
+  const summary = await refreshCollection(
+    { store, embedder, ...codecs },
+    { collection: "bench", source: corpusSource(generateCorpus(size)) },
+  );
   const settle = async () => {
     // Collect what the build left behind, so the difference is the loaded bundle (needs --expose-gc).
     for (let i = 0; i < 3; i++) {
@@ -175,13 +172,10 @@ async function coldStartBench(modelDir: string) {
   try {
     const store: ObjectStore = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), bucket);
     const embedder = await loadTransformersEmbedder({ modelDir, modelId: "thoth/tiny" });
-    await refreshCollection({
-      collection: "handbook",
-      source: new LocalFolderSource(join(REPO, "examples/handbook")),
-      store,
-      embedder,
-      ...codecs,
-    });
+    await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "handbook", source: new LocalFolderSource(join(REPO, "examples/handbook")) },
+    );
     const lambda = await mkdtemp(join(tmpdir(), "thoth-bench-lambda-"));
     // The image's /var/task, built as functions/Dockerfile does (npm ci from the context's lockfile).
     const modules = await installRuntimeModules(join(out, "image"), lambda);
@@ -251,13 +245,10 @@ async function httpBench(modelDir: string) {
   log("http: autocannon against the local server");
   const dataDir = await mkdtemp(join(tmpdir(), "thoth-bench-http-"));
   const embedder = await loadTransformersEmbedder({ modelDir, modelId: "thoth/tiny" });
-  await refreshCollection({
-    collection: "handbook",
-    source: new LocalFolderSource(join(REPO, "examples/handbook")),
-    store: new FsObjectStore(join(dataDir, "store")),
-    embedder,
-    ...codecs,
-  });
+  await refreshCollection(
+    { store: new FsObjectStore(join(dataDir, "store")), embedder, ...codecs },
+    { collection: "handbook", source: new LocalFolderSource(join(REPO, "examples/handbook")) },
+  );
   const env = {
     ...process.env,
     THOTH_DATA_DIR: dataDir,

@@ -20,20 +20,14 @@ const embedder =
 const store = new FsObjectStore(await mkdtemp(join(tmpdir(), "thoth-bench-refresh-")));
 const docs = generateCorpus(chunks);
 const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
-const first = await refreshCollection({
-  collection: "bench",
-  source: corpusSource(docs),
-  store,
-  embedder,
-  ...codecs,
-});
-const second = await refreshCollection({
-  collection: "bench",
-  source: corpusSource(docs),
-  store,
-  embedder,
-  ...codecs,
-});
+const first = await refreshCollection(
+  { store, embedder, ...codecs },
+  { collection: "bench", source: corpusSource(docs) },
+);
+const second = await refreshCollection(
+  { store, embedder, ...codecs },
+  { collection: "bench", source: corpusSource(docs) },
+);
 const files = await store.list("collections/bench/versions/");
 let bundleBytes = 0;
 for (const key of files) bundleBytes += (await store.get(key))!.byteLength;

@@ -29,14 +29,10 @@ export async function soak(options: {
   const embedder = await loadTransformersEmbedder({ modelDir: options.modelDir, modelId: "thoth/tiny" });
   const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
   const refresh = () =>
-    refreshCollection({
-      collection: "handbook",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecs,
-      keepVersions: 3,
-    });
+    refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "handbook", source: new LocalFolderSource(folder), keepVersions: 3 },
+    );
   await refresh();
   const app = await openMcpApp({
     ...process.env,

@@ -37,13 +37,10 @@ export async function evaluate(dir: string, options: { modes?: SearchMode[]; spl
   try {
     const store = new FsObjectStore(work);
     const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
-    const summary = await refreshCollection({
-      collection: "eval",
-      source: beirSource(dataset, resolve(dir)),
-      store,
-      embedder,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "eval", source: beirSource(dataset, resolve(dir)) },
+    );
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
     const available: SearchMode[] = embedder ? [...SEARCH_MODES] : ["keyword"];
     const modes = (options.modes ?? available).filter((m) => available.includes(m));

@@ -272,24 +272,18 @@ describe("thoth index list / rollback --stack", () => {
       const store = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), "thoth-dev-bundles");
       const folder = await folderWith({ "a.md": "# A\n\nOne." });
       const v1 = (
-        await refreshCollection({
-          collection: "docs",
-          source: new LocalFolderSource(folder),
-          store,
-          embedder: null,
-          ...codecs,
-        })
+        await refreshCollection(
+          { store, embedder: null, ...codecs },
+          { collection: "docs", source: new LocalFolderSource(folder) },
+        )
       ).version;
       const { writeFile } = await import("node:fs/promises");
       await writeFile(join(folder, "a.md"), "# A\n\nTwo.");
       const v2 = (
-        await refreshCollection({
-          collection: "docs",
-          source: new LocalFolderSource(folder),
-          store,
-          embedder: null,
-          ...codecs,
-        })
+        await refreshCollection(
+          { store, embedder: null, ...codecs },
+          { collection: "docs", source: new LocalFolderSource(folder) },
+        )
       ).version;
       const env = {
         ...(await fakePulumi(`echo '{"indexBucketName":"thoth-dev-bundles"}'`)),

@@ -20,13 +20,10 @@ export async function knowledgeBaseFrom(
   codecSet: typeof codecs = codecs,
 ): Promise<{ kb: KnowledgeBase; store: ObjectStore }> {
   for (const [collection, folder] of Object.entries(folders)) {
-    await refreshCollection({
-      collection,
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecSet,
-    });
+    await refreshCollection(
+      { store, embedder, ...codecSet },
+      { collection, source: new LocalFolderSource(folder) },
+    );
   }
   const kb = await KnowledgeBase.open({
     store,

@@ -57,13 +57,10 @@ describe("S3 object store against s3rver", () => {
 
   it("publishes and serves a bundle from S3", async () => {
     const embedder = new HashingEmbedder();
-    const summary = await refreshCollection({
-      collection: "handbook",
-      source: new LocalFolderSource(SAMPLE_HANDBOOK),
-      store,
-      embedder,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "handbook", source: new LocalFolderSource(SAMPLE_HANDBOOK) },
+    );
     expect((await readPointer(store, "handbook"))?.version).toBe(summary.version);
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
     expect((await kb.search({ query: "parental leave weeks" })).hits[0]!.path).toBe(
@@ -76,13 +73,10 @@ describe("S3 object store against s3rver", () => {
     const b = await folderWith({ "b.md": "# B\n\nFrom run B." });
     const results = await Promise.allSettled(
       [a, b].map((folder) =>
-        refreshCollection({
-          collection: "race",
-          source: new LocalFolderSource(folder),
-          store,
-          embedder: new HashingEmbedder(),
-          ...codecs,
-        }),
+        refreshCollection(
+          { store, embedder: new HashingEmbedder(), ...codecs },
+          { collection: "race", source: new LocalFolderSource(folder) },
+        ),
       ),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
@@ -93,14 +87,10 @@ describe("S3 object store against s3rver", () => {
   it("leaves the live version serving when S3 goes down mid-publish", async () => {
     const folder = await folderWith({ "a.md": "# A\n\nFirst edition." });
     const cache = new FileDocumentCache(await tempDir());
-    const first = await refreshCollection({
-      collection: "outage",
-      source: new LocalFolderSource(folder),
-      store,
-      cache,
-      embedder: null,
-      ...codecs,
-    });
+    const first = await refreshCollection(
+      { store, cache, embedder: null, ...codecs },
+      { collection: "outage", source: new LocalFolderSource(folder) },
+    );
     const flaky = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), BUCKET);
     let puts = 0;
     const put = flaky.put.bind(flaky);
@@ -111,14 +101,10 @@ describe("S3 object store against s3rver", () => {
     const { writeFile } = await import("node:fs/promises");
     await writeFile(`${folder}/a.md`, "# A\n\nSecond edition.");
     await expect(
-      refreshCollection({
-        collection: "outage",
-        source: new LocalFolderSource(folder),
-        store: flaky,
-        cache,
-        embedder: null,
-        ...codecs,
-      }),
+      refreshCollection(
+        { store: flaky, cache, embedder: null, ...codecs },
+        { collection: "outage", source: new LocalFolderSource(folder) },
+      ),
     ).rejects.toThrow();
     await s3.start();
     const [failed, succeeded] = await cache.listRuns("outage");

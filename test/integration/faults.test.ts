@@ -102,14 +102,10 @@ describe("a DynamoDB table that is unavailable", () => {
       CACHE_TABLE,
     );
     const store = new MemoryObjectStore();
-    const summary = await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(await folderWith({ "a.md": "# A\n\nText." })),
-      store,
-      cache,
-      embedder: null,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, cache, embedder: null, ...codecs },
+      { collection: "c", source: new LocalFolderSource(await folderWith({ "a.md": "# A\n\nText." })) },
+    );
     expect(summary.published).toBe(true);
     expect(summary.warnings.some((w) => /the run record could not be written/.test(w))).toBe(true);
     expect(summary.warnings.some((w) => /the document cache could not be written/.test(w))).toBe(true);
@@ -121,13 +117,10 @@ describe("a pointer that names a missing version", () => {
   it("is refused at start (reported) and during a swap (the current version keeps serving)", async () => {
     const store = new MemoryObjectStore();
     const folder = await folderWith({ "a.md": "# A\n\nAlpha." });
-    const live = await refreshCollection({
-      collection: "ok",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder: null,
-      ...codecs,
-    });
+    const live = await refreshCollection(
+      { store, embedder: null, ...codecs },
+      { collection: "ok", source: new LocalFolderSource(folder) },
+    );
     await store.put(
       bundleKeys.pointer("ghost"),
       JSON.stringify({ formatVersion: 1, version: "v-missing", manifestSha256: "0", publishedAt: "" }),
@@ -168,30 +161,30 @@ describe("secrets never reach the logs", () => {
       gitlab.token = "a-different-token";
       gitlab.commitFiles({ "a.md": "# A\n\nText." });
       const store = new MemoryObjectStore();
-      await refreshCollection({
-        collection: "gl",
-        source: new GitLabSource({
-          baseUrl: gitlab.url,
-          projectId: gitlab.projectPath,
-          ref: "main",
-          token: SECRETS.gitlab,
-          retry: FAST,
-        }),
-        store,
-        embedder: null,
-        ...codecs,
-      }).catch(() => undefined);
-      await refreshCollection({
-        collection: "sg",
-        source: new SigmaSource({
-          baseUrl: sigma.url,
-          credentials: { clientId: "id", clientSecret: SECRETS.sigma },
-          retry: FAST,
-        }),
-        store,
-        embedder: new HashingEmbedder(),
-        ...codecs,
-      }).catch(() => undefined);
+      await refreshCollection(
+        { store, embedder: null, ...codecs },
+        {
+          collection: "gl",
+          source: new GitLabSource({
+            baseUrl: gitlab.url,
+            projectId: gitlab.projectPath,
+            ref: "main",
+            token: SECRETS.gitlab,
+            retry: FAST,
+          }),
+        },
+      ).catch(() => undefined);
+      await refreshCollection(
+        { store, embedder: new HashingEmbedder(), ...codecs },
+        {
+          collection: "sg",
+          source: new SigmaSource({
+            baseUrl: sigma.url,
+            credentials: { clientId: "id", clientSecret: SECRETS.sigma },
+            retry: FAST,
+          }),
+        },
+      ).catch(() => undefined);
       const dataDir = await tempDir();
       const app = await openMcpApp({
         ...process.env,

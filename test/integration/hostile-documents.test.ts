@@ -22,14 +22,10 @@ describe("hostile documents", () => {
     // Each document parses under a budget (2 s here; 10 s by default), in a worker that is replaced when a
     // document overruns it: no shape, known or not, can hold the run longer than that.
     const parser = new DocumentParser({ budgetMs: 2_000 });
-    const summary = await refreshCollection({
-      collection: "hostile",
-      source: new LocalFolderSource(folder),
-      store: new MemoryObjectStore(),
-      embedder: null,
-      parser,
-      ...codecs,
-    }).finally(() => parser.close());
+    const summary = await refreshCollection(
+      { store: new MemoryObjectStore(), embedder: null, ...codecs },
+      { collection: "hostile", source: new LocalFolderSource(folder), parser },
+    ).finally(() => parser.close());
     const seconds = (performance.now() - started) / 1000;
     // Before: 47 s for 150 KB of spaces alone, 47 s for 6,000 <b>, a stack overflow that failed the whole run.
     expect(seconds).toBeLessThan(Object.keys(HOSTILE_DOCUMENTS).length * 2 + 10);
@@ -81,13 +77,10 @@ describe("oversized files", () => {
     await writeFile(huge, "");
     await truncate(huge, 3 * 1024 ** 3);
     const started = performance.now();
-    const summary = await refreshCollection({
-      collection: "huge",
-      source: new LocalFolderSource(folder),
-      store: new MemoryObjectStore(),
-      embedder: null,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store: new MemoryObjectStore(), embedder: null, ...codecs },
+      { collection: "huge", source: new LocalFolderSource(folder) },
+    );
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(summary.skipped).toEqual([
       { path: "huge.md", reason: `too large (${3 * 1024 ** 3} bytes; limit ${DEFAULT_MAX_DOCUMENT_BYTES})` },
@@ -107,25 +100,19 @@ describe("oversized files", () => {
     };
     const store = new MemoryObjectStore();
     const source = () => new ObjectStoreSource(bucket, "src/", "s3://bucket/src/", "s3", 1_000);
-    const first = await refreshCollection({
-      collection: "s3",
-      source: source(),
-      store,
-      embedder: null,
-      ...codecs,
-    });
+    const first = await refreshCollection(
+      { store, embedder: null, ...codecs },
+      { collection: "s3", source: source() },
+    );
     expect(first.skipped).toEqual([
       { path: "big.md", reason: expect.stringMatching(/^too large \(\d+ bytes; limit 1000\)$/) },
     ]);
     expect(reads).toEqual(["src/a.md"]);
     reads.length = 0;
-    const second = await refreshCollection({
-      collection: "s3",
-      source: source(),
-      store,
-      embedder: null,
-      ...codecs,
-    });
+    const second = await refreshCollection(
+      { store, embedder: null, ...codecs },
+      { collection: "s3", source: source() },
+    );
     expect(second).toMatchObject({ published: false, documentsReused: 1 });
     expect(reads).toEqual([]);
   });

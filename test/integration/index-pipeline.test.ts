@@ -33,13 +33,10 @@ describe("index pipeline over the sample handbook with the tiny model", () => {
   beforeAll(async () => {
     embedder = await loadTransformersEmbedder({ modelDir: await tinyModelDir(), modelId: "thoth/tiny" });
     store = new FsObjectStore(await tempDir());
-    summary = await refreshCollection({
-      collection: "handbook",
-      source: new LocalFolderSource(SAMPLE_HANDBOOK),
-      store,
-      embedder,
-      ...codecs,
-    });
+    summary = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "handbook", source: new LocalFolderSource(SAMPLE_HANDBOOK) },
+    );
     kb = await KnowledgeBase.open({ store, embedder, ...codecs });
   });
 
@@ -104,14 +101,10 @@ describe("index pipeline failure handling", () => {
       "huge.md": `# Huge\n\n${"word ".repeat(5000)}`,
     });
     const store = new FsObjectStore(await tempDir());
-    const summary = await refreshCollection({
-      collection: "mixed",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecs,
-      maxDocumentBytes: 10_000,
-    });
+    const summary = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "mixed", source: new LocalFolderSource(folder), maxDocumentBytes: 10_000 },
+    );
     expect(summary.documentsIndexed).toBe(1);
     expect(Object.fromEntries(summary.skipped.map((s) => [s.path, s.reason]))).toEqual({
       "binary.md": "binary content",
@@ -124,22 +117,16 @@ describe("index pipeline failure handling", () => {
   it("refuses to publish when nothing could be indexed, leaving the live version serving", async () => {
     const store = new FsObjectStore(await tempDir());
     const good = await folderWith({ "a.md": "# A\n\nText." });
-    const first = await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(good),
-      store,
-      embedder,
-      ...codecs,
-    });
+    const first = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "c", source: new LocalFolderSource(good) },
+    );
     const broken = await folderWith({ "a.png": "x" });
     await expect(
-      refreshCollection({
-        collection: "c",
-        source: new LocalFolderSource(broken),
-        store,
-        embedder,
-        ...codecs,
-      }),
+      refreshCollection(
+        { store, embedder, ...codecs },
+        { collection: "c", source: new LocalFolderSource(broken) },
+      ),
     ).rejects.toThrow(RefreshError);
     expect((await readPointer(store, "c"))?.version).toBe(first.version);
   });
@@ -147,13 +134,10 @@ describe("index pipeline failure handling", () => {
   it("fails cleanly when the folder does not exist", async () => {
     const store = new FsObjectStore(await tempDir());
     await expect(
-      refreshCollection({
-        collection: "c",
-        source: new LocalFolderSource("/no/such/folder"),
-        store,
-        embedder,
-        ...codecs,
-      }),
+      refreshCollection(
+        { store, embedder, ...codecs },
+        { collection: "c", source: new LocalFolderSource("/no/such/folder") },
+      ),
     ).rejects.toThrow(/cannot read folder/);
     expect(await readPointer(store, "c")).toBeUndefined();
   });
@@ -164,14 +148,10 @@ describe("index pipeline failure handling", () => {
     const versions: string[] = [];
     for (let i = 0; i < 3; i++) {
       await writeFile(join(folder, "a.md"), `# A\n\nText, edition ${i}.`);
-      const s = await refreshCollection({
-        collection: "c",
-        source: new LocalFolderSource(folder),
-        store,
-        embedder,
-        ...codecs,
-        keepVersions: 2,
-      });
+      const s = await refreshCollection(
+        { store, embedder, ...codecs },
+        { collection: "c", source: new LocalFolderSource(folder), keepVersions: 2 },
+      );
       versions.push(s.version);
     }
     expect(await listVersions(store, "c")).toEqual(versions.slice(1).sort());
@@ -180,13 +160,10 @@ describe("index pipeline failure handling", () => {
   it("builds a keyword-only bundle without a model; a reader with a model says why semantic is off", async () => {
     const store = new FsObjectStore(await tempDir());
     const folder = await folderWith({ "a.md": "# Deploys\n\nShip it." });
-    const summary = await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder: null,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, embedder: null, ...codecs },
+      { collection: "c", source: new LocalFolderSource(folder) },
+    );
     expect(summary).toMatchObject({ model: null, chunksEmbedded: 0 });
     const { manifest } = await loadVersion(store, "c", (await readPointer(store, "c"))!);
     expect(manifest.model).toBeNull();
@@ -201,13 +178,10 @@ describe("index pipeline failure handling", () => {
   it("refuses semantic search on a bundle built with another model, and keeps serving keyword search", async () => {
     const store = new FsObjectStore(await tempDir());
     const folder = await folderWith({ "a.md": "# Deploys\n\nShip it." });
-    await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecs,
-    });
+    await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "c", source: new LocalFolderSource(folder) },
+    );
     const kb = await KnowledgeBase.open({
       store,
       embedder: new HashingEmbedder("other/model", 128),
@@ -223,20 +197,14 @@ describe("index pipeline failure handling", () => {
   it("reports a corrupt bundle as a failed collection without taking down the others", async () => {
     const store = new FsObjectStore(await tempDir());
     const folder = await folderWith({ "a.md": "# A\n\nText." });
-    await refreshCollection({
-      collection: "good",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecs,
-    });
-    const bad = await refreshCollection({
-      collection: "bad",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecs,
-    });
+    await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "good", source: new LocalFolderSource(folder) },
+    );
+    const bad = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "bad", source: new LocalFolderSource(folder) },
+    );
     await store.put(`collections/bad/versions/${bad.version}/chunks.json`, "[]");
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
     expect(kb.collectionNames()).toEqual(["good"]);
@@ -251,10 +219,10 @@ describe("incremental refresh", () => {
     const embedder = new HashingEmbedder();
     const store = new FsObjectStore(await tempDir());
     const source = new LocalFolderSource(SAMPLE_HANDBOOK);
-    const first = await refreshCollection({ collection: "h", source, store, embedder, ...codecs });
+    const first = await refreshCollection({ store, embedder, ...codecs }, { collection: "h", source });
     expect(first.chunksEmbedded).toBe(first.chunks);
     const calls = embedder.calls;
-    const second = await refreshCollection({ collection: "h", source, store, embedder, ...codecs });
+    const second = await refreshCollection({ store, embedder, ...codecs }, { collection: "h", source });
     expect(embedder.calls).toBe(calls);
     expect(second).toMatchObject({
       chunksEmbedded: 0,
@@ -273,25 +241,19 @@ describe("incremental refresh", () => {
       "edit.md": "# Edit\n\nOld wording about deploys.",
       "gone.md": "# Gone\n\nThis page will be deleted.",
     });
-    await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecs,
-    });
+    await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "c", source: new LocalFolderSource(folder) },
+    );
     await writeFile(join(folder, "edit.md"), "# Edit\n\nNew wording about rollbacks.");
     await writeFile(join(folder, "new.md"), "# New\n\nA fresh page.");
     const { rm } = await import("node:fs/promises");
     await rm(join(folder, "gone.md"));
     const embeddedBefore = embedder.embedded;
-    const summary = await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "c", source: new LocalFolderSource(folder) },
+    );
     expect(summary).toMatchObject({
       published: true,
       documentsIndexed: 3,
@@ -314,21 +276,15 @@ describe("incremental refresh", () => {
   it("re-embeds everything when the model changes", async () => {
     const store = new FsObjectStore(await tempDir());
     const folder = await folderWith({ "a.md": "# A\n\nText one.", "b.md": "# B\n\nText two." });
-    await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder: new HashingEmbedder(),
-      ...codecs,
-    });
+    await refreshCollection(
+      { store, embedder: new HashingEmbedder(), ...codecs },
+      { collection: "c", source: new LocalFolderSource(folder) },
+    );
     const other = new HashingEmbedder("test/other", 64);
-    const summary = await refreshCollection({
-      collection: "c",
-      source: new LocalFolderSource(folder),
-      store,
-      embedder: other,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, embedder: other, ...codecs },
+      { collection: "c", source: new LocalFolderSource(folder) },
+    );
     expect(summary).toMatchObject({ published: true, chunksEmbedded: summary.chunks, model: "test/other" });
   });
 });
@@ -339,20 +295,14 @@ describe("concurrent refreshes of one collection", () => {
     const a = await folderWith({ "a.md": "# A\n\nFrom run A." });
     const b = await folderWith({ "b.md": "# B\n\nFrom run B." });
     const results = await Promise.allSettled([
-      refreshCollection({
-        collection: "c",
-        source: new LocalFolderSource(a),
-        store,
-        embedder: new HashingEmbedder(),
-        ...codecs,
-      }),
-      refreshCollection({
-        collection: "c",
-        source: new LocalFolderSource(b),
-        store,
-        embedder: new HashingEmbedder(),
-        ...codecs,
-      }),
+      refreshCollection(
+        { store, embedder: new HashingEmbedder(), ...codecs },
+        { collection: "c", source: new LocalFolderSource(a) },
+      ),
+      refreshCollection(
+        { store, embedder: new HashingEmbedder(), ...codecs },
+        { collection: "c", source: new LocalFolderSource(b) },
+      ),
     ]);
     const won = results.filter((r) => r.status === "fulfilled");
     expect(won).toHaveLength(1);

@@ -10,7 +10,7 @@ import { codecs } from "../helpers/knowledge-base.js";
 import { MemoryObjectStore } from "../helpers/memory-object-store.js";
 import { readPointer } from "../../functions/core/bundle.js";
 import { createRuntime } from "../../functions/composition.js";
-import { handler } from "../../functions/refresh/handler.js";
+import { handler, type RefreshResult } from "../../functions/refresh/handler.js";
 import { parseCollections } from "../../functions/refresh/run.js";
 import { parseRuntimeEnv } from "../../shared/config.js";
 import { folderWith, tempDir } from "../helpers/folders.js";
@@ -101,6 +101,23 @@ describe("refresh metrics", () => {
   });
 });
 
+describe("refresh metrics off a Lambda", () => {
+  it("writes no EMF lines on a laptop unless asked (as the MCP handler)", async () => {
+    const docs = await folderWith({ "a.md": "# A\n\nText." });
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    Object.assign(process.env, {
+      THOTH_STACK: "dev",
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_COLLECTIONS: JSON.stringify([{ name: "docs", source: { type: "local", path: docs } }]),
+    });
+    let result: RefreshResult | undefined;
+    const lines = await capture(async () => (result = await handler({})));
+    expect(result?.ok).toBe(true);
+    expect(emfRecords(lines)).toEqual([]);
+  });
+});
+
 /** What the handler writes to stdout while `run` runs (and rejects, if it does). */
 async function capture(run: () => Promise<unknown>): Promise<string[]> {
   const lines: string[] = [];
@@ -171,20 +188,22 @@ describe("a refresh without its model", () => {
   it("refuses to publish keyword-only over a hybrid version, unless told to", async () => {
     const docs = await folderWith({ "a.md": "# A\n\nAlpha text.", "b.md": "# B\n\nBeta text." });
     const store = new MemoryObjectStore();
-    const base = { collection: "docs", source: new LocalFolderSource(docs), store, ...codecs };
-    const hybrid = await refreshCollection({ ...base, embedder: new HashingEmbedder() });
+    const job = { collection: "docs", source: new LocalFolderSource(docs) };
+    const hybrid = await refreshCollection({ store, ...codecs, embedder: new HashingEmbedder() }, job);
     await writeFile(join(docs, "c.md"), "# C\n\nGamma text.");
-    const error = await refreshCollection({
-      ...base,
-      embedder: null,
-      embedderUnavailableReason: "THOTH_MODEL_DIR is not set",
-    }).catch((e: unknown) => e);
+    const error = await refreshCollection(
+      { store, ...codecs, embedder: null, embedderUnavailableReason: "THOTH_MODEL_DIR is not set" },
+      job,
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelUnavailableError);
     expect((error as Error).message).toMatch(
       /docs is served with semantic search \(built with test\/hashing\), but this run has no embedding model \(THOTH_MODEL_DIR is not set\).*Set THOTH_MODEL_DIR .*--keyword-only/,
     );
     expect((await readPointer(store, "docs"))!.version).toBe(hybrid.version);
-    const replaced = await refreshCollection({ ...base, embedder: null, allowKeywordOnly: true });
+    const replaced = await refreshCollection(
+      { store, ...codecs, embedder: null },
+      { ...job, allowKeywordOnly: true },
+    );
     expect(replaced).toMatchObject({ published: true, model: null });
   });
 });

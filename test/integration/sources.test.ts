@@ -54,13 +54,10 @@ describe("GitLab source against a fake GitLab", () => {
       "notes/binary.md": new Uint8Array([0x23, 0x00, 0x01]),
     });
     const store = new MemoryObjectStore();
-    const summary = await refreshCollection({
-      collection: "gl",
-      source: source(),
-      store,
-      embedder: new HashingEmbedder(),
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, embedder: new HashingEmbedder(), ...codecs },
+      { collection: "gl", source: source() },
+    );
     expect(summary.documentsIndexed).toBe(231);
     expect(Object.fromEntries(summary.skipped.map((s) => [s.path, s.reason]))).toEqual({
       "assets/logo.png": "unsupported file type",
@@ -83,17 +80,14 @@ describe("GitLab source against a fake GitLab", () => {
     gitlab.commitFiles(files);
     const store = new MemoryObjectStore();
     const embedder = new HashingEmbedder();
-    await refreshCollection({ collection: "inc", source: source(), store, embedder, ...codecs });
+    await refreshCollection({ store, embedder, ...codecs }, { collection: "inc", source: source() });
     const { "pages/page-003.md": _deleted, ...rest } = files;
     gitlab.commitFiles({ ...rest, "pages/page-005.md": "# Page 5\n\nRewritten: about incident reviews." });
     const before = gitlab.count("/blobs/");
-    const summary = await refreshCollection({
-      collection: "inc",
-      source: source(),
-      store,
-      embedder,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, embedder, ...codecs },
+      { collection: "inc", source: source() },
+    );
     expect(gitlab.count("/blobs/") - before).toBe(1);
     expect(summary).toMatchObject({
       documentsIndexed: 19,
@@ -115,13 +109,10 @@ describe("GitLab source against a fake GitLab", () => {
   it("retries 500 and 429 answers with backoff, then succeeds", async () => {
     gitlab.commitFiles({ "a.md": "# A\n\nText." });
     gitlab.faults = [500, 429, 503];
-    const summary = await refreshCollection({
-      collection: "retry",
-      source: source(),
-      store: new MemoryObjectStore(),
-      embedder: null,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store: new MemoryObjectStore(), embedder: null, ...codecs },
+      { collection: "retry", source: source() },
+    );
     expect(summary.documentsIndexed).toBe(1);
   });
 
@@ -129,22 +120,14 @@ describe("GitLab source against a fake GitLab", () => {
     gitlab.commitFiles({ "a.md": "# A\n\nText." });
     const store = new MemoryObjectStore();
     const cache = new FileDocumentCache(await tempDir());
-    const first = await refreshCollection({
-      collection: "auth",
-      source: source(),
-      store,
-      cache,
-      embedder: null,
-      ...codecs,
-    });
-    const error = await refreshCollection({
-      collection: "auth",
-      source: source("expired-token"),
-      store,
-      cache,
-      embedder: null,
-      ...codecs,
-    }).catch((e: unknown) => e);
+    const first = await refreshCollection(
+      { store, cache, embedder: null, ...codecs },
+      { collection: "auth", source: source() },
+    );
+    const error = await refreshCollection(
+      { store, cache, embedder: null, ...codecs },
+      { collection: "auth", source: source("expired-token") },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SourceError);
     expect((error as Error).message).toMatch(/GitLab rejected the token \(HTTP 401\)/);
     expect((error as Error).message).not.toContain("expired-token");
@@ -157,24 +140,18 @@ describe("GitLab source against a fake GitLab", () => {
     gitlab.commitFiles({ "a.md": "# A\n\nText." });
     gitlab.faults = [500, 500, 500, 500, 500];
     await expect(
-      refreshCollection({
-        collection: "down",
-        source: source(),
-        store: new MemoryObjectStore(),
-        embedder: null,
-        ...codecs,
-      }),
+      refreshCollection(
+        { store: new MemoryObjectStore(), embedder: null, ...codecs },
+        { collection: "down", source: source() },
+      ),
     ).rejects.toThrow(/GitLab project failed after 4 attempts \(HTTP 500\)/);
     gitlab.faults = [];
     gitlab.delayMs = 400;
     await expect(
-      refreshCollection({
-        collection: "slow",
-        source: source(),
-        store: new MemoryObjectStore(),
-        embedder: null,
-        ...codecs,
-      }),
+      refreshCollection(
+        { store: new MemoryObjectStore(), embedder: null, ...codecs },
+        { collection: "slow", source: source() },
+      ),
     ).rejects.toThrow(/timed out after 300 ms/);
   });
 
@@ -187,13 +164,10 @@ describe("GitLab source against a fake GitLab", () => {
       retry: FAST,
     });
     await expect(
-      refreshCollection({
-        collection: "x",
-        source: missing,
-        store: new MemoryObjectStore(),
-        embedder: null,
-        ...codecs,
-      }),
+      refreshCollection(
+        { store: new MemoryObjectStore(), embedder: null, ...codecs },
+        { collection: "x", source: missing },
+      ),
     ).rejects.toThrow(/check projectId "nope\/nothing" and ref "main"/);
   });
 });
@@ -236,14 +210,10 @@ describe("Sigma source against a fake Sigma API", () => {
   it("lists workbooks and datasets across pages as typed documents, and caches their metadata", async () => {
     const store = new MemoryObjectStore();
     const cache = new FileDocumentCache(await tempDir());
-    const summary = await refreshCollection({
-      collection: "analytics",
-      source: source(),
-      store,
-      cache,
-      embedder: new HashingEmbedder(),
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store, cache, embedder: new HashingEmbedder(), ...codecs },
+      { collection: "analytics", source: source() },
+    );
     expect(summary.documentsIndexed).toBe(26);
     expect(sigma.requests.filter((r) => r.startsWith("GET /v2/workbooks"))).toHaveLength(3);
     const cached = await cache.listDocuments("analytics");
@@ -303,13 +273,10 @@ describe("object-store (S3 prefix) source", () => {
     await bucket.put("kb/guide.md", "# Guide\n\nHow to.");
     await bucket.put("kb/sub/faq.txt", "Questions.");
     await bucket.put("elsewhere/x.md", "# X");
-    const summary = await refreshCollection({
-      collection: "s3docs",
-      source: new ObjectStoreSource(bucket, "kb/", "s3://bucket/kb/"),
-      store: new MemoryObjectStore(),
-      embedder: null,
-      ...codecs,
-    });
+    const summary = await refreshCollection(
+      { store: new MemoryObjectStore(), embedder: null, ...codecs },
+      { collection: "s3docs", source: new ObjectStoreSource(bucket, "kb/", "s3://bucket/kb/") },
+    );
     expect(summary.documentsIndexed).toBe(2);
   });
 });

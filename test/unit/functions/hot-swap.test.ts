@@ -13,13 +13,10 @@ async function publish(
   files: Record<string, string>,
   embedder = new HashingEmbedder(),
 ) {
-  return refreshCollection({
-    collection: "docs",
-    source: new LocalFolderSource(await folderWith(files)),
-    store,
-    embedder,
-    ...codecs,
-  });
+  return refreshCollection(
+    { store, embedder, ...codecs },
+    { collection: "docs", source: new LocalFolderSource(await folderWith(files)) },
+  );
 }
 
 describe("hot swap of bundle versions", () => {

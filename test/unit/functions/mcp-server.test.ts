@@ -319,11 +319,12 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
 
   it("never puts a stack trace, an ARN or a secret in a response when a tool fails unexpectedly", async () => {
     const broken = Object.create(kb) as KnowledgeBase;
-    broken.search = async () => {
-      const error = new Error(
-        `AccessDenied: arn:aws:iam::123456789012:role/thoth-dev-mcp cannot read; key=${KEY}`,
-      );
-      throw error;
+    broken.forScope = (scope) => {
+      const view = kb.forScope(scope);
+      view.search = async () => {
+        throw new Error(`AccessDenied: arn:aws:iam::123456789012:role/thoth-dev-mcp cannot read; key=${KEY}`);
+      };
+      return view;
     };
     const client = await connect(broken);
     clients.push(client);
