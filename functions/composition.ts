@@ -15,6 +15,7 @@ import { CachedObjectStore } from "./adapters/aws/cached-object-store.js";
 import { EnvSecretSource } from "./adapters/local/env-secret-source.js";
 import { FileDocumentCache } from "./adapters/local/file-document-cache.js";
 import { FsObjectStore } from "./adapters/local/fs-object-store.js";
+import { bm25Codec } from "./adapters/keyword/codec.js";
 import { minisearchCodec } from "./adapters/ml/keyword-index.js";
 import { hnswCodec } from "./adapters/ml/hnsw-vector-index.js";
 import { loadTransformersEmbedder } from "./adapters/ml/transformers-embedder.js";
@@ -41,6 +42,8 @@ export interface Runtime {
   ownBucket: () => ObjectStore;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
+  /** Reads format-1 bundles (a rollback target, or a collection not refreshed since format 2). */
+  legacyKeywordCodec: KeywordIndexCodec;
 }
 
 export function createRuntime(env: RuntimeEnv, processEnv: NodeJS.ProcessEnv = process.env): Runtime {
@@ -69,9 +72,13 @@ export function createRuntime(env: RuntimeEnv, processEnv: NodeJS.ProcessEnv = p
       : new EnvSecretSource(processEnv),
     bucket,
     ownBucket: () => (env.THOTH_BUNDLE_BUCKET ? bucket(env.THOTH_BUNDLE_BUCKET) : store),
-    vectorCodec: hnswCodec(),
-    keywordCodec: minisearchCodec,
+    ...indexCodecs(),
   };
+}
+
+/** The codecs every writer and reader of bundles uses: hnswlib vectors, the format-2 keyword index, format 1's. */
+export function indexCodecs(): Pick<Runtime, "vectorCodec" | "keywordCodec" | "legacyKeywordCodec"> {
+  return { vectorCodec: hnswCodec(), keywordCodec: bm25Codec(), legacyKeywordCodec: minisearchCodec };
 }
 
 export interface EmbedderLoad {
@@ -122,6 +129,7 @@ export async function openKnowledgeBase(runtime: Runtime): Promise<KnowledgeBase
     ...(reason ? { embedderUnavailableReason: reason } : {}),
     vectorCodec: runtime.vectorCodec,
     keywordCodec: runtime.keywordCodec,
+    legacyKeywordCodec: runtime.legacyKeywordCodec,
     pointerCheckSeconds: runtime.env.THOTH_POINTER_CHECK_SECONDS,
   });
   logger.info("knowledge base opened", { modelLoadMs, collections: kb.loadTimings() });

@@ -1,7 +1,7 @@
 /**
  * The index bundle: the contract between the refresh job (writer) and the MCP server (reader).
  *
- *   collections/<name>/versions/<version>/{documents.json, chunks.json, keyword-index.json, vectors.hnsw, manifest.json}
+ *   collections/<name>/versions/<version>/{documents.json, chunks.json, keyword.bin, vectors.hnsw, manifest.json}
  *   collections/<name>/versions/<version>/was-live.json  → written once the pointer has named the version
  *   collections/<name>/current.json   → the live version, written last
  *
@@ -16,12 +16,21 @@ import { SOURCE_TYPES } from "../../shared/types.js";
 import { BundleIntegrityError, ConcurrentPublishError, NotFoundError } from "./errors.js";
 import type { ObjectStore } from "./ports.js";
 
-export const BUNDLE_FORMAT_VERSION = 1;
+/**
+ * The format new versions are written in. Format 2 has a binary keyword index (`keyword.bin`); format 1 had
+ * MiniSearch's JSON (`keyword-index.json`). Readers take both until no live or kept version is format 1; a
+ * format they do not know is refused (the version in use keeps serving).
+ */
+export const BUNDLE_FORMAT_VERSION = 2;
+const FormatVersionSchema = z.union([z.literal(1), z.literal(2)]);
+export type BundleFormatVersion = z.infer<typeof FormatVersionSchema>;
 
 export const BUNDLE_FILES = {
   documents: "documents.json",
   chunks: "chunks.json",
-  keywordIndex: "keyword-index.json",
+  keywordIndex: "keyword.bin",
+  /** Format 1's keyword index. */
+  legacyKeywordIndex: "keyword-index.json",
   vectorIndex: "vectors.hnsw",
 } as const;
 export type BundleFileName = (typeof BUNDLE_FILES)[keyof typeof BUNDLE_FILES];
@@ -58,7 +67,7 @@ export type ChunkRecord = z.infer<typeof ChunkRecordSchema>;
 const FileEntrySchema = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int() });
 
 export const ManifestSchema = z.object({
-  formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+  formatVersion: FormatVersionSchema,
   collection: z.string(),
   version: z.string(),
   builtAt: z.string(),
@@ -83,7 +92,7 @@ export const ManifestSchema = z.object({
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 export const PointerSchema = z.object({
-  formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+  formatVersion: FormatVersionSchema,
   version: z.string(),
   manifestSha256: z.string(),
   publishedAt: z.string(),
@@ -208,7 +217,9 @@ async function uploadAndSwap(
   await store.put(bundleKeys.manifest(collection, version), manifestBytes, {
     contentType: "application/json",
   });
-  if (!(await movePointer(store, collection, version, sha256(manifestBytes), expected))) {
+  if (
+    !(await movePointer(store, collection, version, BUNDLE_FORMAT_VERSION, sha256(manifestBytes), expected))
+  ) {
     await store.delete(await store.list(bundleKeys.versionPrefix(collection, version)));
     throw new ConcurrentPublishError(
       `another refresh published "${collection}" while this one ran; its version ${version} was discarded and the live version is unchanged`,
@@ -222,11 +233,13 @@ async function movePointer(
   store: ObjectStore,
   collection: string,
   version: string,
+  /** The version's own format: a reader that does not know it refuses the pointer and keeps what it serves. */
+  formatVersion: BundleFormatVersion,
   manifestSha256: string,
   expected: string | null,
 ): Promise<boolean> {
   const pointer: Pointer = {
-    formatVersion: BUNDLE_FORMAT_VERSION,
+    formatVersion,
     version,
     manifestSha256,
     publishedAt: new Date().toISOString(),
@@ -421,13 +434,13 @@ export async function rollbackCollection(
   }
   const manifestBytes = await store.get(bundleKeys.manifest(collection, target));
   const manifestSha256 = sha256(manifestBytes ?? new Uint8Array());
-  await loadVersion(store, collection, {
+  const { manifest } = await loadVersion(store, collection, {
     formatVersion: BUNDLE_FORMAT_VERSION,
     version: target,
     manifestSha256,
     publishedAt: "",
   });
-  if (!(await movePointer(store, collection, target, manifestSha256, current.etag))) {
+  if (!(await movePointer(store, collection, target, manifest.formatVersion, manifestSha256, current.etag))) {
     throw new ConcurrentPublishError(
       `"${collection}" was republished during the rollback; nothing was changed, try again`,
     );

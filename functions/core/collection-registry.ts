@@ -17,6 +17,8 @@ export interface CollectionRegistryDeps {
   embedderUnavailableReason?: string;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
+  /** Reads format-1 bundles' keyword index (MiniSearch JSON) until none is live or kept. */
+  legacyKeywordCodec?: KeywordIndexCodec;
   /** How often, at most, `checkForNewVersions` reads the pointers. Default 60; 0 checks on every call. */
   pointerCheckSeconds?: number;
 }

@@ -112,23 +112,40 @@ export interface VectorIndexCodec {
   load(bytes: Uint8Array, dimensions: number): Promise<VectorIndex>;
 }
 
-/** What the keyword index sees of a chunk. */
+/** What the keyword index sees of a chunk. Entries arrive in label order, a document's chunks together. */
 export interface KeywordEntry {
   label: number;
+  /** The document's position in the bundle's document list. */
+  doc: number;
   title: string;
   heading: string;
   text: string;
 }
 
+export interface KeywordSearchOptions {
+  /** Only chunks for which this holds: a condition on the chunk's document (path, source, type). */
+  filter?: (label: number) => boolean;
+  /** At most this many chunks of one document among the results. */
+  maxPerDocument?: number;
+}
+
 /** Lexical (BM25-family) search over chunks. */
 export interface KeywordIndex {
   readonly size: number;
-  search(query: string, k: number, filter?: (label: number) => boolean): ScoredLabel[];
+  search(query: string, k: number, options?: KeywordSearchOptions): ScoredLabel[];
   serialize(): Uint8Array;
 }
 
+/** Takes the chunks one at a time, so the refresh never holds them all for the index's sake. */
+export interface KeywordIndexBuilder {
+  add(entry: KeywordEntry): void;
+  finish(): KeywordIndex;
+}
+
 export interface KeywordIndexCodec {
-  build(entries: KeywordEntry[]): KeywordIndex;
+  /** The bundle file this codec writes and reads (a bundle names its keyword index by it). */
+  readonly file: string;
+  builder(): KeywordIndexBuilder;
   load(bytes: Uint8Array): KeywordIndex;
 }
 

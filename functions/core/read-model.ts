@@ -36,6 +36,8 @@ export interface SearchRequest {
   source?: SourceType;
   /** A document type from the source, e.g. Sigma's `workbook` or `dataset`. */
   type?: string;
+  /** At most this many passages of one document (default DEFAULT_PER_DOCUMENT). */
+  perDocument?: number;
   scope?: Scope;
 }
 
@@ -71,3 +73,5 @@ export const DEFAULT_PAGE_CHARS = 20_000;
 
 export const MAX_SEARCH_LIMIT = 50;
 export const DEFAULT_SEARCH_LIMIT = 8;
+/** Passages of one document in one result list, unless the caller asks for more: the top 10 is not one page. */
+export const DEFAULT_PER_DOCUMENT = 2;

@@ -4,6 +4,7 @@ import { InvalidRequestError } from "./errors.js";
 import type { Embedder, ScoredLabel } from "./ports.js";
 import { fuseLabels, makeSnippet, reciprocalRankFusion } from "./ranking.js";
 import {
+  DEFAULT_PER_DOCUMENT,
   DEFAULT_SEARCH_LIMIT,
   MAX_SEARCH_LIMIT,
   type LoadedCollection,
@@ -43,8 +44,9 @@ export async function searchCollections(
   const queryVector =
     mode !== "keyword" && semanticReady.length ? (await embedder!.embed([query]))[0] : undefined;
 
+  const perDocument = Math.max(1, Math.floor(request.perDocument ?? DEFAULT_PER_DOCUMENT));
   const perCollection = targets.map((c) =>
-    rank(c, query, mode, queryVector, makeFilter(c, request), CANDIDATES)
+    rank(c, query, mode, queryVector, makeFilter(c, request), Math.max(CANDIDATES, limit), perDocument)
       .slice(0, limit)
       .map((hit) => toHit(c, hit, query)),
   );
@@ -71,7 +73,7 @@ export async function rankDocuments(
     throw new InvalidRequestError(`${request.mode} ranking needs vectors: ${c.semanticUnavailable}`);
   }
   const vector = request.mode === "keyword" ? undefined : (await embedder!.embed([request.query]))[0];
-  const ranked = rank(c, request.query, request.mode, vector, undefined, request.depth * 4);
+  const ranked = rank(c, request.query, request.mode, vector, undefined, request.depth * 4, 1);
   const docs: string[] = [];
   for (const { label } of ranked) {
     const id = c.chunks[label]!.docId;
@@ -89,13 +91,33 @@ function rank(
   queryVector: Float32Array | undefined,
   filter: ((label: number) => boolean) | undefined,
   candidates: number,
+  perDocument: number,
 ): ScoredLabel[] {
-  const keyword = mode === "semantic" ? [] : c.keyword.search(query, candidates, filter);
+  const keyword =
+    mode === "semantic"
+      ? []
+      : c.keyword.search(query, candidates, { ...(filter ? { filter } : {}), maxPerDocument: perDocument });
   const semantic =
     mode !== "keyword" && c.vectors && queryVector ? c.vectors.search(queryVector, candidates, filter) : [];
-  if (mode === "keyword") return keyword;
-  if (mode === "semantic") return semantic;
-  return fuseLabels(semantic.length ? [semantic, keyword] : [keyword]);
+  const ranked =
+    mode === "keyword"
+      ? keyword
+      : mode === "semantic"
+        ? semantic
+        : fuseLabels(semantic.length ? [semantic, keyword] : [keyword]);
+  // The keyword index caps hits per document itself; semantic and fused lists (and format-1 indexes) here.
+  return capPerDocument(ranked, perDocument, (label) => c.chunks[label]!.docId);
+}
+
+/** `ranked` without the chunks of a document that already has `cap` of them above. */
+function capPerDocument(ranked: ScoredLabel[], cap: number, docOf: (label: number) => string): ScoredLabel[] {
+  const seen = new Map<string, number>();
+  return ranked.filter(({ label }) => {
+    const doc = docOf(label);
+    const n = seen.get(doc) ?? 0;
+    seen.set(doc, n + 1);
+    return n < cap;
+  });
 }
 
 function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {

@@ -14,7 +14,8 @@ import {
   type Manifest,
   type Pointer,
 } from "./bundle.js";
-import { NativeModuleUnavailableError } from "./errors.js";
+import { BundleIntegrityError, NativeModuleUnavailableError } from "./errors.js";
+import { message } from "./messages.js";
 import type {
   Embedder,
   KeywordIndex,
@@ -52,7 +53,10 @@ export async function openVersion(
     embedder: Embedder | null;
     embedderUnavailableReason?: string;
     vectorCodec: VectorIndexCodec;
+    /** Loads the keyword index when given. */
     keywordCodec?: KeywordIndexCodec;
+    /** Reads the keyword index of older bundle formats (format 1's MiniSearch JSON). */
+    legacyKeywordCodec?: KeywordIndexCodec;
   },
 ): Promise<OpenedVersion> {
   const started = performance.now();
@@ -64,8 +68,7 @@ export async function openVersion(
     chunks: decodeBundleJson(files, BUNDLE_FILES.chunks, ChunksSchema),
     timings: { downloadMs: Math.round(downloaded - started), indexLoadMs: 0 },
   };
-  if (options.keywordCodec)
-    opened.keyword = options.keywordCodec.load(files.get(BUNDLE_FILES.keywordIndex) ?? new Uint8Array());
+  if (options.keywordCodec) opened.keyword = loadKeyword(files, manifest, options);
   const { embedder } = options;
   const vectorBytes = files.get(BUNDLE_FILES.vectorIndex);
   if (!manifest.model || !vectorBytes) {
@@ -85,4 +88,26 @@ export async function openVersion(
   }
   opened.timings.indexLoadMs = Math.round(performance.now() - downloaded);
   return opened;
+}
+
+/** The keyword index, read by whichever codec's file the version has (format 2's, or format 1's). */
+function loadKeyword(
+  files: Map<string, Uint8Array>,
+  manifest: Manifest,
+  codecs: { keywordCodec?: KeywordIndexCodec; legacyKeywordCodec?: KeywordIndexCodec },
+): KeywordIndex {
+  for (const codec of [codecs.keywordCodec, codecs.legacyKeywordCodec]) {
+    const bytes = codec && files.get(codec.file);
+    if (codec && bytes) {
+      try {
+        return codec.load(bytes);
+      } catch (error) {
+        throw new BundleIntegrityError(`${codec.file} cannot be read: ${message(error)}`);
+      }
+    }
+  }
+  throw new BundleIntegrityError(
+    `the bundle (format ${manifest.formatVersion}) has no keyword index this server can read ` +
+      `(files: ${Object.keys(manifest.files).join(", ")})`,
+  );
 }

@@ -223,15 +223,13 @@ export async function buildBundleFiles(
     const index = await codecs.vectorCodec.build(vectors as Float32Array[], embedder.dimensions);
     files[BUNDLE_FILES.vectorIndex] = await index.serialize();
   }
-  const keyword = codecs.keywordCodec.build(
-    chunks.map((c, label) => ({
-      label,
-      title: titles.get(c.docId)!,
-      heading: c.headingPath.join(" "),
-      text: c.text,
-    })),
-  );
-  files[BUNDLE_FILES.keywordIndex] = keyword.serialize();
+  const keyword = codecs.keywordCodec.builder();
+  let doc = 0;
+  chunks.forEach((c, label) => {
+    while (documents[doc]!.firstChunk + documents[doc]!.chunkCount <= label) doc++;
+    keyword.add({ label, doc, title: titles.get(c.docId)!, heading: c.headingPath.join(" "), text: c.text });
+  });
+  files[codecs.keywordCodec.file as BundleFileName] = keyword.finish().serialize();
   files[BUNDLE_FILES.documents] = JSON.stringify(documents);
   files[BUNDLE_FILES.chunks] = JSON.stringify(chunks);
   return files;

@@ -4,6 +4,7 @@
  * `--quick` writes to .thoth/bench-quick/ instead, so the committed figures stay those of a full run.
  * Benchmarks report numbers; nothing here passes or fails.
  */
+import { indexCodecs } from "../../functions/composition.js";
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -15,7 +16,6 @@ import { s3Client } from "../../functions/adapters/aws/clients.js";
 import { S3ObjectStore } from "../../functions/adapters/aws/s3-object-store.js";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import { DEFAULT_HNSW_PARAMS, hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
-import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
 import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
 import { BUNDLE_FILES, loadVersion, readPointer } from "../../functions/core/bundle.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
@@ -37,7 +37,7 @@ import { barChartSvg, summarize } from "./stats.js";
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const QUICK = process.argv.includes("--quick");
 const exec = promisify(execFile);
-const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+const codecs = indexCodecs();
 const now = () => performance.now();
 const log = (line: string) => console.error(`[bench] ${line}`);
 

@@ -1,10 +1,9 @@
 /** One refresh run in its own process, so its peak RSS is its own: prints a JSON line. */
+import { indexCodecs } from "../../functions/composition.js";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
-import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
 import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { corpusSource, generateCorpus } from "./corpus.js";
@@ -19,7 +18,7 @@ const embedder =
     : null;
 const store = new FsObjectStore(await mkdtemp(join(tmpdir(), "thoth-bench-refresh-")));
 const docs = generateCorpus(chunks);
-const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+const codecs = indexCodecs();
 const first = await refreshCollection(
   { store, embedder, ...codecs },
   { collection: "bench", source: corpusSource(docs) },

@@ -2,12 +2,11 @@
  * Soak: mixed search load on the local server while refreshes publish new versions underneath (hot swaps),
  * for a fixed time. Reports requests, errors (expected: 0), refreshes, and memory at start and end.
  */
+import { indexCodecs } from "../../functions/composition.js";
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
-import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
 import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
 import { openMcpApp } from "../../functions/mcp-server/app.js";
 import { createHandler } from "../../functions/mcp-server/handler.js";
@@ -27,7 +26,7 @@ export async function soak(options: {
   await cp(join(options.repo, "examples/handbook"), folder, { recursive: true });
   const store = new FsObjectStore(join(dataDir, "store"));
   const embedder = await loadTransformersEmbedder({ modelDir: options.modelDir, modelId: "thoth/tiny" });
-  const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+  const codecs = indexCodecs();
   const refresh = () =>
     refreshCollection(
       { store, embedder, ...codecs },

@@ -9,11 +9,9 @@ import { parseArgs } from "node:util";
 import { parseRuntimeEnv } from "../../shared/config.js";
 import { SEARCH_MODES, type SearchMode } from "../../shared/types.js";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
-import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { logger } from "../../functions/lib/logger.js";
-import { loadEmbedder } from "../../functions/composition.js";
+import { loadEmbedder, indexCodecs } from "../../functions/composition.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -36,7 +34,7 @@ export async function evaluate(dir: string, options: { modes?: SearchMode[]; spl
   const work = await mkdtemp(join(tmpdir(), "thoth-eval-"));
   try {
     const store = new FsObjectStore(work);
-    const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
+    const codecs = indexCodecs();
     const summary = await refreshCollection(
       { store, embedder, ...codecs },
       { collection: "eval", source: beirSource(dataset, resolve(dir)) },

@@ -1,4 +1,5 @@
 import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
+import { bm25Codec } from "../../functions/adapters/keyword/codec.js";
 import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { Embedder, ObjectStore } from "../../functions/core/ports.js";
@@ -8,9 +9,13 @@ import { exactVectorCodec } from "./exact-vectors.js";
 import { MemoryObjectStore } from "./memory-object-store.js";
 
 /** The codecs deployments use (hnswlib-node is native): for integration tests. */
-export const codecs = { vectorCodec: hnswCodec(), keywordCodec: minisearchCodec };
-/** Unit tests: the same keyword codec, and exact vectors in plain TypeScript instead of the native addon. */
-export const unitCodecs = { vectorCodec: exactVectorCodec, keywordCodec: minisearchCodec };
+export const codecs = {
+  vectorCodec: hnswCodec(),
+  keywordCodec: bm25Codec(),
+  legacyKeywordCodec: minisearchCodec,
+};
+/** Unit tests: the same keyword codecs, and exact vectors in plain TypeScript instead of the native addon. */
+export const unitCodecs = { ...codecs, vectorCodec: exactVectorCodec };
 
 /** Indexes folders (collection → folder) into a store and opens a KnowledgeBase over it. */
 export async function knowledgeBaseFrom(

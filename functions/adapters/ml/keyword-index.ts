@@ -1,6 +1,12 @@
 import { stemmer } from "stemmer";
 import MiniSearch, { type Options, type SearchOptions } from "minisearch";
-import type { KeywordEntry, KeywordIndex, KeywordIndexCodec, ScoredLabel } from "../../core/ports.js";
+import type {
+  KeywordEntry,
+  KeywordIndex,
+  KeywordIndexCodec,
+  KeywordSearchOptions,
+  ScoredLabel,
+} from "../../core/ports.js";
 
 /** Common English words that carry no meaning for retrieval; dropped at index and query time. */
 const STOPWORDS = new Set(
@@ -34,7 +40,7 @@ class MiniSearchKeywordIndex implements KeywordIndex {
     return this.index.documentCount;
   }
 
-  search(query: string, k: number, filter?: (label: number) => boolean): ScoredLabel[] {
+  search(query: string, k: number, { filter }: KeywordSearchOptions = {}): ScoredLabel[] {
     const results = this.index.search(query, {
       ...SEARCH_OPTIONS,
       ...(filter ? { filter: (r) => filter(r.id as number) } : {}),
@@ -47,12 +53,19 @@ class MiniSearchKeywordIndex implements KeywordIndex {
   }
 }
 
-/** BM25 keyword search with MiniSearch (title and heading boosted over body text). */
+/**
+ * Bundle format 1's keyword index: BM25 with MiniSearch (title and heading boosted over body text), as JSON.
+ * Kept to read format-1 versions (a rollback target, or a collection not refreshed since); new versions are
+ * written in format 2 (adapters/keyword). It does not cap hits per document: search applies that afterwards.
+ */
 export const minisearchCodec: KeywordIndexCodec = {
-  build(entries) {
+  file: "keyword-index.json",
+  builder() {
     const index = new MiniSearch<KeywordEntry>(INDEX_OPTIONS);
-    index.addAll(entries);
-    return new MiniSearchKeywordIndex(index);
+    return {
+      add: ({ label, title, heading, text }) => index.add({ label, doc: 0, title, heading, text }),
+      finish: () => new MiniSearchKeywordIndex(index),
+    };
   },
   load(bytes) {
     return new MiniSearchKeywordIndex(

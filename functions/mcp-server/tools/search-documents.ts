@@ -3,7 +3,7 @@ import { z } from "zod";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import { citation } from "../../core/citation.js";
 import { SearchHitSchema } from "../../core/contracts.js";
-import { DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/knowledge-base.js";
+import { DEFAULT_PER_DOCUMENT, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/knowledge-base.js";
 import type { ServerDeps } from "../deps.js";
 import type { ToolModule } from "./index.js";
 import { runTool, toolResult } from "../tool-results.js";
@@ -32,6 +32,13 @@ const INPUT = {
     .describe(
       "hybrid fuses semantic and keyword ranking; semantic uses embeddings only; keyword uses BM25 only",
     ),
+  perDocument: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SEARCH_LIMIT)
+    .default(DEFAULT_PER_DOCUMENT)
+    .describe("At most this many passages of one document; raise it to see more of one document"),
   pathPrefix: z.string().optional().describe("Only documents whose path starts with this"),
   source: z.enum(SOURCE_TYPES).optional().describe("Only documents from this kind of source"),
   type: z

@@ -52,7 +52,7 @@ describe("publishVersion", () => {
     const store = new MemoryObjectStore();
     const manifest = await publish(store, "v1", '[{"x":1}]');
     expect(manifest).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       collection: "docs",
       version: "v1",
       model: draft.model,
@@ -61,6 +61,7 @@ describe("publishVersion", () => {
     expect(manifest.files["documents.json"]).toEqual({ sha256: sha256('[{"x":1}]'), bytes: 9 });
     const pointer = await readPointer(store, "docs");
     expect(pointer?.version).toBe("v1");
+    expect(pointer?.formatVersion).toBe(2);
     expect(pointer?.manifestSha256).toBe(sha256((await store.get(bundleKeys.manifest("docs", "v1")))!));
   });
 

@@ -1,0 +1,202 @@
+/**
+ * Builds the keyword index one chunk at a time (see bm25-index.ts for the scoring): the refresh streams chunks
+ * in, and only integer postings are kept, never the texts.
+ */
+import { forEachTerm } from "./analyzer.js";
+import { Bm25Index } from "./bm25-index.js";
+import { DEFAULT_BM25, quantise, type Bm25Params, type Postings } from "./params.js";
+
+export interface IndexedChunk {
+  /** The document's ordinal: non-decreasing over the chunks added; a document's chunks are contiguous. */
+  doc: number;
+  title: string;
+  heading: string;
+  text: string;
+}
+
+/** A growable typed array (the builder's postings arrive one at a time, in chunk order). */
+class Grow<T extends Uint32Array | Uint8Array | Uint16Array> {
+  length = 0;
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = this.make(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
+const u32 = (n = 1024) => new Grow(new Uint32Array(n), (m) => new Uint32Array(m));
+const u16 = (n = 1024) => new Grow(new Uint16Array(n), (m) => new Uint16Array(m));
+const u8 = (n = 1024) => new Grow(new Uint8Array(n), (m) => new Uint8Array(m));
+
+/**
+ * Builds an index one chunk at a time, in label order, keeping only integer postings (never the texts):
+ * memory grows with the number of distinct (term, chunk) pairs, not with the corpus held several times.
+ */
+export class Bm25Builder {
+  readonly #terms = new Map<string, number>();
+  // Chunk postings in arrival order: term id, chunk label, and term frequency per field (saturated at 255).
+  readonly #cTerm = u32();
+  readonly #cLabel = u32();
+  readonly #cTitle = u8();
+  readonly #cHeading = u8();
+  readonly #cText = u16();
+  readonly #len = { title: u16(), heading: u16(), text: u32() };
+  readonly #docOfChunk = u32();
+  // Document postings: term id, document ordinal, frequency over the document.
+  readonly #dTerm = u32();
+  readonly #dDoc = u32();
+  readonly #dTf = u32();
+  readonly #docLength = u32();
+  #currentDoc = -1;
+  #docCounts = new Map<number, number>();
+  #docLen = 0;
+
+  constructor(private readonly params: Bm25Params = DEFAULT_BM25) {}
+
+  get size(): number {
+    return this.#docOfChunk.length;
+  }
+
+  /** Adds the next chunk (its label is the number of chunks added before it). */
+  add(chunk: IndexedChunk): void {
+    if (chunk.doc < this.#currentDoc)
+      throw new RangeError("chunks must arrive grouped by document, in order");
+    if (chunk.doc !== this.#currentDoc) {
+      this.#flushDoc();
+      // Documents without chunks in between still get an ordinal (and no postings).
+      while (this.#docLength.length < chunk.doc) this.#docLength.push(0);
+      this.#currentDoc = chunk.doc;
+      this.#docLen = 0;
+      // The title counts once for the document.
+      forEachTerm(chunk.title, (t) => this.#countDoc(t));
+    }
+    const label = this.#docOfChunk.length;
+    this.#docOfChunk.push(chunk.doc);
+    const counts = new Map<number, [number, number, number]>();
+    const count = (text: string, field: 0 | 1 | 2) => {
+      let n = 0;
+      forEachTerm(text, (term) => {
+        n++;
+        const id = this.#termId(term);
+        const c = counts.get(id) ?? [0, 0, 0];
+        c[field]++;
+        counts.set(id, c);
+        if (field === 2) this.#countDoc(term, id);
+      });
+      return n;
+    };
+    this.#len.title.push(Math.min(65535, count(chunk.title, 0)));
+    this.#len.heading.push(Math.min(65535, count(chunk.heading, 1)));
+    this.#len.text.push(count(chunk.text, 2));
+    for (const [id, [t, h, x]] of counts) {
+      this.#cTerm.push(id);
+      this.#cLabel.push(label);
+      this.#cTitle.push(Math.min(255, t));
+      this.#cHeading.push(Math.min(255, h));
+      this.#cText.push(Math.min(65535, x));
+    }
+  }
+
+  #termId(term: string): number {
+    let id = this.#terms.get(term);
+    if (id === undefined) this.#terms.set(term, (id = this.#terms.size));
+    return id;
+  }
+
+  #countDoc(term: string, id = this.#termId(term)): void {
+    this.#docCounts.set(id, (this.#docCounts.get(id) ?? 0) + 1);
+    this.#docLen++;
+  }
+
+  #flushDoc(): void {
+    if (this.#currentDoc < 0) return;
+    for (const [id, tf] of this.#docCounts) {
+      this.#dTerm.push(id);
+      this.#dDoc.push(this.#currentDoc);
+      this.#dTf.push(tf);
+    }
+    this.#docLength.push(this.#docLen);
+    this.#docCounts = new Map();
+  }
+
+  /** Computes the impacts and lays out the postings by term. The builder is spent afterwards. */
+  finish(): Bm25Index {
+    this.#flushDoc();
+    const chunks = this.#docOfChunk.length;
+    const docs = this.#docLength.length;
+    // Terms sorted, so the file's vocabulary can be searched by bisection; old id → new id.
+    const vocabulary = [...this.#terms.keys()].sort();
+    const rank = new Uint32Array(vocabulary.length);
+    vocabulary.forEach((term, i) => (rank[this.#terms.get(term)!] = i));
+    const avg = (a: ArrayLike<number>) => {
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += a[i]!;
+      return a.length ? s / a.length || 1 : 1;
+    };
+    const lens = {
+      title: this.#len.title.view(),
+      heading: this.#len.heading.view(),
+      text: this.#len.text.view(),
+    };
+    const avgs = { title: avg(lens.title), heading: avg(lens.heading), text: avg(lens.text) };
+    const { k1, fields, doc } = this.params;
+    const norm = (f: keyof typeof fields, label: number) =>
+      1 - fields[f].b + (fields[f].b * lens[f][label]!) / avgs[f];
+
+    const chunkPostings = layOut(this.#cTerm.view(), rank, vocabulary.length, (i) => {
+      const label = this.#cLabel.data[i]!;
+      const ptf =
+        (fields.title.weight * this.#cTitle.data[i]!) / norm("title", label) +
+        (fields.heading.weight * this.#cHeading.data[i]!) / norm("heading", label) +
+        (fields.text.weight * this.#cText.data[i]!) / norm("text", label);
+      return [label, quantise(ptf / (k1 + ptf))];
+    });
+    const docLengths = this.#docLength.view();
+    const avgDoc = avg(docLengths);
+    const docPostings = layOut(this.#dTerm.view(), rank, vocabulary.length, (i) => {
+      const d = this.#dDoc.data[i]!;
+      const tf = this.#dTf.data[i]!;
+      return [d, quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc)))];
+    });
+    return new Bm25Index({
+      params: this.params,
+      vocabulary,
+      chunkCount: chunks,
+      docCount: docs,
+      chunk: chunkPostings,
+      doc: docPostings,
+      docOfChunk: this.#docOfChunk.view().slice(),
+    });
+  }
+}
+
+/** Groups postings (in id order within each term, as they arrived) by term: a counting sort. */
+function layOut(
+  terms: Uint32Array,
+  rank: Uint32Array,
+  vocabulary: number,
+  posting: (i: number) => [id: number, impact: number],
+): Postings {
+  const offsets = new Uint32Array(vocabulary + 1);
+  for (let i = 0; i < terms.length; i++) offsets[rank[terms[i]!]! + 1]!++;
+  for (let t = 0; t < vocabulary; t++) offsets[t + 1]! += offsets[t]!;
+  const next = offsets.slice(0, vocabulary);
+  const ids = new Uint32Array(terms.length);
+  const impacts = new Uint8Array(terms.length);
+  for (let i = 0; i < terms.length; i++) {
+    const at = next[rank[terms[i]!]!]!++;
+    const [id, impact] = posting(i);
+    ids[at] = id;
+    impacts[at] = impact;
+  }
+  return { offsets, ids, impacts };
+}

@@ -1,0 +1,112 @@
+/**
+ * The keyword index file (bundle format 2). Everything but a small JSON header is typed arrays, so loading is
+ * a handful of views over the downloaded bytes, not a parse per posting.
+ */
+import type { Bm25Params, IndexParts } from "./params.js";
+
+const MAGIC = "THOTHKW2";
+
+/*
+ * The file: "THOTHKW2", a u32 header length and a JSON header, then sections each padded to 4 bytes:
+ * vocabulary (UTF-8, "\n"-joined, sorted), chunk offsets/ids/impacts, document offsets/ids/impacts, and the
+ * document of every chunk. All integers little-endian.
+ */
+interface Header {
+  params: Bm25Params;
+  chunkCount: number;
+  docCount: number;
+  terms: number;
+  chunkPostings: number;
+  docPostings: number;
+  vocabularyBytes: number;
+}
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+export function encode(p: IndexParts): Uint8Array {
+  const vocabulary = new TextEncoder().encode(p.vocabulary.join("\n"));
+  const header: Header = {
+    params: p.params,
+    chunkCount: p.chunkCount,
+    docCount: p.docCount,
+    terms: p.vocabulary.length,
+    chunkPostings: p.chunk.ids.length,
+    docPostings: p.doc.ids.length,
+    vocabularyBytes: vocabulary.length,
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const sections: Uint8Array[] = [
+    vocabulary,
+    bytesOf(p.chunk.offsets),
+    bytesOf(p.chunk.ids),
+    p.chunk.impacts,
+    bytesOf(p.doc.offsets),
+    bytesOf(p.doc.ids),
+    p.doc.impacts,
+    bytesOf(p.docOfChunk),
+  ];
+  const start = pad4(MAGIC.length + 4 + headerBytes.length);
+  const total = sections.reduce((n, s) => n + pad4(s.length), start);
+  const out = new Uint8Array(total);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, headerBytes.length, true);
+  out.set(headerBytes, MAGIC.length + 4);
+  let at = start;
+  for (const s of sections) {
+    out.set(s, at);
+    at += pad4(s.length);
+  }
+  return out;
+}
+
+const bytesOf = (a: Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export class KeywordIndexFormatError extends Error {}
+
+export function decode(bytes: Uint8Array): IndexParts {
+  if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
+    throw new KeywordIndexFormatError("not a Thoth keyword index (format 2)");
+  }
+  // Typed-array views need 4-byte alignment: copy once if the bytes sit at an odd offset.
+  if (bytes.byteOffset % 4) bytes = bytes.slice();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(MAGIC.length, true);
+  const header = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
+  ) as Header;
+  let at = pad4(MAGIC.length + 4 + headerLength);
+  const take = (length: number) => {
+    if (at + length > bytes.length) throw new KeywordIndexFormatError("keyword index is truncated");
+    const s = bytes.subarray(at, at + length);
+    at += pad4(length);
+    return s;
+  };
+  const u32At = (n: number) => {
+    const s = take(n * 4);
+    return new Uint32Array(s.buffer, s.byteOffset, n);
+  };
+  const vocabularyText = new TextDecoder().decode(take(header.vocabularyBytes));
+  const vocabulary = header.terms ? vocabularyText.split("\n") : [];
+  if (vocabulary.length !== header.terms)
+    throw new KeywordIndexFormatError("keyword index vocabulary is corrupt");
+  const chunk = {
+    offsets: u32At(header.terms + 1),
+    ids: u32At(header.chunkPostings),
+    impacts: take(header.chunkPostings),
+  };
+  const doc = {
+    offsets: u32At(header.terms + 1),
+    ids: u32At(header.docPostings),
+    impacts: take(header.docPostings),
+  };
+  const docOfChunk = u32At(header.chunkCount);
+  return {
+    params: header.params,
+    vocabulary,
+    chunkCount: header.chunkCount,
+    docCount: header.docCount,
+    chunk,
+    doc,
+    docOfChunk,
+  };
+}

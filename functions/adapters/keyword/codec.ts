@@ -1,0 +1,43 @@
+/** The keyword index as the KeywordIndex port: Thoth's BM25F + document BM25 index (bundle format 2). */
+import type { KeywordIndex, KeywordIndexCodec, KeywordSearchOptions } from "../../core/ports.js";
+import { Bm25Builder } from "./bm25-builder.js";
+import { Bm25Index, DEFAULT_BM25, type Bm25Params } from "./bm25-index.js";
+import { IDF_SCALE } from "./params.js";
+
+/** Integer scores back to BM25's usual scale (what clients see as a hit's score). */
+const SCORE_UNIT = IDF_SCALE * 255;
+
+class Bm25KeywordIndex implements KeywordIndex {
+  constructor(readonly index: Bm25Index) {}
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  search(query: string, k: number, options: KeywordSearchOptions = {}) {
+    return this.index.search(query, k, options).map((s) => ({ label: s.id, score: s.score / SCORE_UNIT }));
+  }
+
+  serialize(): Uint8Array {
+    return this.index.serialize();
+  }
+}
+
+export const BM25_INDEX_FILE = "keyword.bin";
+
+export function bm25Codec(params: Bm25Params = DEFAULT_BM25): KeywordIndexCodec {
+  return {
+    file: BM25_INDEX_FILE,
+    builder() {
+      const builder = new Bm25Builder(params);
+      return {
+        add: (entry) => {
+          if (entry.label !== builder.size) throw new RangeError(`chunk ${entry.label} arrived out of order`);
+          builder.add(entry);
+        },
+        finish: () => new Bm25KeywordIndex(builder.finish()),
+      };
+    },
+    load: (bytes) => new Bm25KeywordIndex(Bm25Index.load(bytes)),
+  };
+}
