@@ -1,9 +1,14 @@
 /** Reading a BEIR-format folder and scoring rankings against its judgments. */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, readdir } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
 import type { Source, SourceDocument } from "../../functions/core/ports.js";
 
 export interface BeirDataset {
+  /**
+   * Set when the corpus is a folder of Markdown named by `corpus.json` (`{"folder": "<relative path>"}`)
+   * instead of `corpus.jsonl`: it is indexed as a local folder, and document ids are paths inside it.
+   */
+  folder?: string;
   corpus: { _id: string; title: string; text: string }[];
   queries: Map<string, string>;
   /** query id → document id → graded relevance */
@@ -29,14 +34,26 @@ async function jsonl<T>(path: string): Promise<T[]> {
     });
 }
 
-export async function readBeir(dir: string, split = "test"): Promise<BeirDataset> {
-  const corpus = (await jsonl<{ _id: string; title?: string; text?: string }>(join(dir, "corpus.jsonl"))).map(
-    (d) => ({
-      _id: String(d._id),
-      title: d.title ?? "",
-      text: d.text ?? "",
-    }),
+async function markdownCorpus(folder: string): Promise<BeirDataset["corpus"]> {
+  const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile() && /\.(md|markdown)$/i.test(e.name))
+    .map((e) => relative(folder, join(e.parentPath, e.name)).split(sep).join("/"))
+    .sort();
+  return Promise.all(
+    files.map(async (path) => ({ _id: path, title: "", text: await readFile(join(folder, path), "utf8") })),
   );
+}
+
+export async function readBeir(dir: string, split = "test"): Promise<BeirDataset> {
+  const pointer = await readFile(join(dir, "corpus.json"), "utf8").catch(() => undefined);
+  const folder = pointer ? resolve(dir, (JSON.parse(pointer) as { folder: string }).folder) : undefined;
+  const corpus = folder
+    ? await markdownCorpus(folder)
+    : (await jsonl<{ _id: string; title?: string; text?: string }>(join(dir, "corpus.jsonl"))).map((d) => ({
+        _id: String(d._id),
+        title: d.title ?? "",
+        text: d.text ?? "",
+      }));
   const queries = new Map(
     (await jsonl<{ _id: string; text: string }>(join(dir, "queries.jsonl"))).map((q) => [
       String(q._id),
@@ -51,7 +68,7 @@ export async function readBeir(dir: string, split = "test"): Promise<BeirDataset
     if (!qrels.has(query)) qrels.set(query, new Map());
     qrels.get(query)!.set(doc, Number(score));
   }
-  return { corpus, queries, qrels };
+  return { ...(folder ? { folder } : {}), corpus, queries, qrels };
 }
 
 /** The corpus as a Source: one Markdown document per entry, its path the BEIR id. */

@@ -13,6 +13,7 @@ import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { logger } from "../../functions/lib/logger.js";
 import { loadEmbedder, indexCodecs } from "../../functions/composition.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,10 @@ export async function evaluate(dir: string, options: { modes?: SearchMode[]; spl
     const codecs = indexCodecs();
     const summary = await refreshCollection(
       { store, embedder, ...codecs },
-      { collection: "eval", source: beirSource(dataset, resolve(dir)) },
+      {
+        collection: "eval",
+        source: dataset.folder ? new LocalFolderSource(dataset.folder) : beirSource(dataset, resolve(dir)),
+      },
     );
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
     const available: SearchMode[] = embedder ? [...SEARCH_MODES] : ["keyword"];

@@ -40,6 +40,28 @@ describe("npm run eval on the shipped BEIR sample", () => {
     }
   });
 
+  // Real text, not only our own sample: the handbook questions (a folder of Markdown) and SciFact's train split.
+  it.each([
+    ["eval/handbook-questions", undefined, 0.1],
+    ["../shared/eval/scifact-train", "train", 0.02],
+  ] as const)(
+    "keyword mode beats the plain BM25 baseline on %s",
+    async (dir, split, margin) => {
+      const saved = process.env.THOTH_MODEL_DIR;
+      delete process.env.THOTH_MODEL_DIR;
+      try {
+        const report = await evaluate(join(REPO_ROOT, dir), split ? { split } : {});
+        const keyword = report.results.find((r) => r.mode === "keyword")!;
+        const baseline = report.results.find((r) => r.mode === "bm25-baseline")!;
+        expect(keyword.queries).toBeGreaterThanOrEqual(20);
+        expect(keyword.ndcg10).toBeGreaterThanOrEqual(baseline.ndcg10 + margin);
+      } finally {
+        if (saved !== undefined) process.env.THOTH_MODEL_DIR = saved;
+      }
+    },
+    120_000,
+  );
+
   it("prints one JSON object with every mode when a model is available", async () => {
     const { stdout } = await promisify(execFile)("npm", ["run", "--silent", "eval", "--", SAMPLE, "--json"], {
       cwd: REPO_ROOT,
