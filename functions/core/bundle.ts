@@ -1,7 +1,7 @@
 /**
  * The index bundle: the contract between the refresh job (writer) and the MCP server (reader).
  *
- *   collections/<name>/versions/<version>/{documents.json, chunks.json, keyword.bin, vectors.hnsw, manifest.json}
+ *   collections/<name>/versions/<version>/{documents.json, chunks.bin, texts.bin, keyword.bin, vectors.hnsw, manifest.json}
  *   collections/<name>/versions/<version>/was-live.json  → written once the pointer has named the version
  *   collections/<name>/current.json   → the live version, written last
  *
@@ -17,9 +17,12 @@ import { BundleIntegrityError, ConcurrentPublishError, NotFoundError } from "./e
 import type { ObjectStore } from "./ports.js";
 
 /**
- * The format new versions are written in. Format 2 has a binary keyword index (`keyword.bin`); format 1 had
- * MiniSearch's JSON (`keyword-index.json`). Readers take both until no live or kept version is format 1; a
- * format they do not know is refused (the version in use keeps serving).
+ * The format new versions are written in. Format 2 keeps texts out of the JSON: documents.json holds the
+ * documents' facts and where their text sits in texts.bin (deflated blocks, read by range); chunks.bin is
+ * typed arrays; keyword.bin a binary BM25F index (bundle-files.ts, adapters/keyword). Format 1 had texts
+ * inline in documents.json and chunks.json and MiniSearch's JSON (`keyword-index.json`). Readers take both
+ * until no live or kept version is format 1; a format they do not know is refused (the version in use keeps
+ * serving).
  */
 export const BUNDLE_FORMAT_VERSION = 2;
 const FormatVersionSchema = z.union([z.literal(1), z.literal(2)]);
@@ -27,13 +30,15 @@ export type BundleFormatVersion = z.infer<typeof FormatVersionSchema>;
 
 export const BUNDLE_FILES = {
   documents: "documents.json",
-  chunks: "chunks.json",
+  chunks: "chunks.bin",
+  texts: "texts.bin",
   keywordIndex: "keyword.bin",
-  /** Format 1's keyword index. */
-  legacyKeywordIndex: "keyword-index.json",
   vectorIndex: "vectors.hnsw",
 } as const;
-export type BundleFileName = (typeof BUNDLE_FILES)[keyof typeof BUNDLE_FILES];
+/** Format 1's files that format 2 replaced. */
+export const FORMAT_1_FILES = { chunks: "chunks.json", keywordIndex: "keyword-index.json" } as const;
+export type BundleFileName =
+  (typeof BUNDLE_FILES)[keyof typeof BUNDLE_FILES] | (typeof FORMAT_1_FILES)[keyof typeof FORMAT_1_FILES];
 
 export const DocumentRecordSchema = z.object({
   id: z.string(),
@@ -55,6 +60,13 @@ export const DocumentRecordSchema = z.object({
   chunkCount: z.number().int().nonnegative(),
 });
 export type DocumentRecord = z.infer<typeof DocumentRecordSchema>;
+
+/** A document as format 2 stores it: its facts, and where its text sits in texts.bin. */
+export const StoredDocumentSchema = DocumentRecordSchema.omit({ text: true }).extend({
+  textRef: z.object({ start: z.number().int().nonnegative(), length: z.number().int().nonnegative() }),
+});
+/** A document as readers hold it: its facts without the text (read on demand). */
+export type StoredDocument = Omit<DocumentRecord, "text">;
 
 export const ChunkRecordSchema = z.object({
   docId: z.string(),

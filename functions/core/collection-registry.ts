@@ -93,12 +93,23 @@ export class CollectionRegistry {
 
   async #load(name: string, pointer: Pointer): Promise<{ collection: LoadedCollection; mismatch?: string }> {
     const opened = await openVersion(this.deps.store, name, pointer, this.deps);
-    const { manifest, documents, chunks, keyword, vectors, semanticUnavailable, mismatch, timings } = opened;
+    const {
+      manifest,
+      documents,
+      chunks,
+      documentText,
+      keyword,
+      vectors,
+      semanticUnavailable,
+      mismatch,
+      timings,
+    } = opened;
     const collection: LoadedCollection = {
       name,
       manifest,
       documents,
       chunks,
+      documentText,
       keyword: keyword!,
       ...(vectors ? { vectors } : {}),
       ...(semanticUnavailable ? { semanticUnavailable } : {}),

@@ -1,6 +1,6 @@
 /** Reading documents of loaded collections: by id or path, a page of text at a time, and paged listings. */
 import type { SourceType } from "../../shared/types.js";
-import type { DocumentRecord } from "./bundle.js";
+import type { StoredDocument } from "./bundle.js";
 import { InvalidRequestError, NotFoundError } from "./errors.js";
 import { truncate } from "./messages.js";
 import {
@@ -19,11 +19,11 @@ export interface DocumentRef {
 export function findDocument(
   targets: LoadedCollection[],
   ref: DocumentRef,
-): { collection: string; document: DocumentRecord } {
+): { collection: string; document: StoredDocument; text: () => string } {
   if (!ref.id && !ref.path) throw new InvalidRequestError("pass either id or path of the document");
   for (const c of targets) {
     const document = ref.id ? c.docsById.get(ref.id) : c.docsByPath.get(ref.path!.replace(/^\/+/, ""));
-    if (document) return { collection: c.name, document };
+    if (document) return { collection: c.name, document, text: () => c.documentText(document) };
   }
   const what = ref.id ? `id "${truncate(ref.id)}"` : `path "${truncate(ref.path!)}"`;
   throw new NotFoundError(`no document with ${what}; use list_documents or search_documents to find one`);
@@ -37,10 +37,10 @@ export function documentPage(
   targets: LoadedCollection[],
   ref: DocumentRef & { cursor?: string; maxChars?: number },
 ): DocumentPage {
-  const { collection, document } = findDocument(targets, ref);
+  const { collection, document, text: read } = findDocument(targets, ref);
   const maxChars = Math.min(Math.max(1000, Math.floor(ref.maxChars ?? DEFAULT_PAGE_CHARS)), 100_000);
   const start = ref.cursor ? decodeCursor(ref.cursor) : 0;
-  const text = document.text;
+  const text = read();
   if (start > text.length)
     throw new InvalidRequestError("the cursor is past the end of the document; start again without one");
   let end = Math.min(text.length, start + maxChars);
@@ -89,7 +89,7 @@ export function listDocuments(
 }
 
 /** What every view of a document carries (listings, the document cache): who it is and where it came from. */
-export function documentFacts(collection: string, d: DocumentRecord) {
+export function documentFacts(collection: string, d: StoredDocument) {
   return {
     collection,
     id: d.id,
@@ -101,7 +101,7 @@ export function documentFacts(collection: string, d: DocumentRecord) {
   };
 }
 
-function listing(collection: string, d: DocumentRecord): DocumentListing {
+function listing(collection: string, d: StoredDocument): DocumentListing {
   return {
     ...documentFacts(collection, d),
     ...(d.metadata?.type ? { type: d.metadata.type } : {}),

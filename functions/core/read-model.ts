@@ -3,7 +3,8 @@
  * reads return. Shared by the registry, search and documents modules and the KnowledgeBase that joins them.
  */
 import type { SearchMode, SourceType } from "../../shared/types.js";
-import type { ChunkRecord, DocumentRecord, Manifest } from "./bundle.js";
+import type { Manifest, StoredDocument } from "./bundle.js";
+import type { ChunkTable } from "./bundle-files.js";
 import type { DocumentListing, SearchHit } from "./contracts.js";
 import type { KeywordIndex, VectorIndex } from "./ports.js";
 
@@ -12,14 +13,16 @@ export type { DocumentListing, SearchHit } from "./contracts.js";
 export interface LoadedCollection {
   name: string;
   manifest: Manifest;
-  documents: DocumentRecord[];
-  chunks: ChunkRecord[];
+  documents: StoredDocument[];
+  chunks: ChunkTable;
+  /** A document's whole text (read from the bundle on demand). */
+  documentText(document: StoredDocument): string;
   keyword: KeywordIndex;
   vectors?: VectorIndex;
   /** Why semantic search is off for this collection, when it is. */
   semanticUnavailable?: string;
-  docsById: Map<string, DocumentRecord>;
-  docsByPath: Map<string, DocumentRecord>;
+  docsById: Map<string, StoredDocument>;
+  docsByPath: Map<string, StoredDocument>;
   /** How long loading took: fetching and verifying the files, then decoding them and loading the indexes. */
   loadTimings: { downloadMs: number; indexLoadMs: number };
 }

@@ -76,7 +76,7 @@ export async function rankDocuments(
   const ranked = rank(c, request.query, request.mode, vector, undefined, request.depth * 4, 1);
   const docs: string[] = [];
   for (const { label } of ranked) {
-    const id = c.chunks[label]!.docId;
+    const id = c.documents[c.chunks.docIndex(label)]!.id;
     if (!docs.includes(id)) docs.push(id);
     if (docs.length === request.depth) break;
   }
@@ -106,12 +106,12 @@ function rank(
         ? semantic
         : fuseLabels(semantic.length ? [semantic, keyword] : [keyword]);
   // The keyword index caps hits per document itself; semantic and fused lists (and format-1 indexes) here.
-  return capPerDocument(ranked, perDocument, (label) => c.chunks[label]!.docId);
+  return capPerDocument(ranked, perDocument, (label) => c.chunks.docIndex(label));
 }
 
 /** `ranked` without the chunks of a document that already has `cap` of them above. */
-function capPerDocument(ranked: ScoredLabel[], cap: number, docOf: (label: number) => string): ScoredLabel[] {
-  const seen = new Map<string, number>();
+function capPerDocument(ranked: ScoredLabel[], cap: number, docOf: (label: number) => number): ScoredLabel[] {
+  const seen = new Map<number, number>();
   return ranked.filter(({ label }) => {
     const doc = docOf(label);
     const n = seen.get(doc) ?? 0;
@@ -123,7 +123,7 @@ function capPerDocument(ranked: ScoredLabel[], cap: number, docOf: (label: numbe
 function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: number) => boolean) | undefined {
   if (!request.pathPrefix && !request.source && !request.type) return undefined;
   return (label) => {
-    const doc = c.docsById.get(c.chunks[label]?.docId ?? "");
+    const doc = label < c.chunks.length ? c.documents[c.chunks.docIndex(label)] : undefined;
     return (
       !!doc &&
       (!request.pathPrefix || doc.path.startsWith(request.pathPrefix)) &&
@@ -134,8 +134,7 @@ function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: numbe
 }
 
 function toHit(c: LoadedCollection, hit: ScoredLabel, query: string): SearchHit {
-  const chunk = c.chunks[hit.label]!;
-  const doc = c.docsById.get(chunk.docId)!;
+  const doc = c.documents[c.chunks.docIndex(hit.label)]!;
   return {
     collection: c.name,
     docId: doc.id,
@@ -143,8 +142,8 @@ function toHit(c: LoadedCollection, hit: ScoredLabel, query: string): SearchHit 
     path: doc.path,
     ...(doc.url ? { url: doc.url } : {}),
     source: doc.source,
-    heading: chunk.headingPath.join(" › "),
-    snippet: makeSnippet(chunk.text, query),
+    heading: c.chunks.headingPath(hit.label).join(" › "),
+    snippet: makeSnippet(c.chunks.text(hit.label), query),
     score: Number(hit.score.toFixed(6)),
     ...(doc.metadata?.type ? { type: doc.metadata.type } : {}),
   };

@@ -7,13 +7,15 @@ import {
   BUNDLE_FILES,
   ChunkRecordSchema,
   DocumentRecordSchema,
+  FORMAT_1_FILES,
+  StoredDocumentSchema,
   decodeBundleJson,
   loadVersion,
-  type ChunkRecord,
-  type DocumentRecord,
   type Manifest,
   type Pointer,
+  type StoredDocument,
 } from "./bundle.js";
+import { TextStore, openChunkTable, type ChunkTable, type TextRef } from "./bundle-files.js";
 import { BundleIntegrityError, NativeModuleUnavailableError } from "./errors.js";
 import { message } from "./messages.js";
 import type {
@@ -26,13 +28,13 @@ import type {
 } from "./ports.js";
 import { z } from "zod";
 
-const DocumentsSchema = z.array(DocumentRecordSchema);
-const ChunksSchema = z.array(ChunkRecordSchema);
-
 export interface OpenedVersion {
   manifest: Manifest;
-  documents: DocumentRecord[];
-  chunks: ChunkRecord[];
+  /** The documents' facts, in bundle order (texts are read on demand). */
+  documents: StoredDocument[];
+  chunks: ChunkTable;
+  /** A document's whole text. */
+  documentText(document: StoredDocument): string;
   /** Loaded when a keyword codec is given. */
   keyword?: KeywordIndex;
   /** Loaded when the version has vectors of the model `embedder` embeds with, and hnswlib loads here. */
@@ -64,8 +66,7 @@ export async function openVersion(
   const downloaded = performance.now();
   const opened: OpenedVersion = {
     manifest,
-    documents: decodeBundleJson(files, BUNDLE_FILES.documents, DocumentsSchema),
-    chunks: decodeBundleJson(files, BUNDLE_FILES.chunks, ChunksSchema),
+    ...(manifest.formatVersion === 1 ? decodeFormat1(files) : decodeFormat2(files)),
     timings: { downloadMs: Math.round(downloaded - started), indexLoadMs: 0 },
   };
   if (options.keywordCodec) opened.keyword = loadKeyword(files, manifest, options);
@@ -88,6 +89,49 @@ export async function openVersion(
   }
   opened.timings.indexLoadMs = Math.round(performance.now() - downloaded);
   return opened;
+}
+
+type Decoded = Pick<OpenedVersion, "documents" | "chunks" | "documentText">;
+
+function decodeFormat2(files: Map<string, Uint8Array>): Decoded {
+  const stored = decodeBundleJson(files, BUNDLE_FILES.documents, z.array(StoredDocumentSchema));
+  const texts = TextStore.open(required(files, BUNDLE_FILES.texts));
+  const chunks = openChunkTable(required(files, BUNDLE_FILES.chunks), texts);
+  const refs = new Map<string, TextRef>();
+  const documents = stored.map(({ textRef, ...document }) => {
+    refs.set(document.id, textRef);
+    return document;
+  });
+  return {
+    documents,
+    chunks,
+    documentText: (document) => texts.read(refs.get(document.id) ?? { start: 0, length: 0 }),
+  };
+}
+
+/** Format 1: texts inline in documents.json and chunks.json. */
+function decodeFormat1(files: Map<string, Uint8Array>): Decoded {
+  const records = decodeBundleJson(files, BUNDLE_FILES.documents, z.array(DocumentRecordSchema));
+  const chunks = decodeBundleJson(files, FORMAT_1_FILES.chunks, z.array(ChunkRecordSchema));
+  const texts = new Map(records.map((d) => [d.id, d.text]));
+  const position = new Map(records.map((d, i) => [d.id, i]));
+  return {
+    documents: records.map(({ text: _text, ...document }) => document),
+    chunks: {
+      length: chunks.length,
+      docIndex: (label) => position.get(chunks[label]!.docId) ?? -1,
+      headingPath: (label) => chunks[label]!.headingPath,
+      tokens: (label) => chunks[label]!.tokens,
+      text: (label) => chunks[label]!.text,
+    },
+    documentText: (document) => texts.get(document.id) ?? "",
+  };
+}
+
+function required(files: Map<string, Uint8Array>, name: string): Uint8Array {
+  const bytes = files.get(name);
+  if (!bytes) throw new BundleIntegrityError(`${name} is not in the bundle`);
+  return bytes;
 }
 
 /** The keyword index, read by whichever codec's file the version has (format 2's, or format 1's). */

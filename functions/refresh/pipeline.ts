@@ -83,7 +83,7 @@ async function loadPrevious(
     };
   try {
     // Vectors come back only when they were embedded with this run's model (and hnswlib loads here).
-    const { manifest, documents, chunks, vectors } = await openVersion(
+    const { manifest, documents, chunks, documentText, vectors } = await openVersion(
       options.store,
       options.collection,
       tagged.pointer,
@@ -95,6 +95,7 @@ async function loadPrevious(
         manifest,
         docsByPath: new Map(documents.map((d) => [d.path, d])),
         chunks,
+        documentText,
         ...(vectors ? { vectors } : {}),
         sameChunking:
           manifest.chunking.maxTokens === chunking.maxTokens &&

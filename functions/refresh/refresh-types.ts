@@ -1,5 +1,6 @@
 /** Shapes shared by the refresh pipeline and its stages. */
-import { sha256, type ChunkRecord, type DocumentRecord, type Manifest } from "../core/bundle.js";
+import { sha256, type ChunkRecord, type Manifest, type StoredDocument } from "../core/bundle.js";
+import type { ChunkTable } from "../core/bundle-files.js";
 import type { VectorIndex } from "../core/ports.js";
 
 export type RefreshProgress =
@@ -41,8 +42,9 @@ export function embeddingText(title: string, chunk: Pick<ChunkRecord, "headingPa
 
 export interface PreviousVersion {
   manifest: Manifest;
-  docsByPath: Map<string, DocumentRecord>;
-  chunks: ChunkRecord[];
+  docsByPath: Map<string, StoredDocument>;
+  chunks: ChunkTable;
+  documentText(document: StoredDocument): string;
   /** Present when its vectors can be reused: same model, same dimensions. */
   vectors?: VectorIndex;
   /** Chunks can be reused only when they were cut with the same budget. */

@@ -9,7 +9,9 @@ import {
   type BundleFileName,
   type ChunkRecord,
   type DocumentRecord,
+  type StoredDocument,
 } from "../core/bundle.js";
+import { TextStoreWriter, encodeChunkTable, type ChunkEntry } from "../core/bundle-files.js";
 import { chunkSections, type TokenCounter } from "../core/chunking.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
 import type { Embedder, KeywordIndexCodec, Source, VectorIndexCodec } from "../core/ports.js";
@@ -66,13 +68,18 @@ export async function collectDocuments(options: {
   let seen = 0;
   let reused = 0;
 
-  const reuse = (prev: DocumentRecord, changes: Partial<DocumentRecord> = {}) => {
-    const prevChunks = previous!.chunks.slice(prev.firstChunk, prev.firstChunk + prev.chunkCount);
-    documents.push({ ...prev, ...changes, firstChunk: chunks.length, chunkCount: prevChunks.length });
-    prevChunks.forEach((chunk, i) => {
-      chunks.push(chunk);
-      vectors.push(previous!.vectors?.vector(prev.firstChunk + i));
-    });
+  const reuse = (prev: StoredDocument) => {
+    const { chunks: table } = previous!;
+    documents.push({ ...prev, text: previous!.documentText(prev), firstChunk: chunks.length });
+    for (let label = prev.firstChunk; label < prev.firstChunk + prev.chunkCount; label++) {
+      chunks.push({
+        docId: prev.id,
+        headingPath: table.headingPath(label),
+        text: table.text(label),
+        tokens: table.tokens(label),
+      });
+      vectors.push(previous!.vectors?.vector(label));
+    }
     reused++;
   };
 
@@ -125,7 +132,7 @@ export async function collectDocuments(options: {
     };
     if (prev && previous?.sameChunking && prev.contentHash === contentHash && prev.title === fields.title) {
       const { url: _u, updatedAt: _t, revision: _r, metadata: _m, ...kept } = prev;
-      reuse({ ...kept, ...fields } as DocumentRecord);
+      reuse({ ...kept, ...fields } as StoredDocument);
       continue;
     }
     const id = documentId(raw.path);
@@ -230,8 +237,20 @@ export async function buildBundleFiles(
     keyword.add({ label, doc, title: titles.get(c.docId)!, heading: c.headingPath.join(" "), text: c.text });
   });
   files[codecs.keywordCodec.file as BundleFileName] = keyword.finish().serialize();
-  files[BUNDLE_FILES.documents] = JSON.stringify(documents);
-  files[BUNDLE_FILES.chunks] = JSON.stringify(chunks);
+  // Each document's text, then its chunks' texts: reading a document's passages touches neighbouring blocks.
+  const texts = new TextStoreWriter();
+  const entries: ChunkEntry[] = [];
+  const stored = documents.map(({ text, ...document }, doc) => {
+    const textRef = texts.append(text);
+    for (let label = document.firstChunk; label < document.firstChunk + document.chunkCount; label++) {
+      const c = chunks[label]!;
+      entries.push({ doc, headingPath: c.headingPath, tokens: c.tokens, text: texts.append(c.text) });
+    }
+    return { ...document, textRef };
+  });
+  files[BUNDLE_FILES.documents] = JSON.stringify(stored);
+  files[BUNDLE_FILES.chunks] = encodeChunkTable(entries);
+  files[BUNDLE_FILES.texts] = texts.finish();
   return files;
 }
 

@@ -64,18 +64,18 @@ export async function tune(dir: string, split?: string, rounds = 2) {
       embedder: null,
       vectorCodec: codecs.vectorCodec,
     });
-    const docOf = new Map(documents.map((d, i) => [d.id, i]));
     const judged = [...dataset.qrels.keys()].filter((q) => dataset.queries.has(q));
     const evaluate = (params: Bm25Params) => {
       const builder = new Bm25Builder(params);
-      chunks.forEach((c) =>
+      for (let label = 0; label < chunks.length; label++) {
+        const doc = chunks.docIndex(label);
         builder.add({
-          doc: docOf.get(c.docId)!,
-          title: documents[docOf.get(c.docId)!]!.title,
-          heading: c.headingPath.join(" "),
-          text: c.text,
-        }),
-      );
+          doc,
+          title: documents[doc]!.title,
+          heading: chunks.headingPath(label).join(" "),
+          text: chunks.text(label),
+        });
+      }
       const index = builder.finish();
       let sum = 0;
       for (const q of judged) {

@@ -62,7 +62,12 @@ describe("bundle formats", () => {
     const manifest = JSON.parse(
       new TextDecoder().decode(await store.get(bundleKeys.manifest("handbook", summary.version))),
     );
-    expect(Object.keys(manifest.files).sort()).toEqual(["chunks.json", "documents.json", "keyword.bin"]);
+    expect(Object.keys(manifest.files).sort()).toEqual([
+      "chunks.bin",
+      "documents.json",
+      "keyword.bin",
+      "texts.bin",
+    ]);
 
     await rollbackCollection(store, "handbook", V1);
     expect(await readPointer(store, "handbook")).toMatchObject({ version: V1, formatVersion: 1 });

@@ -58,8 +58,7 @@ describe("index pipeline over the sample handbook with the tiny model", () => {
       counts: { documents: summary.documentsIndexed, chunks: summary.chunks, skipped: 0 },
       source: { type: "local", origin: SAMPLE_HANDBOOK },
     });
-    const { legacyKeywordIndex: _format1, ...format2 } = BUNDLE_FILES;
-    expect(Object.keys(manifest.files).sort()).toEqual(Object.values(format2).sort());
+    expect(Object.keys(manifest.files).sort()).toEqual(Object.values(BUNDLE_FILES).sort());
   });
 
   it.each(["hybrid", "keyword", "semantic"] as const)(
@@ -206,11 +205,11 @@ describe("index pipeline failure handling", () => {
       { store, embedder, ...codecs },
       { collection: "bad", source: new LocalFolderSource(folder) },
     );
-    await store.put(`collections/bad/versions/${bad.version}/chunks.json`, "[]");
+    await store.put(`collections/bad/versions/${bad.version}/chunks.bin`, "[]");
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
     expect(kb.collectionNames()).toEqual(["good"]);
     expect(kb.failures()).toEqual([
-      { collection: "bad", reason: expect.stringMatching(/chunks.json fails its checksum/) },
+      { collection: "bad", reason: expect.stringMatching(/chunks.bin fails its checksum/) },
     ]);
   });
 });

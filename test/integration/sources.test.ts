@@ -229,7 +229,7 @@ describe("Sigma source against a fake Sigma API", () => {
       title: "Revenue workbook 3",
       url: "https://app.sigmacomputing.com/acme/workbook/wb3",
     });
-    expect(kb.getDocument({ id: hit.docId }).document.text).toContain("- Type: workbook");
+    expect(kb.getDocument({ id: hit.docId }).text()).toContain("- Type: workbook");
   });
 
   it("renews an expired token once and carries on", async () => {

@@ -1,11 +1,8 @@
 /**
- * Exact top-k over impact-scored postings with MaxScore (Turtle & Flood, 1995): a posting list holds, for one
- * term, ascending ids and a precomputed impact (0–255) per id; a query term weighs its list by an integer
- * weight (its quantised idf). Lists are ordered by their best possible contribution; once the k-th best score
- * exceeds what the weakest lists could add together, those lists stop producing candidates and are only
- * probed (by binary search) for ids the strong lists bring up, and a candidate is dropped as soon as it
- * cannot reach the top k. Scores are integers (weight × impact summed), so the order of summation cannot
- * change a score and the result equals exhaustive scoring exactly, ties broken by the smaller id.
+ * Top-k selection for the keyword index: a query term's posting list (ascending ids, a one-byte impact each,
+ * an integer weight), reusable accumulators, and the selection of the k best with at most `cap` per document.
+ * Scores are integer sums (weight × impact), so the order of summation cannot change a score, and results are
+ * ordered by score, then by the smaller id, exactly as exhaustive scoring orders them.
  */
 
 /** One query term's postings: `ids[start, end)` ascending, with `impacts` aligned to `ids`. */
@@ -28,143 +25,94 @@ export interface Scored {
 /** Orders by score (higher first), then by id (smaller first): the one order every caller and test uses. */
 export const byScoreThenId = (a: Scored, b: Scored): number => b.score - a.score || a.id - b.id;
 
-/** A bounded min-heap of the k best (score, id) pairs seen, "worst" at the top. */
-class TopK {
-  readonly items: Scored[] = [];
-  constructor(private readonly k: number) {}
-
-  get full(): boolean {
-    return this.items.length >= this.k;
-  }
-
-  /** The score a newcomer must beat (strictly: a tie loses to the earlier, smaller id). */
-  get threshold(): number {
-    return this.full ? this.items[0]!.score : 0;
-  }
-
-  /** Adds (id, score) if it belongs in the top k; ids arrive ascending, so a tie with the worst loses. */
-  offer(id: number, score: number): void {
-    if (score <= 0) return;
-    if (!this.full) {
-      this.items.push({ id, score });
-      this.#up(this.items.length - 1);
-    } else if (score > this.items[0]!.score) {
-      this.items[0] = { id, score };
-      this.#down(0);
-    }
-  }
-
-  sorted(): Scored[] {
-    return [...this.items].sort(byScoreThenId);
-  }
-
-  /** True when a is worse than b: lower score, or the same score and a larger id. */
-  #worse(a: Scored, b: Scored): boolean {
-    return a.score < b.score || (a.score === b.score && a.id > b.id);
-  }
-
-  #up(i: number): void {
-    const h = this.items;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#worse(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  #down(i: number): void {
-    const h = this.items;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.#worse(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.#worse(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
-    }
+/** Reusable per-index buffers (one query at a time: search is synchronous). */
+export class Scratch {
+  readonly acc: Float64Array;
+  readonly touched: Uint32Array;
+  /** Candidates of the final selection (ids and their combined scores). */
+  readonly ids: Uint32Array;
+  readonly scores: Float64Array;
+  constructor(readonly size: number) {
+    this.acc = new Float64Array(size);
+    this.touched = new Uint32Array(size);
+    this.ids = new Uint32Array(size);
+    this.scores = new Float64Array(size);
   }
 }
 
-/** The first position in `ids[from, end)` whose id is ≥ target (galloping, then binary search). */
-export function seek(ids: Uint32Array, from: number, end: number, target: number): number {
-  if (from >= end || ids[from]! >= target) return from;
-  let step = 1;
-  let lo = from;
-  let hi = from + 1;
-  while (hi < end && ids[hi]! < target) {
-    lo = hi;
-    step *= 2;
-    hi = Math.min(end, hi + step);
+/** The k-th largest of the scores offered (0 when fewer than k were), with a min-heap of k numbers. */
+class KthLargest {
+  readonly #heap: Float64Array;
+  #size = 0;
+  constructor(private readonly k: number) {
+    this.#heap = new Float64Array(k);
   }
-  // ids[lo] < target; the answer is in (lo, hi].
-  let a = lo + 1;
-  let b = hi;
-  while (a < b) {
-    const mid = (a + b) >>> 1;
-    if (ids[mid]! < target) a = mid + 1;
-    else b = mid;
+  /** Would `s` enter the k best (so far)? */
+  wants(s: number): boolean {
+    return this.#size < this.k || s > this.#heap[0]!;
   }
-  return a;
-}
-
-/** The contribution of `list` to `id` (0 when `id` is not in it), by binary search. */
-export function impactOf(list: TermList, id: number): number {
-  const at = seek(list.ids, list.start, list.end, id);
-  return at < list.end && list.ids[at] === id ? list.weight * list.impacts[at]! : 0;
+  offer(s: number): void {
+    const h = this.#heap;
+    if (this.#size < this.k) {
+      let i = this.#size++;
+      h[i] = s;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (h[p]! <= h[i]!) break;
+        [h[p], h[i]] = [h[i]!, h[p]!];
+        i = p;
+      }
+    } else if (s > h[0]!) {
+      h[0] = s;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < this.k && h[l]! < h[m]!) m = l;
+        if (r < this.k && h[r]! < h[m]!) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i]!, h[m]!];
+        i = m;
+      }
+    }
+  }
+  get value(): number {
+    return this.#size === this.k ? this.#heap[0]! : 0;
+  }
 }
 
 /**
- * The k highest-scoring ids over `lists` (score = Σ weight × impact), best first, ties by smaller id. Ids for
- * which `accept` returns false are never returned (and never raise the threshold).
+ * The k best of the first `n` candidates (`ids[i]` scoring `scores[i]`; by score, then smaller id), skipping
+ * an id whose document already has `cap` above it. Only the best 2k scores (and ties) are sorted; deeper
+ * only when capping left fewer than k.
  */
-export function topK(lists: readonly TermList[], k: number, accept?: (id: number) => boolean): Scored[] {
-  const heap = new TopK(k);
-  if (k <= 0) return [];
-  // Ascending by upper bound; bounds[i] = Σ of the upper bounds of lists[0..i].
-  const terms = lists
-    .filter((l) => l.end > l.start && l.weight > 0)
-    .map((l) => ({ ...l, bound: l.weight * l.maxImpact, pos: l.start }))
-    .sort((a, b) => a.bound - b.bound);
-  const n = terms.length;
-  const prefix = new Float64Array(n);
-  let sum = 0;
-  terms.forEach((t, i) => (prefix[i] = sum += t.bound));
-  // Lists [0, essential) are non-essential: together they cannot lift an id above the threshold.
-  let essential = 0;
-  for (;;) {
-    while (essential < n && prefix[essential]! <= heap.threshold && heap.full) essential++;
-    if (essential >= n) break;
-    // The next candidate: the smallest current id over the essential lists.
-    let candidate = Infinity;
-    for (let i = essential; i < n; i++) {
-      const t = terms[i]!;
-      if (t.pos < t.end && t.ids[t.pos]! < candidate) candidate = t.ids[t.pos]!;
+export function selectCapped(
+  ids: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  n: number,
+  k: number,
+  cap: number,
+  docOf: (id: number) => number,
+): Scored[] {
+  const first = cap === Infinity ? k : 2 * k;
+  for (let depth = Math.min(n, first); ; depth = Math.min(n, depth * 4)) {
+    const floor = new KthLargest(Math.max(1, depth));
+    for (let i = 0; i < n; i++) if (floor.wants(scores[i]!)) floor.offer(scores[i]!);
+    const cut = depth >= n ? -Infinity : floor.value;
+    const top: Scored[] = [];
+    for (let i = 0; i < n; i++) if (scores[i]! >= cut) top.push({ id: ids[i]!, score: scores[i]! });
+    top.sort(byScoreThenId);
+    const perDoc = new Map<number, number>();
+    const out: Scored[] = [];
+    for (const c of top) {
+      const d = docOf(c.id);
+      const seen = perDoc.get(d) ?? 0;
+      if (seen >= cap) continue;
+      perDoc.set(d, seen + 1);
+      out.push(c);
+      if (out.length === k) return out;
     }
-    if (candidate === Infinity) break;
-    let score = 0;
-    for (let i = essential; i < n; i++) {
-      const t = terms[i]!;
-      if (t.pos < t.end && t.ids[t.pos] === candidate) {
-        score += t.weight * t.impacts[t.pos]!;
-        t.pos++;
-      }
-    }
-    // Probe the non-essential lists, strongest first, while the candidate can still make it.
-    for (let i = essential - 1; i >= 0; i--) {
-      if (heap.full && score + prefix[i]! <= heap.threshold) {
-        score = -1;
-        break;
-      }
-      const t = terms[i]!;
-      t.pos = seek(t.ids, t.pos, t.end, candidate);
-      if (t.pos < t.end && t.ids[t.pos] === candidate) score += t.weight * t.impacts[t.pos]!;
-    }
-    if (score > heap.threshold || (!heap.full && score > 0)) {
-      if (!accept || accept(candidate)) heap.offer(candidate, score);
-    }
+    if (depth >= n) return out;
   }
-  return heap.sorted();
 }

@@ -39,8 +39,8 @@ export function registerDocumentResources(server: McpServer, { kb }: ServerDeps)
       const collection = decode(variables.collection);
       const docId = decode(variables.docId);
       try {
-        const { document } = kb.getDocument({ id: docId, collection });
-        return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: document.text }] };
+        const { text } = kb.getDocument({ id: docId, collection });
+        return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: text() }] };
       } catch (error) {
         if (error instanceof NotFoundError)
           throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${error.message}`);

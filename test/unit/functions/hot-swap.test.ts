@@ -82,11 +82,11 @@ describe("hot swap of bundle versions", () => {
       pointerCheckSeconds: 0,
     });
     const v2 = await publish(store, { "a.md": "# A\n\nAlpha, revised." });
-    store.objects.set(bundleKeys.file("docs", v2.version, "chunks.json"), new TextEncoder().encode("[]"));
+    store.objects.set(bundleKeys.file("docs", v2.version, "chunks.bin"), new TextEncoder().encode("[]"));
     await kb.checkForNewVersions();
     expect(kb.listCollections()[0]!.version).toBe(v1.version);
     expect(kb.degradations()).toEqual([
-      expect.stringMatching(new RegExp(`chunks.json fails its checksum; still serving ${v1.version}`)),
+      expect.stringMatching(new RegExp(`chunks.bin fails its checksum; still serving ${v1.version}`)),
     ]);
     expect((await kb.search({ query: "alpha" })).hits).toHaveLength(1);
   });

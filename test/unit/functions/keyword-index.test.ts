@@ -9,74 +9,7 @@ import {
   capPerDocument,
   type Bm25Params,
 } from "../../../functions/adapters/keyword/bm25-index.js";
-import { byScoreThenId, topK, type TermList } from "../../../functions/adapters/keyword/top-k.js";
-
-/** The exhaustive reference: score every id in every list, sort, take k. */
-function exhaustiveTopK(lists: TermList[], k: number, accept?: (id: number) => boolean) {
-  const scores = new Map<number, number>();
-  for (const l of lists)
-    for (let i = l.start; i < l.end; i++)
-      scores.set(l.ids[i]!, (scores.get(l.ids[i]!) ?? 0) + l.weight * l.impacts[i]!);
-  return [...scores]
-    .map(([id, score]) => ({ id, score }))
-    .filter((s) => s.score > 0 && (!accept || accept(s.id)))
-    .sort(byScoreThenId)
-    .slice(0, k);
-}
-
-const termList = fc
-  .record({
-    ids: fc.uniqueArray(fc.integer({ min: 0, max: 400 }), { maxLength: 120 }),
-    impacts: fc.array(fc.integer({ min: 1, max: 255 }), { minLength: 120, maxLength: 120 }),
-    weight: fc.integer({ min: 0, max: 50_000 }),
-    pad: fc.integer({ min: 0, max: 3 }),
-  })
-  .map(({ ids, impacts, weight, pad }): TermList => {
-    const sorted = [...ids].sort((a, b) => a - b);
-    // The list sits inside larger arrays, as it does in a loaded index.
-    const all = new Uint32Array(sorted.length + 2 * pad).fill(9999);
-    all.set(sorted, pad);
-    const imp = new Uint8Array(all.length).fill(255);
-    imp.set(impacts.slice(0, sorted.length), pad);
-    return {
-      ids: all,
-      impacts: imp,
-      start: pad,
-      end: pad + sorted.length,
-      weight,
-      maxImpact: Math.max(0, ...imp.subarray(pad, pad + sorted.length)),
-    };
-  });
-
-describe("MaxScore top-k", () => {
-  it("returns exactly what exhaustive scoring returns, ties by smaller id (property)", () => {
-    fc.assert(
-      fc.property(
-        fc.array(termList, { minLength: 1, maxLength: 8 }),
-        fc.integer({ min: 1, max: 40 }),
-        fc.option(fc.integer({ min: 2, max: 7 })),
-        (lists, k, modulus) => {
-          const accept = modulus === null ? undefined : (id: number) => id % modulus !== 0;
-          expect(topK(lists, k, accept)).toEqual(exhaustiveTopK(lists, k, accept));
-        },
-      ),
-      { numRuns: 400 },
-    );
-  });
-
-  it("agrees when every score ties", () => {
-    const ids = Uint32Array.from({ length: 100 }, (_, i) => i);
-    const list: TermList = {
-      ids,
-      impacts: new Uint8Array(100).fill(7),
-      start: 0,
-      end: 100,
-      weight: 3,
-      maxImpact: 7,
-    };
-    expect(topK([list, { ...list }], 5).map((s) => s.id)).toEqual([0, 1, 2, 3, 4]);
-  });
-});
+import { byScoreThenId } from "../../../functions/adapters/keyword/top-k.js";
 
 // Random corpora of real-ish words: a small vocabulary makes many terms shared, long lists and many ties.
 const WORDS =
@@ -88,7 +21,10 @@ const text = (maxWords: number) =>
 const corpus = fc.array(
   fc.record({
     title: text(4),
-    chunks: fc.array(fc.record({ heading: text(3), text: text(30) }), { minLength: 1, maxLength: 5 }),
+    chunks: fc.array(fc.record({ heading: text(2), text: fc.oneof(text(30), text(4)) }), {
+      minLength: 1,
+      maxLength: 5,
+    }),
   }),
   { minLength: 1, maxLength: 40 },
 );
@@ -124,13 +60,11 @@ describe("the keyword index", () => {
         fc.option(fc.integer({ min: 1, max: 3 })),
         fc.option(fc.integer({ min: 2, max: 5 })),
         fc.constantFrom(0, 0.5, 1, 3),
-        fc.integer({ min: 1, max: 8 }),
-        (docs, query, k, cap, modulus, docWeight, depth) => {
+        (docs, query, k, cap, modulus, docWeight) => {
           const index = build(docs, { ...DEFAULT_BM25, doc: { ...DEFAULT_BM25.doc, weight: docWeight } });
           // A document-level filter, as the server's are (path, source, type).
           const filter = modulus === null ? undefined : (label: number) => index.docOf(label) % modulus !== 0;
           const options = {
-            depth,
             ...(filter ? { filter } : {}),
             ...(cap === null ? {} : { maxPerDocument: cap }),
           };

@@ -265,7 +265,7 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
       pages++;
     } while (cursor);
     expect(pages).toBeGreaterThan(5);
-    expect(text).toBe(kb.getDocument({ path: "guides/long.md" }).document.text);
+    expect(text).toBe(kb.getDocument({ path: "guides/long.md" }).text());
   });
 
   it("shows a key with an allowlist only its collections, in every tool and resource", async () => {
