@@ -48,7 +48,7 @@ export async function runDev(options: {
 }): Promise<DevServer> {
   const env = parseRuntimeEnv(process.env);
   const { key, generated } = await localApiKey(env.THOTH_DATA_DIR);
-  const store = createRuntime(env).store;
+  const store = (await createRuntime(env)).store;
   if (!(await listPublishedCollections(store)).length) {
     options.log(
       `First run: indexing the sample handbook (${SAMPLE_HANDBOOK}) into collection "${SAMPLE_COLLECTION}"…`,

@@ -15,7 +15,7 @@ export async function indexFolder(options: {
   const name = CollectionNameSchema.safeParse(options.collection);
   if (!name.success)
     throw new Error(`invalid collection name "${options.collection}": ${name.error.issues[0]?.message}`);
-  const runtime = createRuntime(options.env);
+  const runtime = await createRuntime(options.env);
   const { embedder } = await loadEmbedder(options.env);
   const bar = progressBar(options.showProgress);
   try {

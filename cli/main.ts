@@ -29,13 +29,13 @@ function quietUnlessAsked(level: "WARN" | "INFO") {
 
 /** The data dir's store, or with `--stack` the deployed stack's bundle bucket (AWS credentials from the environment). */
 async function storeFor(stack: string | undefined) {
-  if (!stack) return createRuntime(parseRuntimeEnv(process.env)).store;
+  if (!stack) return (await createRuntime(parseRuntimeEnv(process.env))).store;
   const outputs = await readStackOutputs(stack);
   const env = {
     ...stackAwsEnv(outputs),
     [ENV.bundleBucket]: requireOutput(outputs, "indexBucketName", stack),
   };
-  return createRuntime(parseRuntimeEnv(env), env).store;
+  return (await createRuntime(parseRuntimeEnv(env), env)).store;
 }
 
 const program = new Command()
@@ -168,7 +168,7 @@ program
       };
       const result = opts.stack
         ? await searchDeployed({ stack: opts.stack, ...request })
-        : await (await openKnowledgeBase(createRuntime(parseRuntimeEnv(process.env)))).search(request);
+        : await (await openKnowledgeBase(await createRuntime(parseRuntimeEnv(process.env)))).search(request);
       if (opts.json) {
         console.log(JSON.stringify(result));
         return;

@@ -56,7 +56,7 @@ export async function refreshLocally(options: {
   /** Replace hybrid versions with keyword-only ones when no model is set (`--keyword-only`). */
   keywordOnly?: boolean;
 }): Promise<CollectionOutcome[]> {
-  const runtime = createRuntime(options.env);
+  const runtime = await createRuntime(options.env);
   const collections = await localCollections(runtime, options.configStack);
   const kit = refreshKit(runtime, await loadEmbedder(options.env));
   const bar = progressBar(options.showProgress);

@@ -7,11 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RuntimeEnv } from "../shared/config.js";
 import type { SecretName } from "../shared/names.js";
-import { dynamoDocumentClient, s3Client, secretsManagerClient } from "./adapters/aws/clients.js";
-import { DynamoDocumentCache } from "./adapters/aws/dynamo-document-cache.js";
-import { S3ObjectStore } from "./adapters/aws/s3-object-store.js";
-import { SecretsManagerSource } from "./adapters/aws/secrets-manager-source.js";
-import { CachedObjectStore } from "./adapters/aws/cached-object-store.js";
 import { EnvSecretSource } from "./adapters/local/env-secret-source.js";
 import { FileDocumentCache } from "./adapters/local/file-document-cache.js";
 import { FsObjectStore } from "./adapters/local/fs-object-store.js";
@@ -37,16 +32,24 @@ export interface Runtime {
   cache: DocumentCache;
   secrets: SecretSource;
   /** Another S3 bucket as an ObjectStore (for `s3` sources). */
-  bucket: (name: string) => ObjectStore;
+  bucket: (name: string) => Promise<ObjectStore>;
   /** The stack's own bucket, uncached (for `s3` sources without a bucket, such as the sample handbook). */
-  ownBucket: () => ObjectStore;
+  ownBucket: () => Promise<ObjectStore>;
   vectorCodec: VectorIndexCodec;
   keywordCodec: KeywordIndexCodec;
   /** Reads format-1 bundles (a rollback target, or a collection not refreshed since format 2). */
   legacyKeywordCodec: KeywordIndexCodec;
 }
 
-export function createRuntime(env: RuntimeEnv, processEnv: NodeJS.ProcessEnv = process.env): Runtime {
+/**
+ * The runtime for `env`. AWS SDK clients and adapters are imported only when the environment names the AWS
+ * resource, and the DynamoDB and Secrets Manager ones only on first use: a laptop loads no AWS SDK at all, and
+ * the MCP Lambda, which never writes run records, never loads DynamoDB's.
+ */
+export async function createRuntime(
+  env: RuntimeEnv,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<Runtime> {
   const arns: Partial<Record<SecretName, string>> = {
     ...(env.THOTH_API_KEYS_SECRET_ARN ? { "api-keys": env.THOTH_API_KEYS_SECRET_ARN } : {}),
     ...(env.THOTH_GITLAB_TOKEN_SECRET_ARN ? { "gitlab-token": env.THOTH_GITLAB_TOKEN_SECRET_ARN } : {}),
@@ -54,26 +57,58 @@ export function createRuntime(env: RuntimeEnv, processEnv: NodeJS.ProcessEnv = p
       ? { "sigma-credentials": env.THOTH_SIGMA_CREDENTIALS_SECRET_ARN }
       : {}),
   };
-  const store = env.THOTH_BUNDLE_BUCKET
-    ? new CachedObjectStore(
-        new S3ObjectStore(s3Client(processEnv), env.THOTH_BUNDLE_BUCKET),
-        join(tmpdir(), "thoth-bundles"),
-      )
-    : new FsObjectStore(join(env.THOTH_DATA_DIR, "store"));
-  const bucket = (name: string) => new S3ObjectStore(s3Client(processEnv), name);
+  const s3 = () => import("./adapters/aws/s3-object-store.js");
+  const bucket = async (name: string) => {
+    const { S3ObjectStore, s3Client } = await s3();
+    return new S3ObjectStore(s3Client(processEnv), name);
+  };
+  let store: ObjectStore;
+  if (env.THOTH_BUNDLE_BUCKET) {
+    const { CachedObjectStore } = await import("./adapters/aws/cached-object-store.js");
+    store = new CachedObjectStore(await bucket(env.THOTH_BUNDLE_BUCKET), join(tmpdir(), "thoth-bundles"));
+  } else {
+    store = new FsObjectStore(join(env.THOTH_DATA_DIR, "store"));
+  }
+  const table = env.THOTH_CACHE_TABLE;
   return {
     env,
     store,
-    cache: env.THOTH_CACHE_TABLE
-      ? new DynamoDocumentCache(dynamoDocumentClient(processEnv), env.THOTH_CACHE_TABLE)
+    cache: table
+      ? onFirstUse<DocumentCache>(async () => {
+          const { DynamoDocumentCache, dynamoDocumentClient } =
+            await import("./adapters/aws/dynamo-document-cache.js");
+          return new DynamoDocumentCache(dynamoDocumentClient(processEnv), table);
+        })
       : new FileDocumentCache(join(env.THOTH_DATA_DIR, "cache")),
     secrets: Object.keys(arns).length
-      ? new SecretsManagerSource(secretsManagerClient(processEnv), arns)
+      ? onFirstUse<SecretSource>(async () => {
+          const { SecretsManagerSource, secretsManagerClient } =
+            await import("./adapters/aws/secrets-manager-source.js");
+          return new SecretsManagerSource(secretsManagerClient(processEnv), arns);
+        })
       : new EnvSecretSource(processEnv),
     bucket,
-    ownBucket: () => (env.THOTH_BUNDLE_BUCKET ? bucket(env.THOTH_BUNDLE_BUCKET) : store),
+    ownBucket: async () => (env.THOTH_BUNDLE_BUCKET ? bucket(env.THOTH_BUNDLE_BUCKET) : store),
     ...indexCodecs(),
   };
+}
+
+/**
+ * An adapter made on its first call. For ports whose methods all return promises (DocumentCache,
+ * SecretSource): each method awaits the adapter, then calls it.
+ */
+function onFirstUse<T extends object>(make: () => Promise<T>): T {
+  let made: Promise<T> | undefined;
+  return new Proxy({} as T, {
+    get: (_, method) => {
+      return async (...args: unknown[]) => {
+        const target = await (made ??= make());
+        const fn = (target as Record<string | symbol, unknown>)[method];
+        if (typeof fn !== "function") throw new TypeError(`${String(method)} is not a method of the adapter`);
+        return (fn as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }
 
 /** The codecs every writer and reader of bundles uses: hnswlib vectors, the format-2 keyword index, format 1's. */

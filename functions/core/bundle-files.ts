@@ -1,7 +1,7 @@
 /**
  * Format 2's binary bundle files, read without parsing everything up front:
  *
- *   texts.bin   every document's and chunk's text, UTF-8, in independently deflated 64 KiB blocks; a text is
+ *   texts.bin   every document's and chunk's text, UTF-8, in independently deflated 16 KiB blocks; a text is
  *               read by its byte range, inflating only the blocks it spans (the last few are cached).
  *   chunks.bin  per chunk: its document's position, heading path (an index into a table of distinct paths),
  *               token count and text range, as typed arrays.
@@ -17,8 +17,8 @@ export interface TextRef {
 
 const TEXTS_MAGIC = "THOTHTX2";
 const CHUNKS_MAGIC = "THOTHCK2";
-const BLOCK = 64 * 1024;
-const CACHED_BLOCKS = 16;
+const BLOCK = 16 * 1024;
+const CACHED_BLOCKS = 64;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -19,7 +19,7 @@ export interface McpApp {
 /** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
 export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): Promise<McpApp> {
   const env = parseRuntimeEnv(processEnv);
-  const runtime = createRuntime(env, processEnv);
+  const runtime = await createRuntime(env, processEnv);
   const kb = await openKnowledgeBase(runtime);
   for (const line of kb.degradationDetails()) logger.warn("degraded", { detail: line });
   logger.info("knowledge base loaded", { collections: kb.collectionNames() });

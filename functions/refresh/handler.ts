@@ -57,7 +57,7 @@ let coldStart = true;
 
 async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutcome[]> {
   const collections = parseCollections(env.THOTH_COLLECTIONS);
-  const runtime = createRuntime(env);
+  const runtime = await createRuntime(env);
   const load = await loadEmbedder(env);
   const { embedder, reason } = load;
   // The image bakes the model in and the stack sets THOTH_MODEL_DIR: a model that cannot load here is a broken

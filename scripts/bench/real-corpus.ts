@@ -138,6 +138,14 @@ export function realCorpus(pool: TextPool, documents: number, seed = 42): Synthe
   return docs;
 }
 
+/** Chunks per document of this corpus (5 sections of 5 sentences), measured at 20,000 documents. */
+export const CHUNKS_PER_DOCUMENT = 6.28;
+
+/** How many documents make about `chunks` chunks. */
+export function documentsFor(chunks: number): number {
+  return Math.max(1, Math.round(chunks / CHUNKS_PER_DOCUMENT));
+}
+
 /** `count` queries from the pool, sampled with a seed. */
 export function realQueries(pool: TextPool, count: number, seed = 7): string[] {
   const rand = mulberry32(seed);

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
-import { corpusSource, generateCorpus } from "./corpus.js";
+import { corpusSource } from "./corpus.js";
+import { documentsFor, loadTextPool, realCorpus } from "./real-corpus.js";
 
 const [chunks, modelDir] = [Number(process.argv[2]), process.argv[3]];
 // Sampled, not getrusage's maxRSS: on Linux that survives exec and would report the parent's peak.
@@ -17,7 +18,7 @@ const embedder =
     ? await loadTransformersEmbedder({ modelDir, modelId: "thoth/tiny" })
     : null;
 const store = new FsObjectStore(await mkdtemp(join(tmpdir(), "thoth-bench-refresh-")));
-const docs = generateCorpus(chunks);
+const docs = realCorpus(await loadTextPool(), documentsFor(chunks));
 const codecs = indexCodecs();
 const first = await refreshCollection(
   { store, embedder, ...codecs },

@@ -49,3 +49,12 @@ export function barChartSvg(
   const height = y + 30;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 90}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/><text x="8" y="22" font-size="14" font-weight="bold">${title}</text>${rows.join("")}${legend.join("")}</svg>\n`;
 }
+
+/** RSS after collecting what earlier work left behind (needs --expose-gc to collect). */
+export async function settledRss(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    global.gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return process.memoryUsage().rss;
+}

@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamoDocumentClient } from "../../functions/adapters/aws/clients.js";
+import { dynamoDocumentClient } from "../../functions/adapters/aws/dynamo-document-cache.js";
 import { DynamoDocumentCache } from "../../functions/adapters/aws/dynamo-document-cache.js";
 import { createHandler } from "../../functions/mcp-server/handler.js";
 import { openMcpApp } from "../../functions/mcp-server/app.js";

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  DynamoDocumentCache,
   dynamoDocumentClient,
-  s3Client,
-  secretsManagerClient,
-} from "../../functions/adapters/aws/clients.js";
-import { DynamoDocumentCache } from "../../functions/adapters/aws/dynamo-document-cache.js";
-import { S3ObjectStore } from "../../functions/adapters/aws/s3-object-store.js";
+} from "../../functions/adapters/aws/dynamo-document-cache.js";
+import { S3ObjectStore, s3Client } from "../../functions/adapters/aws/s3-object-store.js";
 import {
   SecretUnavailableError,
   SecretsManagerSource,
+  secretsManagerClient,
 } from "../../functions/adapters/aws/secrets-manager-source.js";
 import { listVersions, readPointer } from "../../functions/core/bundle.js";
 import { ConcurrentPublishError } from "../../functions/core/errors.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamoDocumentClient } from "../../functions/adapters/aws/clients.js";
+import { dynamoDocumentClient } from "../../functions/adapters/aws/dynamo-document-cache.js";
 import { DynamoDocumentCache } from "../../functions/adapters/aws/dynamo-document-cache.js";
 import { bundleKeys, readPointer } from "../../functions/core/bundle.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";

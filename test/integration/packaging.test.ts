@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { s3Client } from "../../functions/adapters/aws/clients.js";
+import { s3Client } from "../../functions/adapters/aws/s3-object-store.js";
 import { S3ObjectStore } from "../../functions/adapters/aws/s3-object-store.js";
 import { IMAGE_MODEL_DIR, SAMPLE_PREFIX } from "../../shared/names.js";
 import { installRuntimeModules, layOutImage } from "../../scripts/image-layout.js";

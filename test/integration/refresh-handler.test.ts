@@ -37,7 +37,7 @@ describe("refresh handler", () => {
       ["docs", true],
       ["broken", false],
     ]);
-    const store = createRuntime(parseRuntimeEnv(process.env)).store;
+    const store = (await createRuntime(parseRuntimeEnv(process.env))).store;
     expect(await readPointer(store, "docs")).toBeDefined();
     expect(await readPointer(store, "broken")).toBeUndefined();
   });
@@ -181,7 +181,7 @@ describe("a refresh without its model", () => {
     expect((error as Error).message).toMatch(
       /cannot load its embedding model Xenova\/all-MiniLM-L6-v2 .*Run `npm run model:fetch` before `npm run package`/,
     );
-    const store = createRuntime(parseRuntimeEnv(process.env)).store;
+    const store = (await createRuntime(parseRuntimeEnv(process.env))).store;
     expect(await readPointer(store, "docs")).toBeUndefined();
   });
 

@@ -1,9 +1,6 @@
-import {
-  BatchWriteCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { endpoint, region } from "./config.js";
+import { BatchWriteCommand, PutCommand, QueryCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CachedDocument, DocumentCache, RefreshRun } from "../../core/ports.js";
 
 /** How long refresh-run records live before DynamoDB's TTL removes them. */
@@ -93,4 +90,14 @@ export class DynamoDocumentCache implements DocumentCache {
     });
     return items.map(({ pk: _pk, sk: _sk, expiresAt: _e, ...run }) => run);
   }
+}
+
+export function dynamoDocumentClient(env: NodeJS.ProcessEnv = process.env): DynamoDBDocumentClient {
+  const url = endpoint(env, "DYNAMODB");
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...region(env), ...(url ? { endpoint: url } : {}) }),
+    {
+      marshallOptions: { removeUndefinedValues: true },
+    },
+  );
 }

@@ -1,5 +1,6 @@
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { endpoint, region } from "./config.js";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import { lambdaClient } from "./clients.js";
 
 /** Invokes a deployed function synchronously and returns its JSON answer, or its error. */
 export async function invokeFunction(
@@ -26,4 +27,9 @@ export async function invokeFunction(
     return { ok: false, error: `${functionName} failed: ${message}` };
   }
   return { ok: true, result: body };
+}
+
+export function lambdaClient(env: NodeJS.ProcessEnv = process.env): LambdaClient {
+  const url = endpoint(env, "LAMBDA");
+  return new LambdaClient({ ...region(env), ...(url ? { endpoint: url } : {}) });
 }

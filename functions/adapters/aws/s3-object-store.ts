@@ -1,9 +1,10 @@
+import { endpoint, region } from "./config.js";
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import type { ListedObject, ObjectStore } from "../../core/ports.js";
 
@@ -112,4 +113,15 @@ export class S3ObjectStore implements ObjectStore {
       }
     }
   }
+}
+
+/** S3 uses path-style addressing at an emulator; checksums only where S3 requires them (emulators reject the newer defaults). */
+export function s3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+  const url = endpoint(env, "S3");
+  return new S3Client({
+    ...region(env),
+    ...(url ? { endpoint: url, forcePathStyle: true } : {}),
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
 }

@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { endpoint, region } from "./config.js";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SecretName } from "../../../shared/names.js";
 import { DependencyUnavailableError } from "../../core/errors.js";
 import type { SecretSource } from "../../core/ports.js";
@@ -39,4 +40,9 @@ export class SecretsManagerSource implements SecretSource {
     this.#cache.set(name, { value, expires: Date.now() + this.ttlMs });
     return value;
   }
+}
+
+export function secretsManagerClient(env: NodeJS.ProcessEnv = process.env): SecretsManagerClient {
+  const url = endpoint(env, "SECRETS_MANAGER");
+  return new SecretsManagerClient({ ...region(env), ...(url ? { endpoint: url } : {}) });
 }

@@ -232,23 +232,3 @@ function docFilterCache(filter: ((label: number) => boolean) | undefined, firstC
     return ok;
   };
 }
-
-/** The first `k` of `sorted`, skipping chunks of a document that already has `cap` of them. */
-export function capPerDocument(
-  sorted: Scored[],
-  cap: number,
-  k: number,
-  docOf: (label: number) => number,
-): Scored[] {
-  const perDoc = new Map<number, number>();
-  const out: Scored[] = [];
-  for (const s of sorted) {
-    const d = docOf(s.id);
-    const n = perDoc.get(d) ?? 0;
-    if (n >= cap) continue;
-    perDoc.set(d, n + 1);
-    out.push(s);
-    if (out.length === k) break;
-  }
-  return out;
-}

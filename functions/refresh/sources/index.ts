@@ -8,9 +8,9 @@ import { SigmaSource, parseSigmaCredentials } from "./sigma.js";
 export interface SourceDeps {
   secrets: SecretSource;
   /** An ObjectStore over another bucket, for `s3` sources. */
-  bucket: (name: string) => ObjectStore;
+  bucket: (name: string) => Promise<ObjectStore>;
   /** The stack's own bucket (locally: the data dir's store), for `s3` sources that name no bucket. */
-  ownBucket: () => ObjectStore;
+  ownBucket: () => Promise<ObjectStore>;
 }
 
 /** The Source a collection's configuration names, with its credentials read from the SecretSource. */
@@ -31,10 +31,14 @@ export async function createSource(collection: CollectionConfig, deps: SourceDep
     case "s3":
       return source.bucket
         ? new ObjectStoreSource(
-            deps.bucket(source.bucket),
+            await deps.bucket(source.bucket),
             source.prefix,
             `s3://${source.bucket}/${source.prefix}`,
           )
-        : new ObjectStoreSource(deps.ownBucket(), source.prefix, `the stack's bucket, ${source.prefix}`);
+        : new ObjectStoreSource(
+            await deps.ownBucket(),
+            source.prefix,
+            `the stack's bucket, ${source.prefix}`,
+          );
   }
 }

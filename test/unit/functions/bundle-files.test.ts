@@ -16,7 +16,7 @@ describe("texts.bin", () => {
         fc.array(
           fc.oneof(
             fc.string({ unit: "grapheme", maxLength: 200 }),
-            // Long texts span several 64 KiB blocks; "é" and "€" are 2 and 3 bytes, so some split at a boundary.
+            // Long texts span several 16 KiB blocks; "é" and "€" are 2 and 3 bytes, so some split at a boundary.
             fc.integer({ min: 60_000, max: 200_000 }).map((n) => "é€a".repeat(Math.ceil(n / 3)).slice(0, n)),
           ),
           { maxLength: 12 },
