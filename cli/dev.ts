@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,6 +38,26 @@ async function localApiKey(dataDir: string): Promise<{ key: string; generated: b
   return { key, generated: true };
 }
 
+export class PortInUseError extends Error {}
+
+/** Fails with what to do when `port` cannot be bound on `host` (0 picks a free port: nothing to check). */
+async function assertPortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") return reject(error);
+      reject(
+        new PortInUseError(
+          `port ${port} on ${host} is already in use (another thoth dev?). Stop it, or start on another port: ` +
+            `PORT=${port + 1} npm start`,
+        ),
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 /**
  * `thoth dev`: index the sample handbook on first run, then serve every collection of the data dir through
  * the Lambda handler on a loopback port.
@@ -47,6 +68,8 @@ export async function runDev(options: {
   log: (line: string) => void;
 }): Promise<DevServer> {
   const env = parseRuntimeEnv(process.env);
+  // Before indexing or loading anything: a port in use should cost a second, not a minute.
+  await assertPortFree(options.port, options.host);
   const { key, generated } = await localApiKey(env.THOTH_DATA_DIR);
   const store = (await createRuntime(env)).store;
   if (!(await listPublishedCollections(store)).length) {

@@ -1,5 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/folders.js";
 import { startThothDev } from "../helpers/thoth-dev.js";
@@ -118,6 +119,28 @@ describe.each([
       });
     expect(await status({ host: "evil.example.com" })).toBe(403);
     expect(await status({ origin: "http://evil.example.com" })).toBe(403);
+  });
+});
+
+describe("thoth dev on a port in use", () => {
+  it("says so, with the command to use another port, before indexing or loading anything", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const error = await startThothDev({ THOTH_DATA_DIR: await tempDir("thoth-e2e-") }, port).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).toMatch(/exited with 1/);
+      expect(error?.message).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(error?.message).toContain(`PORT=${port + 1} npm start`);
+      expect(error?.message).not.toMatch(/First run|Indexed|EADDRINUSE/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      blocker.close();
+    }
   });
 });
 

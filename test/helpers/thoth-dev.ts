@@ -5,8 +5,9 @@ import { REPO_ROOT } from "./folders.js";
 /** Starts `thoth dev` (what `npm start` runs) as a child process on a free port; resolves with its MCP URL. */
 export async function startThothDev(
   env: Record<string, string>,
+  port = 0,
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, "bin/thoth.js"), "dev", "--port", "0"], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, "bin/thoth.js"), "dev", "--port", String(port)], {
     cwd: REPO_ROOT,
     env: { ...process.env, THOTH_LOG_LEVEL: "WARN", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -2,15 +2,16 @@
  * Thoth's keyword index (bundle format 2): BM25F over a chunk's title, heading path and text, plus a BM25
  * score of the whole document the chunk belongs to, so a document split into chunks keeps the evidence of
  * all of them. Every (term, chunk) and (term, document) pair is stored as a one-byte impact in typed arrays;
- * a query sums integer weight × impact products with MaxScore (top-k.ts), touching only postings that can
- * still reach the top k. The file loads as typed-array views over its bytes: nothing is parsed per posting.
+ * a query adds integer weight × impact products term at a time into reusable accumulators and selects the
+ * best (top-k.ts). The file loads as typed-array views over its bytes: nothing is parsed per posting.
  *
  * Ranking of chunk c in document d for query q:
  *   score(c) = Σ_t idf_chunk(t)·impact_chunk(t, c) + docWeight · Σ_t idf_doc(t)·impact_doc(t, d)
  *   impact_chunk = ptf / (k1 + ptf),  ptf = Σ_f w_f·tf_f / (1 − b_f + b_f·len_f / avglen_f)   (BM25F)
  *   impact_doc   = tf / (tf + k1·(1 − b + b·len / avglen))                                    (BM25)
- * Impacts are quantised to 1..255 and idf to integers, so scores are exact integers and the pruned search
- * returns exactly what exhaustive scoring would (test/unit/functions/keyword-index.test.ts checks it).
+ * Impacts are quantised to 1..255 and idf to integers, so scores are exact integers (no summation-order
+ * effects) and `search` returns exactly what the plain reference `scoreAll` ranks, with the per-document cap
+ * (test/unit/functions/keyword-index.test.ts checks it on random corpora).
  */
 import { forEachTerm } from "./analyzer.js";
 import { decode, encode } from "./bm25-file.js";
