@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import type { RuntimeEnv } from "../shared/config.js";
 import { CollectionNameSchema } from "../shared/config.js";
 import { createRuntime, loadEmbedder } from "../functions/composition.js";
@@ -15,6 +16,10 @@ export async function indexFolder(options: {
   const name = CollectionNameSchema.safeParse(options.collection);
   if (!name.success)
     throw new Error(`invalid collection name "${options.collection}": ${name.error.issues[0]?.message}`);
+  // Arguments before the model: a wrong folder should not wait for (or warn about) a model load.
+  const folder = await stat(options.folder).catch(() => undefined);
+  if (!folder?.isDirectory())
+    throw new Error(`cannot read folder ${options.folder}: it does not exist or is not a folder`);
   const runtime = await createRuntime(options.env);
   const { embedder } = await loadEmbedder(options.env);
   const bar = progressBar(options.showProgress);

@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -25,7 +26,17 @@ export async function localCollections(
 ): Promise<CollectionConfig[]> {
   if (process.env[ENV.collections]) return parseCollections(process.env[ENV.collections]);
   if (configStack) {
-    const file = parse(await readFile(join(repoRoot, `Pulumi.${configStack}.yaml`), "utf8")) as {
+    const path = join(repoRoot, `Pulumi.${configStack}.yaml`);
+    const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+      const stacks = readdirSync(repoRoot)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s);
+      throw new Error(
+        `there is no Pulumi.${configStack}.yaml in ${repoRoot}; stack files here: ${stacks.join(", ") || "none"}`,
+      );
+    });
+    const file = parse(text) as {
       config?: Record<string, unknown>;
     };
     const result = z.array(CollectionConfigSchema).min(1).safeParse(file.config?.["thoth:collections"]);

@@ -69,7 +69,7 @@ export interface ListRequest {
 export function listDocuments(
   targets: LoadedCollection[],
   request: ListRequest,
-): { documents: DocumentListing[]; nextCursor?: string; total: number } {
+): { documents: DocumentListing[]; nextCursor?: string; total: number; offset: number } {
   const limit = Math.min(Math.max(1, Math.floor(request.limit ?? 50)), 200);
   const offset = request.cursor ? decodeCursor(request.cursor) : 0;
   const all = targets.flatMap((c) =>
@@ -85,7 +85,7 @@ export function listDocuments(
   );
   const page = all.slice(offset, offset + limit);
   const next = offset + limit < all.length ? encodeCursor(offset + limit) : undefined;
-  return { documents: page, total: all.length, ...(next ? { nextCursor: next } : {}) };
+  return { documents: page, total: all.length, offset, ...(next ? { nextCursor: next } : {}) };
 }
 
 /** What every view of a document carries (listings, the document cache): who it is and where it came from. */

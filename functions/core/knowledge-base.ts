@@ -33,7 +33,11 @@ export class ScopedKnowledgeBase {
   ) {}
 
   search(request: Omit<SearchRequest, "scope">): Promise<SearchResponse> {
-    return searchCollections(this.registry.targets(request.collection, this.scope), request, this.embedder);
+    return searchCollections(
+      this.registry.targets(request.collection, this.scope),
+      { ...request, scope: this.scope },
+      this.embedder,
+    );
   }
 
   /** A document by id or by path; with no collection given, every visible collection is searched. */

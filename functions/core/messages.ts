@@ -17,3 +17,10 @@ export function message(error: unknown): string {
 export function pathFree(text: string): string {
   return text.replace(/(?<![\w:/.~-])(?:[A-Za-z]:)?\/[^\s"'`,;:)\]]+/g, "<path>");
 }
+
+/** What a caller is told when it can see no collection: a key's allowlist may name none that is indexed. */
+export function nothingIndexed(scope: ReadonlySet<string> | undefined): string {
+  return scope
+    ? `none of the collections this API key may read (${[...scope].join(", ")}) is indexed on this server`
+    : "no collection has been indexed yet";
+}

@@ -12,7 +12,7 @@ import {
   type SearchRequest,
   type SearchResponse,
 } from "./read-model.js";
-import { pathFree } from "./messages.js";
+import { nothingIndexed, pathFree } from "./messages.js";
 
 const CANDIDATES = 50;
 
@@ -26,7 +26,7 @@ export async function searchCollections(
   if (!query) throw new InvalidRequestError("the query is empty; pass a few words describing what to find");
   const limit = Math.min(Math.max(1, Math.floor(request.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
   const requested = request.mode ?? "hybrid";
-  if (!targets.length) return { mode: requested, hits: [], notices: ["no collection has been indexed yet"] };
+  if (!targets.length) return { mode: requested, hits: [], notices: [nothingIndexed(request.scope)] };
 
   const notices: string[] = [];
   const semanticReady = targets.filter((c) => c.vectors);

@@ -137,6 +137,15 @@ describe("thoth command", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot read folder \/no\/such\/folder/);
     expect(missing.stderr).not.toMatch(/at .*\.ts:\d+/);
+    // The folder is checked before the model is looked for.
+    expect(missing.stderr).not.toMatch(/embedding model|keyword search only/);
+  });
+
+  it("refresh --config names the stack files there are when the one asked for is missing", async () => {
+    const result = await thoth(["refresh", "--config", "staging"], { THOTH_DATA_DIR: await tempDir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/there is no Pulumi\.staging\.yaml in .*; stack files here: dev, prod/);
+    expect(result.stderr).not.toMatch(/ENOENT/);
   });
 
   it("search names the available collections when asked for an unknown one", async () => {

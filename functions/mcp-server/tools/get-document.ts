@@ -49,9 +49,11 @@ export const getDocumentTool: ToolModule = {
           const more = nextCursor
             ? `\n\n[The document continues (${totalChars} characters in all): call again with cursor "${nextCursor}"]`
             : "";
+          // Most documents open with their title as a heading already: say it once.
+          const title = text.trimStart().startsWith(`# ${document.title}`) ? "" : `# ${document.title}\n`;
           return toolResult(
             { ...document, text, totalChars, ...(nextCursor ? { nextCursor } : {}) },
-            `# ${document.title}\n(${document.collection}: ${document.url ?? document.path})\n\n${text}${more}`,
+            `${title}(${document.collection}: ${document.url ?? document.path})\n\n${text}${more}`,
           );
         }),
     );

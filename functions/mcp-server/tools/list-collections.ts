@@ -5,6 +5,7 @@ import type { ServerDeps } from "../deps.js";
 import type { ToolModule } from "./index.js";
 import { runTool, toolResult } from "../tool-results.js";
 import { READ_ONLY } from "./schemas.js";
+import { nothingIndexed } from "../../core/messages.js";
 
 /** Built once per cold start, not per request: the server itself is rebuilt for every request. */
 const INPUT = {};
@@ -52,9 +53,11 @@ export const listCollectionsTool: ToolModule = {
                     `- ${c.name}: ${c.documents} documents, ${c.chunks} chunks, version ${c.version} built ${c.builtAt}, modes ${c.modes.join("/")}`,
                 )
                 .join("\n")
-            : "No collection has been indexed yet.";
+            : `${capitalised(nothingIndexed(kb.scope))}.`;
           return toolResult({ collections }, text);
         }),
     );
   },
 };
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -23,6 +23,8 @@ const INPUT = {
 const OUTPUT = {
   documents: z.array(z.object(DocumentListingShape)),
   total: z.number().int(),
+  /** Position of the page's first document in the whole listing (0 on the first page). */
+  offset: z.number().int(),
   nextCursor: z.string().optional(),
 };
 
@@ -44,7 +46,9 @@ export const listDocumentsTool: ToolModule = {
         runTool("list_documents", () => {
           const page = kb.listDocuments(args);
           const text = [
-            `${page.documents.length} of ${page.total} document(s):`,
+            page.documents.length
+              ? `Documents ${page.offset + 1}–${page.offset + page.documents.length} of ${page.total}:`
+              : `No documents (${page.total} in all).`,
             ...page.documents.map(
               (d) => `- ${d.title}${d.type ? ` (${d.type})` : ""} (${d.collection}: ${d.path}) [id ${d.id}]`,
             ),

@@ -131,6 +131,10 @@ describe("MCP tools over a real SDK client", () => {
     expect(doc.text).toContain("25 days");
     const byId = await call(hybridKb, "get_document", { id: doc.id });
     expect(byId.structuredContent).toEqual(doc);
+    // The page text names the title once (the document's own heading), then where it comes from.
+    const text = (byPath.content as { text: string }[])[0]!.text;
+    expect(text.match(/Time off/g)).toHaveLength(1);
+    expect(text).toMatch(/^\(handbook: people\/leave\.md\)\n\n# Time off/);
   });
 
   it("says how to find a document that does not exist", async () => {
@@ -156,6 +160,10 @@ describe("MCP tools over a real SDK client", () => {
     expect(
       (second.structuredContent as { documents: { path: string }[] }).documents.map((d) => d.path),
     ).toEqual(["people/leave.md"]);
+    // Page 2 says where it is in the listing, not "1 of 3".
+    expect((first.content as { text: string }[])[0]!.text).toMatch(/^Documents 1–2 of 3:/);
+    expect((second.content as { text: string }[])[0]!.text).toMatch(/^Documents 3–3 of 3:/);
+    expect(second.structuredContent).toMatchObject({ offset: 2, total: 3 });
     const filtered = await call(hybridKb, "list_documents", { pathPrefix: "people/" });
     expect((filtered.structuredContent as { total: number }).total).toBe(2);
     const bad = await call(hybridKb, "list_documents", { cursor: "not-a-cursor" });
@@ -210,6 +218,18 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
     clients.push(client);
     return client;
   };
+
+  it("tells a key whose collections are not indexed just that, not that nothing is indexed", async () => {
+    const client = await open(new Set(["marketing", "sales"]));
+    const listed = await client.callTool({ name: "list_collections", arguments: {} });
+    expect((listed.content as { text: string }[])[0]!.text).toBe(
+      "None of the collections this API key may read (marketing, sales) is indexed on this server.",
+    );
+    const searched = await client.callTool({ name: "search_documents", arguments: { query: "salaries" } });
+    expect((searched.structuredContent as { notices: string[] }).notices).toEqual([
+      "none of the collections this API key may read (marketing, sales) is indexed on this server",
+    ]);
+  });
 
   it("lists documents as thoth:// resources, a page at a time", async () => {
     const client = await open();
