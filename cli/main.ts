@@ -6,7 +6,7 @@ import { parseRuntimeEnv } from "../shared/config.js";
 import { DEFAULT_PORT, ENV } from "../shared/names.js";
 import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
 import { logger } from "../functions/lib/logger.js";
-import { createRuntime, openKnowledgeBase } from "../functions/composition.js";
+import { createRuntime, openKnowledgeBase, pointerCheckSeconds } from "../functions/composition.js";
 import { citation } from "../functions/core/citation.js";
 import { stackClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
@@ -73,13 +73,20 @@ const index = program
     quietUnlessAsked("WARN");
     if (!opts.collection)
       throw new Error("pass the collection to index into: thoth index <folder> --collection <name>");
+    const env = parseRuntimeEnv(process.env);
     const summary = await indexFolder({
       folder,
       collection: opts.collection,
-      env: parseRuntimeEnv(process.env),
+      env,
       showProgress: !opts.json && !!process.stderr.isTTY,
     });
     console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary));
+    if (!opts.json && summary.published) {
+      const seconds = pointerCheckSeconds(env);
+      console.log(
+        `A running thoth dev on this data dir serves ${summary.collection}@${summary.version} within ${seconds} s (its next request after that).`,
+      );
+    }
   });
 
 index

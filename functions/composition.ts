@@ -111,6 +111,12 @@ function onFirstUse<T extends object>(make: () => Promise<T>): T {
   });
 }
 
+/** How often a server reads the bundle pointers: S3 costs a request each time, a local disk almost nothing. */
+export function pointerCheckSeconds(env: RuntimeEnv): number {
+  return env.THOTH_POINTER_CHECK_SECONDS ?? (env.THOTH_BUNDLE_BUCKET ? 60 : LOCAL_POINTER_CHECK_SECONDS);
+}
+export const LOCAL_POINTER_CHECK_SECONDS = 1;
+
 /** The codecs every writer and reader of bundles uses: hnswlib vectors, the format-2 keyword index, format 1's. */
 export function indexCodecs(): Pick<Runtime, "vectorCodec" | "keywordCodec" | "legacyKeywordCodec"> {
   return { vectorCodec: hnswCodec(), keywordCodec: bm25Codec(), legacyKeywordCodec: minisearchCodec };
@@ -165,7 +171,7 @@ export async function openKnowledgeBase(runtime: Runtime): Promise<KnowledgeBase
     vectorCodec: runtime.vectorCodec,
     keywordCodec: runtime.keywordCodec,
     legacyKeywordCodec: runtime.legacyKeywordCodec,
-    pointerCheckSeconds: runtime.env.THOTH_POINTER_CHECK_SECONDS,
+    pointerCheckSeconds: pointerCheckSeconds(runtime.env),
   });
   logger.info("knowledge base opened", { modelLoadMs, collections: kb.loadTimings() });
   return kb;

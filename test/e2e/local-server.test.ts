@@ -2,7 +2,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/folders.js";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { REPO_ROOT, folderWith, tempDir } from "../helpers/folders.js";
 import { startThothDev } from "../helpers/thoth-dev.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 
@@ -119,6 +122,37 @@ describe.each([
       });
     expect(await status({ host: "evil.example.com" })).toBe(403);
     expect(await status({ origin: "http://evil.example.com" })).toBe(403);
+  });
+});
+
+describe("thoth dev and thoth index on one data dir", () => {
+  it("serves a collection indexed while it runs within a second, as thoth index says", async () => {
+    const dataDir = await tempDir("thoth-e2e-");
+    const server = await startThothDev({ THOTH_DATA_DIR: dataDir, THOTH_API_KEY: API_KEY });
+    const client = await connect(server.url);
+    try {
+      const folder = await folderWith({ "a.md": "# Release notes\n\nThe zebra release ships on Thursday." });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(REPO_ROOT, "bin/thoth.js"), "index", folder, "-c", "notes"],
+        { env: { ...process.env, THOTH_DATA_DIR: dataDir, THOTH_LOG_LEVEL: "ERROR" } },
+      );
+      expect(stdout).toMatch(/A running thoth dev on this data dir serves notes@\S+ within 1 s/);
+      const indexed = Date.now();
+      let names: string[] = [];
+      while (!names.includes("notes") && Date.now() - indexed < 5000) {
+        const listed = await client.callTool({ name: "list_collections", arguments: {} });
+        names = (listed.structuredContent as { collections: { name: string }[] }).collections.map(
+          (c) => c.name,
+        );
+        if (!names.includes("notes")) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(names).toContain("notes");
+      expect(Date.now() - indexed).toBeLessThan(2500);
+    } finally {
+      await client.close();
+      server.child.kill("SIGTERM");
+    }
   });
 });
 
