@@ -180,8 +180,8 @@ program
         console.log(JSON.stringify(result));
         return;
       }
-      if (!result.hits.length) console.log(`No results (${result.mode}).`);
-      result.hits.forEach((hit, i) =>
+      if (!result.results.length) console.log(`No results (${result.mode}).`);
+      result.results.forEach((hit, i) =>
         console.log(`${i + 1}. ${citation(hit)}  score ${hit.score}\n   ${hit.snippet}`),
       );
       for (const notice of result.notices) console.error(`note: ${notice}`);

@@ -6,7 +6,7 @@ import { readStackOutputs, requireOutput } from "./stack-outputs.js";
 
 export interface RemoteSearchResult {
   mode: SearchMode;
-  hits: SearchHit[];
+  results: SearchHit[];
   notices: string[];
 }
 
@@ -48,7 +48,7 @@ export async function searchDeployed(options: {
       results: SearchHit[];
       notices: string[];
     };
-    return { mode, hits: results, notices };
+    return { mode, results, notices };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`searching stack "${options.stack}" at ${url} failed: ${message}`, { cause: error });

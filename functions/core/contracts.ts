@@ -33,7 +33,7 @@ export type CachedDocument = z.infer<typeof CachedDocumentSchema>;
 /** One search result, with what a citation needs. */
 export const SearchHitSchema = z.object({
   collection: z.string(),
-  docId: z.string(),
+  id: z.string(),
   title: z.string(),
   path: z.string(),
   url: z.string().optional(),

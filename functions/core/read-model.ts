@@ -47,7 +47,7 @@ export interface SearchRequest {
 export interface SearchResponse {
   /** The mode that produced the results (hybrid falls back to keyword without a model). */
   mode: SearchMode;
-  hits: SearchHit[];
+  results: SearchHit[];
   notices: string[];
 }
 

@@ -26,7 +26,7 @@ export async function searchCollections(
   if (!query) throw new InvalidRequestError("the query is empty; pass a few words describing what to find");
   const limit = Math.min(Math.max(1, Math.floor(request.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
   const requested = request.mode ?? "hybrid";
-  if (!targets.length) return { mode: requested, hits: [], notices: [nothingIndexed(request.scope)] };
+  if (!targets.length) return { mode: requested, results: [], notices: [nothingIndexed(request.scope)] };
 
   const notices: string[] = [];
   const semanticReady = targets.filter((c) => c.vectors);
@@ -53,11 +53,10 @@ export async function searchCollections(
   const hits =
     perCollection.length === 1
       ? perCollection[0]!
-      : reciprocalRankFusion(
-          perCollection,
-          (h) => `${h.collection}/${h.docId}/${h.heading}/${h.snippet}`,
-        ).map(({ item, score }) => ({ ...item, score }));
-  return { mode, hits: hits.slice(0, limit), notices };
+      : reciprocalRankFusion(perCollection, (h) => `${h.collection}/${h.id}/${h.heading}/${h.snippet}`).map(
+          ({ item, score }) => ({ ...item, score }),
+        );
+  return { mode, results: hits.slice(0, limit), notices };
 }
 
 /**
@@ -137,7 +136,7 @@ function toHit(c: LoadedCollection, hit: ScoredLabel, query: string): SearchHit 
   const doc = c.documents[c.chunks.docIndex(hit.label)]!;
   return {
     collection: c.name,
-    docId: doc.id,
+    id: doc.id,
     title: doc.title,
     path: doc.path,
     ...(doc.url ? { url: doc.url } : {}),

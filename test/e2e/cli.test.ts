@@ -68,7 +68,11 @@ describe("thoth command", () => {
     expect(found.code).toBe(0);
     const result = JSON.parse(found.stdout);
     expect(result.mode).toBe("hybrid");
-    expect(result.hits[0].path).toBe("incidents/severity-levels.md");
+    expect(result.results[0].path).toBe("incidents/severity-levels.md");
+    // The same names as the MCP tools: `results`, and a hit's `id` is the id get_document takes.
+    expect(Object.keys(result).sort()).toEqual(["mode", "notices", "results"]);
+    expect(result.results[0]).toHaveProperty("id");
+    expect(result.results[0]).not.toHaveProperty("docId");
   });
 
   it("re-indexing an unchanged folder embeds 0 chunks; a changed file re-embeds only its own", async () => {
@@ -111,7 +115,7 @@ describe("thoth command", () => {
       `moved from ${v2} to ${v1}`,
     );
     const found = JSON.parse((await thoth(["search", "first", "--json", "--mode", "keyword"], env)).stdout);
-    expect(found.hits[0].snippet).toBe("First.");
+    expect(found.results[0].snippet).toBe("First.");
     expect((await thoth(["index", "rollback", "-c", "docs", "--to", v2], env)).stdout).toContain(
       `moved from ${v1} to ${v2}`,
     );
@@ -339,10 +343,10 @@ describe("thoth search --stack", () => {
         await outputs("stack-key-42"),
       );
       expect(found.code).toBe(0);
-      const result = JSON.parse(found.stdout) as { mode: string; hits: { path: string }[] };
+      const result = JSON.parse(found.stdout) as { mode: string; results: { path: string }[] };
       expect(result.mode).toBe("keyword");
-      expect(result.hits.length).toBeGreaterThan(0);
-      expect(result.hits.map((h) => h.path).join(" ")).toMatch(/on-call\//);
+      expect(result.results.length).toBeGreaterThan(0);
+      expect(result.results.map((h) => h.path).join(" ")).toMatch(/on-call\//);
       const refused = await thoth(["search", "--stack", "dev", "anything"], await outputs("wrong-key"));
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/searching stack "dev" at http:\/\/127\.0\.0\.1:\d+\/mcp failed/);

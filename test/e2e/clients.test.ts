@@ -42,9 +42,9 @@ describe("compatibility with MCP clients", () => {
         name: "search_documents",
         arguments: { query: "how to file an expense claim", limit: 3 },
       });
-      const top = (search.structuredContent as { results: { docId: string; path: string }[] }).results[0]!;
+      const top = (search.structuredContent as { results: { id: string; path: string }[] }).results[0]!;
       expect(top.path).toBe("people/expenses.md");
-      const doc = await client.callTool({ name: "get_document", arguments: { id: top.docId } });
+      const doc = await client.callTool({ name: "get_document", arguments: { id: top.id } });
       expect((doc.structuredContent as { title: string }).title).toBe("Expenses");
       const listed = await client.callTool({
         name: "list_documents",

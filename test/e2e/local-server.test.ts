@@ -70,11 +70,11 @@ describe.each([
     });
     const { mode, results } = search.structuredContent as {
       mode: string;
-      results: { path: string; docId: string }[];
+      results: { path: string; id: string }[];
     };
     expect(mode).toBe(withModel ? "hybrid" : "keyword");
     expect(results[0]!.path).toBe("on-call/rotation.md");
-    const doc = await client.callTool({ name: "get_document", arguments: { id: results[0]!.docId } });
+    const doc = await client.callTool({ name: "get_document", arguments: { id: results[0]!.id } });
     expect((doc.structuredContent as { text: string }).text).toContain("Swapping shifts");
   });
 

@@ -62,7 +62,7 @@ describe("S3 object store against s3rver", () => {
     );
     expect((await readPointer(store, "handbook"))?.version).toBe(summary.version);
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
-    expect((await kb.search({ query: "parental leave weeks" })).hits[0]!.path).toBe(
+    expect((await kb.search({ query: "parental leave weeks" })).results[0]!.path).toBe(
       "people/parental-leave.md",
     );
   });
@@ -111,7 +111,7 @@ describe("S3 object store against s3rver", () => {
     expect(succeeded).toMatchObject({ status: "succeeded", version: first.version });
     expect((await readPointer(store, "outage"))?.version).toBe(first.version);
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs });
-    expect((await kb.search({ query: "edition" })).hits[0]!.snippet).toContain("First edition");
+    expect((await kb.search({ query: "edition" })).results[0]!.snippet).toContain("First edition");
   });
 });
 

@@ -33,7 +33,7 @@ describe("bundle formats", () => {
     const { store } = await format1Store();
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs });
     expect(kb.failures()).toEqual([]);
-    const { hits } = await kb.search({ query: "how many vacation days", mode: "keyword" });
+    const { results: hits } = await kb.search({ query: "how many vacation days", mode: "keyword" });
     expect(hits[0]).toMatchObject({ title: "Time off", path: "time-off.md" });
     expect(kb.getDocument({ path: "deploys.md" }).document.title).toBe("Deploys");
   });
@@ -73,7 +73,7 @@ describe("bundle formats", () => {
     expect(await readPointer(store, "handbook")).toMatchObject({ version: V1, formatVersion: 1 });
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs });
     expect(kb.listCollections()[0]?.version).toBe(V1);
-    expect((await kb.search({ query: "fridays", mode: "keyword" })).hits[0]?.path).toBe("deploys.md");
+    expect((await kb.search({ query: "fridays", mode: "keyword" })).results[0]?.path).toBe("deploys.md");
   });
 
   it("refuses a version of a format it does not know and keeps serving the one it has", async () => {
@@ -89,6 +89,6 @@ describe("bundle formats", () => {
     await kb.checkForNewVersions(Date.now());
     expect(kb.listCollections()[0]?.version).toBe(V1);
     expect(kb.failures()[0]?.reason).toMatch(/current\.json does not match the bundle format/);
-    expect((await kb.search({ query: "vacation", mode: "keyword" })).hits).not.toHaveLength(0);
+    expect((await kb.search({ query: "vacation", mode: "keyword" })).results).not.toHaveLength(0);
   });
 });

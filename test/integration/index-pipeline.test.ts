@@ -66,7 +66,7 @@ describe("index pipeline over the sample handbook with the tiny model", () => {
     async (mode) => {
       let top3 = 0;
       for (const [query, path] of QUESTIONS) {
-        const { hits } = await kb.search({ query, mode, limit: 3 });
+        const { results: hits } = await kb.search({ query, mode, limit: 3 });
         if (hits.some((h) => h.path === path)) top3++;
       }
       // The tiny model is crude; hybrid and keyword must get all, semantic most.
@@ -75,7 +75,7 @@ describe("index pipeline over the sample handbook with the tiny model", () => {
   );
 
   it("keeps heading paths for citations", async () => {
-    const { hits } = await kb.search({ query: "roll back database migrations", limit: 1 });
+    const { results: hits } = await kb.search({ query: "roll back database migrations", limit: 1 });
     expect(hits[0]).toMatchObject({
       path: "deploys/rollback.md",
       heading: "Rolling back a deploy › Database migrations",
@@ -83,7 +83,7 @@ describe("index pipeline over the sample handbook with the tiny model", () => {
   });
 
   it("filters by path prefix", async () => {
-    const { hits } = await kb.search({ query: "policy", pathPrefix: "security/", limit: 10 });
+    const { results: hits } = await kb.search({ query: "policy", pathPrefix: "security/", limit: 10 });
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.every((h) => h.path.startsWith("security/"))).toBe(true);
   });
@@ -191,7 +191,7 @@ describe("index pipeline failure handling", () => {
     await expect(kb.search({ query: "ship", mode: "semantic" })).rejects.toThrow(
       /semantic search is unavailable/,
     );
-    expect((await kb.search({ query: "ship", mode: "keyword" })).hits).toHaveLength(1);
+    expect((await kb.search({ query: "ship", mode: "keyword" })).results).toHaveLength(1);
   });
 
   it("reports a corrupt bundle as a failed collection without taking down the others", async () => {
@@ -264,12 +264,12 @@ describe("incremental refresh", () => {
     expect(embedder.embedded - embeddedBefore).toBe(2);
     const kb = await KnowledgeBase.open({ store, embedder, ...codecs });
     expect(kb.listDocuments({}).documents.map((d) => d.path)).toEqual(["edit.md", "keep.md", "new.md"]);
-    expect((await kb.search({ query: "rollbacks", mode: "semantic", limit: 1 })).hits[0]!.path).toBe(
+    expect((await kb.search({ query: "rollbacks", mode: "semantic", limit: 1 })).results[0]!.path).toBe(
       "edit.md",
     );
     // Reused vectors are the stored ones: semantic search still finds the untouched page.
     expect(
-      (await kb.search({ query: "page stays the same", mode: "semantic", limit: 1 })).hits[0]!.path,
+      (await kb.search({ query: "page stays the same", mode: "semantic", limit: 1 })).results[0]!.path,
     ).toBe("keep.md");
   });
 

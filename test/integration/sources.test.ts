@@ -68,7 +68,7 @@ describe("GitLab source against a fake GitLab", () => {
     const { manifest } = await loadVersion(store, "gl", (await readPointer(store, "gl"))!);
     expect(manifest.source).toMatchObject({ type: "gitlab", cursor: gitlab.commit });
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs });
-    const hit = (await kb.search({ query: "topic number 117", mode: "keyword", limit: 1 })).hits[0]!;
+    const hit = (await kb.search({ query: "topic number 117", mode: "keyword", limit: 1 })).results[0]!;
     expect(hit).toMatchObject({
       path: "pages/page-117.md",
       url: `${gitlab.url}/eng/handbook/-/blob/${gitlab.commit}/pages/page-117.md`,
@@ -224,12 +224,12 @@ describe("Sigma source against a fake Sigma API", () => {
     });
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs });
     const hit = (await kb.search({ query: "quarterly revenue by region", mode: "keyword", limit: 1 }))
-      .hits[0]!;
+      .results[0]!;
     expect(hit).toMatchObject({
       title: "Revenue workbook 3",
       url: "https://app.sigmacomputing.com/acme/workbook/wb3",
     });
-    expect(kb.getDocument({ id: hit.docId }).text()).toContain("- Type: workbook");
+    expect(kb.getDocument({ id: hit.id }).text()).toContain("- Type: workbook");
   });
 
   it("renews an expired token once and carries on", async () => {

@@ -8,8 +8,8 @@ import { replaceResourceListing } from "../sdk-overrides.js";
 const RESOURCE_NOT_FOUND = -32002;
 const PAGE_SIZE = 100;
 
-export function documentUri(collection: string, docId: string): string {
-  return `thoth://${encodeURIComponent(collection)}/${encodeURIComponent(docId)}`;
+export function documentUri(collection: string, id: string): string {
+  return `thoth://${encodeURIComponent(collection)}/${encodeURIComponent(id)}`;
 }
 
 function decode(value: string | string[] | undefined): string {
@@ -28,7 +28,7 @@ function decode(value: string | string[] | undefined): string {
 export function registerDocumentResources(server: McpServer, { kb }: ServerDeps): void {
   server.registerResource(
     "document",
-    new ResourceTemplate("thoth://{collection}/{docId}", { list: undefined }),
+    new ResourceTemplate("thoth://{collection}/{id}", { list: undefined }),
     {
       title: "Indexed document",
       description:
@@ -37,9 +37,9 @@ export function registerDocumentResources(server: McpServer, { kb }: ServerDeps)
     },
     async (uri, variables) => {
       const collection = decode(variables.collection);
-      const docId = decode(variables.docId);
+      const id = decode(variables.id);
       try {
-        const { text } = kb.getDocument({ id: docId, collection });
+        const { text } = kb.getDocument({ id, collection });
         return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: text() }] };
       } catch (error) {
         if (error instanceof NotFoundError)

@@ -37,7 +37,7 @@ export const getDocumentTool: ToolModule = {
       {
         title: "Get document",
         description:
-          "Read a document (Markdown) by its id (docId from search_documents or list_documents) or its path. Long documents come in pages: pass nextCursor back as cursor for the rest.",
+          "Read a document (Markdown) by its id (from search_documents or list_documents) or its path. Long documents come in pages: pass nextCursor back as cursor for the rest.",
         inputSchema: INPUT,
         outputSchema: OUTPUT,
         annotations: READ_ONLY,

@@ -63,16 +63,16 @@ export const searchDocumentsTool: ToolModule = {
       {
         title: "Search documents",
         description:
-          "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's docId to read the whole document.",
+          "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's id to read the whole document.",
         inputSchema: INPUT,
         outputSchema: OUTPUT,
         annotations: READ_ONLY,
       },
       (args) =>
         runTool("search_documents", async () => {
-          const { mode, hits, notices } = await kb.search(args);
+          const { mode, results: hits, notices } = await kb.search(args);
           const lines = hits.map(
-            (h, i) => `${i + 1}. ${citation(h)} [docId ${h.docId}, score ${h.score}]\n   ${h.snippet}`,
+            (h, i) => `${i + 1}. ${citation(h)} [id ${h.id}, score ${h.score}]\n   ${h.snippet}`,
           );
           const text = [
             hits.length

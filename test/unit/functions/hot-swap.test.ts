@@ -29,7 +29,7 @@ describe("hot swap of bundle versions", () => {
     await store.delete([bundleKeys.pointer("docs")]);
     await kb.checkForNewVersions(t0 + 61_000);
     expect(kb.collectionNames()).toEqual([]);
-    expect((await kb.search({ query: "alpha", mode: "keyword" })).hits).toEqual([]);
+    expect((await kb.search({ query: "alpha", mode: "keyword" })).results).toEqual([]);
     // Deleted entirely (versions too): still gone.
     await publish(store, { "a.md": "# A\n\nAlpha text." });
     await kb.checkForNewVersions(t0 + 122_000);
@@ -54,7 +54,7 @@ describe("hot swap of bundle versions", () => {
     expect(kb.listCollections()[0]!.documents).toBe(1);
     await kb.checkForNewVersions(Date.now() + 61_000);
     expect(kb.listCollections()[0]).toMatchObject({ version: v2.version, documents: 2 });
-    expect((await kb.search({ query: "bravo" })).hits[0]!.path).toBe("b.md");
+    expect((await kb.search({ query: "bravo" })).results[0]!.path).toBe("b.md");
   });
 
   it("reads the pointer at most once per interval, however many requests arrive", async () => {
@@ -88,7 +88,7 @@ describe("hot swap of bundle versions", () => {
     expect(kb.degradations()).toEqual([
       expect.stringMatching(new RegExp(`chunks.bin fails its checksum; still serving ${v1.version}`)),
     ]);
-    expect((await kb.search({ query: "alpha" })).hits).toHaveLength(1);
+    expect((await kb.search({ query: "alpha" })).results).toHaveLength(1);
   });
 
   it("refuses a version built with another model and keeps semantic search on the current one", async () => {
@@ -103,7 +103,7 @@ describe("hot swap of bundle versions", () => {
       modes: ["hybrid", "semantic", "keyword"],
     });
     expect(kb.degradations()[0]).toMatch(/refused version .* built with other\/model/);
-    expect((await kb.search({ query: "alpha", mode: "semantic" })).hits).toHaveLength(1);
+    expect((await kb.search({ query: "alpha", mode: "semantic" })).results).toHaveLength(1);
   });
 
   it("answers every one of many concurrent searches while versions swap underneath", async () => {
@@ -118,7 +118,7 @@ describe("hot swap of bundle versions", () => {
           kb
             .search({ query: "roll back deploy", mode: (["hybrid", "semantic", "keyword"] as const)[i % 3] })
             .then((r) => {
-              expect(r.hits[0]!.path).toBe("a.md");
+              expect(r.results[0]!.path).toBe("a.md");
             }),
         );
       }
@@ -151,6 +151,6 @@ describe("hot swap of bundle versions", () => {
     const line = kb.degradations().find((l) => l.includes("could not list collections"))!;
     expect(line).toContain("<arn> is not authorized");
     expect(line).not.toContain("arn:aws");
-    expect((await kb.search({ query: "alpha" })).hits).toHaveLength(1);
+    expect((await kb.search({ query: "alpha" })).results).toHaveLength(1);
   });
 });

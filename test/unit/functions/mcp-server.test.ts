@@ -85,7 +85,7 @@ describe("MCP tools over a real SDK client", () => {
       });
       const structured = result.structuredContent as {
         mode: string;
-        results: { path: string; heading: string; docId: string }[];
+        results: { path: string; heading: string; id: string }[];
       };
       expect(structured.mode).toBe(mode);
       expect(structured.results[0]).toMatchObject({
@@ -245,7 +245,7 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
     expect(second.nextCursor).toBeUndefined();
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates).toEqual([
-      expect.objectContaining({ uriTemplate: "thoth://{collection}/{docId}", mimeType: "text/markdown" }),
+      expect.objectContaining({ uriTemplate: "thoth://{collection}/{id}", mimeType: "text/markdown" }),
     ]);
   });
 
