@@ -43,7 +43,11 @@ export async function indexFolder(options: {
   }
 }
 
-export function describeSummary(s: RefreshSummary): string {
+/**
+ * The summary of a run: what was indexed, then skipped files counted by reason; the files themselves only with
+ * `verbose` (a folder with 100 images would otherwise bury the summary under 100 lines on every run).
+ */
+export function describeSummary(s: RefreshSummary, verbose = false): string {
   const what = s.published
     ? `Indexed ${s.documentsIndexed} of ${s.documentsSeen} documents into ${s.collection}@${s.version}`
     : `No change in ${s.collection}: ${s.documentsIndexed} documents, still ${s.version}`;
@@ -51,6 +55,20 @@ export function describeSummary(s: RefreshSummary): string {
     `${what}: ${s.chunks} chunks, ${s.chunksEmbedded} embedded, ${s.documentsReused} documents reused, ` +
       `${s.documentsRemoved} removed (${s.model ?? "no model: keyword search only"}), ${s.durationMs} ms`,
   ];
-  for (const skip of s.skipped) lines.push(`  skipped ${skip.path}: ${skip.reason}`);
+  if (s.skipped.length) {
+    const byReason = new Map<string, number>();
+    // Details in parentheses (sizes, depths, times) vary per file: count by the reason itself.
+    for (const { reason } of s.skipped) {
+      const key = reason.replace(/\s*\(.*$/, "");
+      byReason.set(key, (byReason.get(key) ?? 0) + 1);
+    }
+    const counts = [...byReason]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([reason, n]) => `${n} ${reason}`);
+    lines.push(
+      `Skipped ${s.skipped.length} file(s): ${counts.join(", ")}${verbose ? ":" : " (--verbose lists them)"}`,
+    );
+    if (verbose) for (const skip of s.skipped) lines.push(`  ${skip.path}: ${skip.reason}`);
+  }
   return lines.join("\n");
 }

@@ -68,8 +68,9 @@ const index = program
   .argument("<folder>", "the folder to index (Markdown, text, HTML)")
   .option("-c, --collection <name>", "collection name (lowercase, digits, dashes); required")
   .option("--json", "print one JSON summary line")
+  .option("-v, --verbose", "list every skipped file with its reason")
   .enablePositionalOptions()
-  .action(async (folder: string, opts: { collection?: string; json?: boolean }) => {
+  .action(async (folder: string, opts: { collection?: string; json?: boolean; verbose?: boolean }) => {
     quietUnlessAsked("WARN");
     if (!opts.collection)
       throw new Error("pass the collection to index into: thoth index <folder> --collection <name>");
@@ -80,7 +81,7 @@ const index = program
       env,
       showProgress: !opts.json && !!process.stderr.isTTY,
     });
-    console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary));
+    console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary, opts.verbose));
     if (!opts.json && summary.published) {
       const seconds = pointerCheckSeconds(env);
       console.log(
@@ -128,6 +129,7 @@ program
   .option("--config <stack>", "locally: take the collections from Pulumi.<stack>.yaml")
   .option("--keyword-only", "locally, without a model: replace hybrid collections with keyword-only versions")
   .option("--json", "print the outcomes as JSON")
+  .option("-v, --verbose", "list every skipped file with its reason")
   .action(
     async (opts: {
       collection?: string[];
@@ -135,6 +137,7 @@ program
       config?: string;
       keywordOnly?: boolean;
       json?: boolean;
+      verbose?: boolean;
     }) => {
       quietUnlessAsked("WARN");
       const only = opts.collection ?? [];
@@ -147,7 +150,7 @@ program
             ...(opts.keywordOnly ? { keywordOnly: true } : {}),
             showProgress: !opts.json && !!process.stderr.isTTY,
           });
-      console.log(opts.json ? JSON.stringify(outcomes) : describeOutcomes(outcomes));
+      console.log(opts.json ? JSON.stringify(outcomes) : describeOutcomes(outcomes, opts.verbose));
       if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
     },
   );

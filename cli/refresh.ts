@@ -101,11 +101,11 @@ export async function refreshDeployed(stack: string, only: string[]): Promise<Co
   return result.outcomes;
 }
 
-export function describeOutcomes(outcomes: CollectionOutcome[]): string {
+export function describeOutcomes(outcomes: CollectionOutcome[], verbose = false): string {
   return outcomes
     .map((o) =>
       o.ok
-        ? describeSummary(o.summary)
+        ? describeSummary(o.summary, verbose)
         : `Refresh of ${o.collection} failed: ${o.error} (the previous version keeps serving)`,
     )
     .join("\n");

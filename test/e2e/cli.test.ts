@@ -132,6 +132,28 @@ describe("thoth command", () => {
     expect(result.stdout).toMatch(/no model: keyword search only/);
   });
 
+  it("counts skipped files by reason after the summary, and lists them only with --verbose", async () => {
+    const folder = await folderWith({
+      "a.md": "# A\n\nText.",
+      "one.png": "x",
+      "two.png": "x",
+      "three.png": "x",
+      "b.md": new Uint8Array([0, 1, 2, 98, 105, 110]),
+    });
+    const env = { THOTH_DATA_DIR: await tempDir() };
+    const quiet = await thoth(["index", folder, "-c", "docs"], env);
+    const lines = quiet.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^Indexed 1 of 5 documents into docs@/);
+    expect(lines[1]).toBe(
+      "Skipped 4 file(s): 3 unsupported file type, 1 binary content (--verbose lists them)",
+    );
+    expect(quiet.stdout).not.toMatch(/one\.png/);
+    const verbose = await thoth(["index", folder, "-c", "docs", "--verbose"], env);
+    expect(verbose.stdout).toMatch(/Skipped 4 file\(s\): 3 unsupported file type, 1 binary content:\n/);
+    expect(verbose.stdout).toMatch(/^ {2}one\.png: unsupported file type$/m);
+    expect(verbose.stdout).toMatch(/^ {2}b\.md: binary content$/m);
+  });
+
   it("rejects a bad collection name and a missing folder with a clear message and exit code 1", async () => {
     const env = { THOTH_DATA_DIR: await tempDir() };
     const badName = await thoth(["index", SAMPLE_HANDBOOK, "-c", "Bad Name"], env);
