@@ -132,6 +132,17 @@ describe("thoth command", () => {
     expect(result.stdout).toMatch(/no model: keyword search only/);
   });
 
+  it("npx thoth … --json from the repo root prints JSON and nothing else, as the README says", async () => {
+    const env = { ...process.env, THOTH_DATA_DIR: await tempDir(), THOTH_LOG_LEVEL: "" };
+    const npx = (args: string[]) => exec("npx", ["thoth", ...args], { cwd: REPO_ROOT, env });
+    const indexed = await npx(["index", SAMPLE_HANDBOOK, "-c", "handbook", "--json"]);
+    expect(JSON.parse(indexed.stdout)).toMatchObject({ collection: "handbook", published: true });
+    const found = await npx(["search", "who approves expenses", "--json"]);
+    // What `| jq -r '.results[].path'` reads.
+    const paths = (JSON.parse(found.stdout) as { results: { path: string }[] }).results.map((r) => r.path);
+    expect(paths).toContain("people/expenses.md");
+  });
+
   it("counts skipped files by reason after the summary, and lists them only with --verbose", async () => {
     const folder = await folderWith({
       "a.md": "# A\n\nText.",
