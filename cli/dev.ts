@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiKeySettingError, clientKey, parseApiKeyEntries } from "../shared/api-keys.js";
 import { parseRuntimeEnv } from "../shared/config.js";
-import { clientConfig } from "../shared/client-config.js";
-import { ENV, MCP_PATH } from "../shared/names.js";
+import { clientConfig, type ClientKind } from "../shared/client-config.js";
+import { DEFAULT_PORT, ENV, MCP_PATH } from "../shared/names.js";
 import { listPublishedCollections } from "../functions/core/bundle.js";
 import { openMcpApp } from "../functions/mcp-server/app.js";
 import { createHandler } from "../functions/mcp-server/handler.js";
@@ -100,5 +100,55 @@ export async function runDev(options: {
     `Claude Desktop (claude_desktop_config.json):\n${clientConfig("claude", { url, apiKey: key })}`,
   );
   options.log(`Claude Code:\n  ${clientConfig("claude-code", { url, apiKey: key })}`);
-  return server;
+  options.log(
+    `Other clients: npx thoth client-config --local --client <vscode|cursor|claude-code|inspector>`,
+  );
+  // Where `thoth client-config --local` finds the running server.
+  const record = join(env.THOTH_DATA_DIR, DEV_SERVER_FILE);
+  await writeFile(record, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  return {
+    ...server,
+    close: async () => {
+      await rm(record, { force: true });
+      await server.close();
+    },
+  };
+}
+
+/** Written by a running `thoth dev` in its data dir: its MCP URL. */
+export const DEV_SERVER_FILE = "dev-server.json";
+
+/**
+ * A client configuration for the local server: the URL of the `thoth dev` running on this data dir (else the
+ * default port's), and the local key (THOTH_API_KEY, else the one `thoth dev` generated).
+ */
+export async function localClientConfig(client: ClientKind): Promise<{ config: string; notes: string[] }> {
+  const env = parseRuntimeEnv(process.env);
+  const notes: string[] = [];
+  const running = await readFile(join(env.THOTH_DATA_DIR, DEV_SERVER_FILE), "utf8")
+    .then((text) => JSON.parse(text) as { url: string; pid: number })
+    .then((r) => (isAlive(r.pid) ? r.url : undefined))
+    .catch(() => undefined);
+  const url = running ?? `http://127.0.0.1:${process.env[ENV.port] ?? DEFAULT_PORT}${MCP_PATH}`;
+  if (!running)
+    notes.push(`no thoth dev is running on ${env.THOTH_DATA_DIR}; the configuration points at ${url}`);
+  const fromEnv = process.env[ENV.apiKey]?.trim();
+  const key = fromEnv
+    ? clientKey(parseApiKeyEntries(fromEnv, ENV.apiKey))
+    : (await readFile(join(env.THOTH_DATA_DIR, "local-api-key"), "utf8").catch(() => "")).trim();
+  if (!key) {
+    throw new Error(
+      `there is no local API key yet: run npm start once (it generates one in ${env.THOTH_DATA_DIR}), or set ${ENV.apiKey}`,
+    );
+  }
+  return { config: clientConfig(client, { url, apiKey: key }), notes };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -10,7 +10,7 @@ import { createRuntime, openKnowledgeBase, pointerCheckSeconds } from "../functi
 import { citation } from "../functions/core/citation.js";
 import { stackClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
-import { runDev } from "./dev.js";
+import { localClientConfig, runDev } from "./dev.js";
 import { searchDeployed } from "./remote-search.js";
 import { rollbackCollection } from "../functions/core/bundle.js";
 import { describeVersions, listCollectionVersions } from "./index-versions.js";
@@ -194,19 +194,30 @@ program
 program
   .command("client-config")
   .description(
-    "print (or write) an MCP client configuration for a deployed stack, from `pulumi stack output`",
+    "print (or write) an MCP client configuration: for a deployed stack (from `pulumi stack output`), or --local",
   )
-  .requiredOption("-s, --stack <name>", "the Pulumi stack, e.g. dev or prod")
+  .option("-s, --stack <name>", "the Pulumi stack, e.g. dev or prod")
+  .option("--local", "the local server (thoth dev / npm start) and its key")
   .addOption(new Option("--client <client>", "which client").choices(CLIENT_KINDS).default("claude"))
   .option("-o, --out <file>", "write to this file (mode 600: it holds an API key) instead of printing")
-  .action(async (opts: { stack: string; client: ClientKind; out?: string }) => {
-    const config = await stackClientConfig({ stack: opts.stack, client: opts.client });
+  .action(async (opts: { stack?: string; local?: boolean; client: ClientKind; out?: string }) => {
+    if (!!opts.stack === !!opts.local) throw new Error("pass either --stack <name> or --local");
+    let config: string;
+    if (opts.stack) {
+      config = await stackClientConfig({ stack: opts.stack, client: opts.client });
+    } else {
+      const local = await localClientConfig(opts.client);
+      for (const note of local.notes) console.error(`note: ${note}`);
+      config = local.config;
+    }
     if (!opts.out) {
       console.log(config);
       return;
     }
     await writeFile(opts.out, `${config}\n`, { mode: 0o600 });
-    console.error(`wrote the ${opts.client} configuration for stack ${opts.stack} to ${opts.out}`);
+    console.error(
+      `wrote the ${opts.client} configuration for ${opts.stack ? `stack ${opts.stack}` : "the local server"} to ${opts.out}`,
+    );
   });
 
 try {

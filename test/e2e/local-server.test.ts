@@ -3,6 +3,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { CLIENT_KINDS, clientConfig } from "../../shared/client-config.js";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT, folderWith, tempDir } from "../helpers/folders.js";
@@ -153,6 +155,34 @@ describe("thoth dev and thoth index on one data dir", () => {
       await client.close();
       server.child.kill("SIGTERM");
     }
+  });
+});
+
+describe("thoth client-config --local", () => {
+  it("prints any client's configuration for the running local server and its key", async () => {
+    const dataDir = await tempDir("thoth-e2e-");
+    const server = await startThothDev({ THOTH_DATA_DIR: dataDir });
+    const env = { ...process.env, THOTH_DATA_DIR: dataDir, THOTH_API_KEY: "", THOTH_LOG_LEVEL: "ERROR" };
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, [join(REPO_ROOT, "bin/thoth.js"), "client-config", ...args], {
+        env,
+      });
+    try {
+      const key = (await readFile(join(dataDir, "local-api-key"), "utf8")).trim();
+      for (const kind of CLIENT_KINDS) {
+        const { stdout, stderr } = await run(["--local", "--client", kind]);
+        expect(stdout.trim()).toBe(clientConfig(kind, { url: server.url, apiKey: key }));
+        expect(stderr).toBe("");
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+    // Once it has stopped: the default port's URL, and a note saying no server runs.
+    const { stdout, stderr } = await run(["--local", "--client", "claude-code"]);
+    expect(stdout).toContain("http://127.0.0.1:8787/mcp");
+    expect(stderr).toMatch(/note: no thoth dev is running/);
+    await expect(run(["--client", "claude"])).rejects.toThrow(/pass either --stack <name> or --local/);
   });
 });
 
