@@ -19,11 +19,15 @@ export function replaceResourceListing(
 }
 
 /**
- * Registering tools and resources declares `listChanged: true`, but a stateless JSON server never sends the
+ * Registering tools, resources and prompts declares `listChanged: true`, but a stateless JSON server never sends the
  * notification. Relies on: capabilities registered later win (until the server connects).
  */
 export function declareNoListChanged(server: McpServer): void {
-  server.server.registerCapabilities({ tools: { listChanged: false }, resources: { listChanged: false } });
+  server.server.registerCapabilities({
+    tools: { listChanged: false },
+    resources: { listChanged: false },
+    prompts: { listChanged: false },
+  });
 }
 
 /**

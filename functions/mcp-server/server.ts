@@ -1,6 +1,7 @@
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerDeps } from "./deps.js";
+import { registerPrompts } from "./prompts.js";
 import { registerDocumentResources } from "./resources/documents.js";
 import { declareNoListChanged } from "./sdk-overrides.js";
 import { registerTools } from "./tools/index.js";
@@ -20,10 +21,15 @@ const jsonSchemaValidator = new AjvJsonSchemaValidator();
 export function createMcpServer(deps: ServerDeps): McpServer {
   const server = new McpServer(
     { name: deps.info.name, version: deps.info.version },
-    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator },
+    {
+      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {} },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator,
+    },
   );
   registerTools(server, deps);
   registerDocumentResources(server, deps);
+  registerPrompts(server, deps);
   declareNoListChanged(server);
   return server;
 }

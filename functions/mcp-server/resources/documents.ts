@@ -2,6 +2,7 @@ import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/serv
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { InvalidRequestError, NotFoundError } from "../../core/errors.js";
 import type { ServerDeps } from "../deps.js";
+import { completeCollection, completeDocument } from "../prompts.js";
 import { replaceResourceListing } from "../sdk-overrides.js";
 
 /** MCP's code for a resource that does not exist. */
@@ -28,7 +29,14 @@ function decode(value: string | string[] | undefined): string {
 export function registerDocumentResources(server: McpServer, { kb }: ServerDeps): void {
   server.registerResource(
     "document",
-    new ResourceTemplate("thoth://{collection}/{id}", { list: undefined }),
+    new ResourceTemplate("thoth://{collection}/{id}", {
+      list: undefined,
+      // Only what the caller's key may read: its collections, then documents of the chosen one.
+      complete: {
+        collection: (value) => completeCollection(kb, value),
+        id: (value, context) => completeDocument(kb, value, context?.arguments?.collection),
+      },
+    }),
     {
       title: "Indexed document",
       description:

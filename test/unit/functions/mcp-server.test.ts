@@ -389,3 +389,112 @@ describe("what callers see of the server's machine", () => {
     expect(pathFree("built with Xenova/all-MiniLM-L6-v2")).toBe("built with Xenova/all-MiniLM-L6-v2");
   });
 });
+
+describe("prompts and completions over the SDK client", () => {
+  let kb: KnowledgeBase;
+  beforeAll(async () => {
+    kb = (
+      await knowledgeBaseFrom(
+        {
+          handbook: await folderWith({
+            "people/leave.md": "# Time off\n\nTake 25 days a year.",
+            "people/expenses.md": "# Expenses\n\nReceipts within 30 days.",
+          }),
+          finance: await folderWith({ "payroll.md": "# Payroll\n\nSalaries are confidential." }),
+        },
+        null,
+        undefined,
+        codecs,
+      )
+    ).kb;
+  });
+  const open = async (scope?: ReadonlySet<string>) => {
+    const client = await connect(kb, scope);
+    clients.push(client);
+    return client;
+  };
+  const text = (r: { messages: { content: { type: string; text?: string } }[] }) =>
+    r.messages.map((m) => m.content.text ?? "").join("\n");
+
+  it("declares prompts and completions, and lists ask and summarize_document with their arguments", async () => {
+    const client = await open();
+    expect(client.getServerCapabilities()).toMatchObject({
+      prompts: { listChanged: false },
+      completions: {},
+    });
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => [p.name, p.arguments?.map((a) => [a.name, a.required ?? false])])).toEqual([
+      [
+        "ask",
+        [
+          ["question", true],
+          ["collection", false],
+        ],
+      ],
+      ["summarize_document", [["document", true]]],
+    ]);
+  });
+
+  it("ask tells the model to search, read and cite; in a collection the key may read", async () => {
+    const client = await open(new Set(["handbook"]));
+    const prompt = await client.getPrompt({
+      name: "ask",
+      arguments: { question: "How many vacation days?", collection: "handbook" },
+    });
+    expect(text(prompt)).toMatch(/How many vacation days\?/);
+    expect(text(prompt)).toMatch(/search_documents .*collection "handbook"/);
+    expect(text(prompt)).toMatch(/get_document/);
+    expect(text(prompt)).toMatch(/[Cc]ite every source by title and URL/);
+    await expect(
+      client.getPrompt({ name: "ask", arguments: { question: "Salaries?", collection: "finance" } }),
+    ).rejects.toThrow(/no collection named "finance"; available: handbook/);
+  });
+
+  it("summarize_document takes an id or a path, and only of a document the key may read", async () => {
+    const client = await open(new Set(["handbook"]));
+    const byPath = await client.getPrompt({
+      name: "summarize_document",
+      arguments: { document: "people/leave.md" },
+    });
+    expect(text(byPath)).toMatch(/Summarize the document "Time off" \(people\/leave\.md\)/);
+    const id = kb.getDocument({ path: "people/leave.md" }).document.id;
+    const byId = await client.getPrompt({ name: "summarize_document", arguments: { document: id } });
+    expect(text(byId)).toContain(`get_document (id ${id}`);
+    await expect(
+      client.getPrompt({ name: "summarize_document", arguments: { document: "payroll.md" } }),
+    ).rejects.toThrow(/no document with path "payroll.md"/);
+  });
+
+  it("completes collection names and document ids or paths, filtered by the key", async () => {
+    const all = await open();
+    const scoped = await open(new Set(["handbook"]));
+    const collection = (client: Client, value: string) =>
+      client.complete({ ref: { type: "ref/prompt", name: "ask" }, argument: { name: "collection", value } });
+    expect((await collection(all, "")).completion.values).toEqual(["finance", "handbook"]);
+    expect((await collection(all, "h")).completion.values).toEqual(["handbook"]);
+    expect((await collection(scoped, "")).completion.values).toEqual(["handbook"]);
+    const document = await scoped.complete({
+      ref: { type: "ref/prompt", name: "summarize_document" },
+      argument: { name: "document", value: "people/e" },
+    });
+    expect(document.completion.values).toEqual(["people/expenses.md"]);
+    const templateCollection = await scoped.complete({
+      ref: { type: "ref/resource", uri: "thoth://{collection}/{id}" },
+      argument: { name: "collection", value: "" },
+    });
+    expect(templateCollection.completion.values).toEqual(["handbook"]);
+    const payrollId = kb.getDocument({ path: "payroll.md" }).document.id;
+    const ids = await all.complete({
+      ref: { type: "ref/resource", uri: "thoth://{collection}/{id}" },
+      argument: { name: "id", value: "" },
+      context: { arguments: { collection: "finance" } },
+    });
+    expect(ids.completion.values).toEqual([payrollId]);
+    const hidden = await scoped.complete({
+      ref: { type: "ref/resource", uri: "thoth://{collection}/{id}" },
+      argument: { name: "id", value: payrollId.slice(0, 4) },
+      context: { arguments: { collection: "finance" } },
+    });
+    expect(hidden.completion.values).not.toContain(payrollId);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * Prompts that make the server easy to use well from any client, and completions for their arguments: `ask`
+ * (search, read the best documents, answer with citations) and `summarize_document`. Both respect the API
+ * key's allowlist: a collection or document outside it is refused, and completions only offer what it may read.
+ */
+import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import type { ScopedKnowledgeBase } from "../core/knowledge-base.js";
+import type { ServerDeps } from "./deps.js";
+
+/** Completions return at most this many values (the spec's limit is 100). */
+const MAX_COMPLETIONS = 50;
+
+/** The collection names this caller may read that start with `prefix`. */
+export function completeCollection(kb: ScopedKnowledgeBase, prefix: string): string[] {
+  return kb
+    .collectionNames()
+    .filter((name) => name.startsWith(prefix))
+    .slice(0, MAX_COMPLETIONS);
+}
+
+/** Document ids (and, with `paths`, paths) of the caller's collections (or one of them) starting with `prefix`. */
+export function completeDocument(
+  kb: ScopedKnowledgeBase,
+  prefix: string,
+  collection?: string,
+  paths = false,
+): string[] {
+  const names = collection && kb.collectionNames().includes(collection) ? [collection] : kb.collectionNames();
+  const out: string[] = [];
+  for (const name of names) {
+    for (const d of kb.collection(name).documents) {
+      if (d.id.startsWith(prefix)) out.push(d.id);
+      else if (paths && d.path.startsWith(prefix)) out.push(d.path);
+      if (out.length >= MAX_COMPLETIONS) return out;
+    }
+  }
+  return out;
+}
+
+export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
+  const collection = completable(
+    z.string().optional().describe("Search only this collection (see list_collections)"),
+    (value) => completeCollection(kb, value ?? ""),
+  );
+  server.registerPrompt(
+    "ask",
+    {
+      title: "Ask the knowledge base",
+      description: "Answer a question from the indexed documents, with citations (title and URL or path).",
+      argsSchema: { question: z.string().describe("The question to answer"), collection },
+    },
+    ({ question, collection: name }) => {
+      if (name) kb.collection(name); // refuses a collection the key may not read, or that does not exist
+      const where = name ? ` in the "${name}" collection` : "";
+      return {
+        description: `Answer "${question}" from the knowledge base`,
+        messages: [
+          {
+            role: "user",
+            content: {
+              type: "text",
+              text:
+                `Answer this question from the Thoth knowledge base${where}: ${question}\n\n` +
+                `1. Call search_documents with the question${name ? ` and collection "${name}"` : ""}.\n` +
+                "2. Read the most relevant results in full with get_document (by their id).\n" +
+                "3. Answer only from what you read. Cite every source by title and URL (or path when there is no " +
+                "URL). If the documents do not answer the question, say so.",
+            },
+          },
+        ],
+      };
+    },
+  );
+  server.registerPrompt(
+    "summarize_document",
+    {
+      title: "Summarize a document",
+      description: "Summarize one indexed document, by its id or path.",
+      argsSchema: {
+        document: completable(z.string().describe("The document's id or path"), (value) =>
+          completeDocument(kb, value ?? "", undefined, true),
+        ),
+      },
+    },
+    ({ document }) => {
+      const found = kb.getDocument(/^[0-9a-f]{16}$/.test(document) ? { id: document } : { path: document });
+      const { title, path, url } = found.document;
+      return {
+        description: `Summarize "${title}"`,
+        messages: [
+          {
+            role: "user",
+            content: {
+              type: "text",
+              text:
+                `Summarize the document "${title}" (${url ?? path}) from the Thoth knowledge base. Read it with ` +
+                `get_document (id ${found.document.id}; follow nextCursor until the end), then give a short ` +
+                "summary and its key points, citing the document by title and URL or path.",
+            },
+          },
+        ],
+      };
+    },
+  );
+}
