@@ -7,12 +7,14 @@ import { ApiKeySettingError, clientKey, parseApiKeyEntries } from "../shared/api
 import { parseRuntimeEnv } from "../shared/config.js";
 import { clientConfig, type ClientKind } from "../shared/client-config.js";
 import { DEFAULT_PORT, ENV, MCP_PATH } from "../shared/names.js";
-import { listPublishedCollections } from "../functions/core/bundle.js";
+import { bundleKeys, listPublishedCollections, readPointer } from "../functions/core/bundle.js";
+import type { ObjectStore } from "../functions/core/ports.js";
 import { openMcpApp } from "../functions/mcp-server/app.js";
 import { createHandler } from "../functions/mcp-server/handler.js";
 import { createRuntime } from "../functions/composition.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
+import { describeOutcomes, refreshLocally } from "./refresh.js";
 
 export const SAMPLE_HANDBOOK = resolve(dirname(fileURLToPath(import.meta.url)), "../examples/handbook");
 export const SAMPLE_COLLECTION = "handbook";
@@ -39,6 +41,22 @@ async function localApiKey(dataDir: string): Promise<{ key: string; generated: b
 }
 
 export class PortInUseError extends Error {}
+
+/** Local-folder collections whose live version was not embedded with `modelId`. */
+async function builtWithOtherModel(store: ObjectStore, modelId: string): Promise<string[]> {
+  const stale: string[] = [];
+  for (const name of await listPublishedCollections(store)) {
+    const pointer = await readPointer(store, name).catch(() => undefined);
+    const bytes = pointer && (await store.get(bundleKeys.manifest(name, pointer.version)));
+    if (!bytes) continue;
+    const manifest = JSON.parse(new TextDecoder().decode(bytes)) as {
+      model: { id: string } | null;
+      source: { type: string };
+    };
+    if (manifest.source.type === "local" && manifest.model?.id !== modelId) stale.push(name);
+  }
+  return stale;
+}
 
 /** Fails with what to do when `port` cannot be bound on `host` (0 picks a free port: nothing to check). */
 async function assertPortFree(port: number, host: string): Promise<void> {
@@ -83,6 +101,16 @@ export async function runDev(options: {
       showProgress: !!process.stderr.isTTY,
     });
     options.log(describeSummary(summary));
+  } else if (env.THOTH_MODEL_DIR) {
+    // Switching models needs no rm: local collections built with another model (or none) are re-embedded.
+    const stale = await builtWithOtherModel(store, env.THOTH_EMBEDDING_MODEL);
+    if (stale.length) {
+      options.log(
+        `Re-embedding ${stale.join(", ")} with ${env.THOTH_EMBEDDING_MODEL} (built with another model or none)…`,
+      );
+      const outcomes = await refreshLocally({ env, only: stale, showProgress: !!process.stderr.isTTY });
+      options.log(describeOutcomes(outcomes));
+    }
   }
   // Opened before listening, so the first client request does not pay for loading the bundles. The whole
   // setting (several keys, allowlists) goes to the server; the snippets get one usable key.

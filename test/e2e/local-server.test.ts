@@ -158,6 +158,34 @@ describe("thoth dev and thoth index on one data dir", () => {
   });
 });
 
+describe("switching models on one data dir", () => {
+  it("thoth dev with a model re-embeds the collections built without it: no rm needed", async () => {
+    const dataDir = await tempDir("thoth-e2e-");
+    const first = await startThothDev({ THOTH_DATA_DIR: dataDir, THOTH_API_KEY: API_KEY });
+    first.child.kill("SIGTERM");
+    await new Promise((r) => first.child.once("exit", r));
+    const server = await startThothDev({
+      THOTH_DATA_DIR: dataDir,
+      THOTH_API_KEY: API_KEY,
+      THOTH_MODEL_DIR: await tinyModelDir(),
+      THOTH_EMBEDDING_MODEL: "thoth/tiny",
+    });
+    const client = await connect(server.url);
+    try {
+      expect(server.output()).toMatch(/Re-embedding handbook with thoth\/tiny/);
+      const listed = await client.callTool({ name: "list_collections", arguments: {} });
+      const handbook = (
+        listed.structuredContent as { collections: { name: string; model: string; modes: string[] }[] }
+      ).collections[0]!;
+      expect(handbook).toMatchObject({ name: "handbook", model: "thoth/tiny" });
+      expect(handbook.modes).toContain("semantic");
+    } finally {
+      await client.close();
+      server.child.kill("SIGTERM");
+    }
+  });
+});
+
 describe("thoth client-config --local", () => {
   it("prints any client's configuration for the running local server and its key", async () => {
     const dataDir = await tempDir("thoth-e2e-");
