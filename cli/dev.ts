@@ -24,20 +24,25 @@ export const SAMPLE_COLLECTION = "handbook";
  * listens), else one generated once and kept in the data dir. `key` is one usable key of the setting.
  */
 async function localApiKey(dataDir: string): Promise<{ key: string; generated: boolean }> {
-  const fromEnv = process.env[ENV.apiKey]?.trim();
-  if (fromEnv) {
-    const key = clientKey(parseApiKeyEntries(fromEnv, ENV.apiKey));
-    if (!key) throw new ApiKeySettingError(`${ENV.apiKey} holds no key`);
-    return { key, generated: false };
-  }
+  const existing = await readLocalApiKey(dataDir);
+  if (existing) return { key: existing, generated: false };
   const file = join(dataDir, "local-api-key");
-  const existing = await readFile(file, "utf8").catch(() => "");
-  if (existing.trim()) return { key: existing.trim(), generated: false };
   const key = `thoth_${randomBytes(24).toString("base64url")}`;
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${key}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
   return { key, generated: true };
+}
+
+/** The local key without generating one: THOTH_API_KEY's first usable key, else the data dir's key file. */
+async function readLocalApiKey(dataDir: string): Promise<string | undefined> {
+  const fromEnv = process.env[ENV.apiKey]?.trim();
+  if (fromEnv) {
+    const key = clientKey(parseApiKeyEntries(fromEnv, ENV.apiKey));
+    if (!key) throw new ApiKeySettingError(`${ENV.apiKey} holds no key`);
+    return key;
+  }
+  return (await readFile(join(dataDir, "local-api-key"), "utf8").catch(() => "")).trim() || undefined;
 }
 
 export class PortInUseError extends Error {}
@@ -160,10 +165,7 @@ export async function localClientConfig(client: ClientKind): Promise<{ config: s
   const url = running ?? `http://127.0.0.1:${process.env[ENV.port] ?? DEFAULT_PORT}${MCP_PATH}`;
   if (!running)
     notes.push(`no thoth dev is running on ${env.THOTH_DATA_DIR}; the configuration points at ${url}`);
-  const fromEnv = process.env[ENV.apiKey]?.trim();
-  const key = fromEnv
-    ? clientKey(parseApiKeyEntries(fromEnv, ENV.apiKey))
-    : (await readFile(join(env.THOTH_DATA_DIR, "local-api-key"), "utf8").catch(() => "")).trim();
+  const key = await readLocalApiKey(env.THOTH_DATA_DIR);
   if (!key) {
     throw new Error(
       `there is no local API key yet: run npm start once (it generates one in ${env.THOTH_DATA_DIR}), or set ${ENV.apiKey}`,
