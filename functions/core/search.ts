@@ -45,8 +45,10 @@ export async function searchCollections(
     mode !== "keyword" && semanticReady.length ? (await embedder!.embed([query]))[0] : undefined;
 
   const perDocument = Math.max(1, Math.floor(request.perDocument ?? DEFAULT_PER_DOCUMENT));
+  // Fusion needs candidates beyond the limit; keyword ranking alone is exact at the limit.
+  const candidates = mode === "keyword" ? limit : Math.max(CANDIDATES, limit);
   const perCollection = targets.map((c) =>
-    rank(c, query, mode, queryVector, makeFilter(c, request), Math.max(CANDIDATES, limit), perDocument)
+    rank(c, query, mode, queryVector, makeFilter(c, request), candidates, perDocument)
       .slice(0, limit)
       .map((hit) => toHit(c, hit, query)),
   );

@@ -16,7 +16,7 @@
 import { forEachTerm } from "./analyzer.js";
 import { decode, encode } from "./bm25-file.js";
 import { IDF_SCALE, idf, type Bm25Params, type IndexParts, type Postings } from "./params.js";
-import { Scratch, selectCapped, type Scored, type TermList } from "./top-k.js";
+import { KthLargest, Scratch, accumulate, capped, type Scored, type TermList } from "./top-k.js";
 
 export { DEFAULT_BM25, type Bm25Params } from "./params.js";
 
@@ -34,11 +34,7 @@ interface Level {
 
 export class Bm25Index {
   readonly #firstChunk: Uint32Array;
-  readonly #chunkScratch: Scratch;
-  /** Per term, the largest impact in its list: the term's upper bound with its weight. */
-  readonly #chunkMax: Uint8Array;
-  readonly #docMax: Uint8Array;
-  readonly #docScratch: Scratch;
+  readonly #scratch: Scratch;
 
   constructor(private readonly parts: IndexParts) {
     // A document's chunks are contiguous: where each starts, for "all chunks of document d".
@@ -46,10 +42,7 @@ export class Bm25Index {
     for (let label = parts.chunkCount - 1; label >= 0; label--) first[parts.docOfChunk[label]!] = label;
     for (let d = parts.docCount - 1; d >= 0; d--) first[d] = Math.min(first[d]!, first[d + 1]!);
     this.#firstChunk = first;
-    this.#chunkMax = maxImpacts(parts.chunk);
-    this.#docMax = maxImpacts(parts.doc);
-    this.#chunkScratch = new Scratch(parts.chunkCount);
-    this.#docScratch = new Scratch(parts.docCount);
+    this.#scratch = new Scratch(parts.chunkCount, parts.docCount);
   }
 
   get size(): number {
@@ -69,23 +62,21 @@ export class Bm25Index {
       const t = this.#termIndex(term);
       if (t < 0 || seen.has(t) || seen.size >= 64) return;
       seen.add(t);
-      chunk.push(this.#list(this.parts.chunk, this.#chunkMax, t, this.parts.chunkCount));
-      doc.push(this.#list(this.parts.doc, this.#docMax, t, this.parts.docCount));
+      chunk.push(this.#list(this.parts.chunk, t, this.parts.chunkCount));
+      doc.push(this.#list(this.parts.doc, t, this.parts.docCount));
     });
     return { chunk: { lists: chunk }, doc: { lists: doc } };
   }
 
-  #list(p: Postings, max: Uint8Array, t: number, n: number): TermList {
+  #list(p: Postings, t: number, n: number): TermList {
     const start = p.offsets[t]!;
     const end = p.offsets[t + 1]!;
-    const maxImpact = max[t]!;
     return {
       ids: p.ids,
       impacts: p.impacts,
       start,
       end,
       weight: Math.round(idf(n, end - start) * IDF_SCALE),
-      maxImpact,
     };
   }
 
@@ -106,57 +97,72 @@ export class Bm25Index {
   /**
    * The k best chunks for `query`, best first, ties by smaller label, at most `maxPerDocument` per document.
    *
-   * Term at a time over typed arrays: each query term's chunk and document postings are added into reusable
-   * accumulators, then the best are selected. Measured at 125k chunks of real text (docs/benchmarks.md),
-   * this beat both pruning designs tried: document-at-a-time MaxScore cost 4×, and term-at-a-time with the
-   * "continue" strategy 2×, because with 10–20-word queries most touched chunks stay in the running until
-   * the last lists, so deciding what to skip costs more than the sequential reads it saves.
+   * Term at a time over typed arrays: each query term's chunk and document postings are added into integer
+   * accumulators, then one sequential pass over the chunks combines each chunk's score with its document's and
+   * keeps those that can still be among the best (a heap holds the running threshold). Measured at 125k chunks
+   * of real text (docs/benchmarks.md), this beat both pruning designs tried: document-at-a-time MaxScore cost
+   * 4×, and term-at-a-time with the "continue" strategy 2×, because with 10–20-word queries most touched
+   * chunks stay in the running until the last lists, so deciding what to skip costs more than the sequential
+   * reads it saves.
    */
   search(query: string, k: number, options: KeywordSearchOptions = {}): Scored[] {
     if (k <= 0 || !this.parts.chunkCount) return [];
     const { chunk, doc } = this.lists(query);
     if (!chunk.lists.length) return [];
-    const weight = this.parts.params.doc.weight;
-    const { filter } = options;
-    const cap = options.maxPerDocument ?? Infinity;
-    const chunks = accumulate(chunk.lists, this.#chunkScratch);
-    const docs = weight > 0 ? accumulate(doc.lists, this.#docScratch) : undefined;
+    const scratch = this.#scratch;
+    accumulate(chunk.lists, scratch.chunk);
+    if (this.parts.params.doc.weight > 0) accumulate(doc.lists, scratch.doc);
     try {
-      const docScore = (d: number) => (docs ? docs.acc[d]! : 0);
-      const passes = docFilterCache(filter, this.#firstChunk);
+      const passes = docFilterCache(options.filter, this.#firstChunk);
+      const cap = options.maxPerDocument ?? Infinity;
       const docOf = (label: number) => this.parts.docOfChunk[label]!;
-      const { ids, scores, touched } = this.#chunkScratch;
-      let n = 0;
-      for (let j = 0; j < chunks.touched; j++) {
-        const label = touched[j]!;
-        const d = this.parts.docOfChunk[label]!;
-        if (!passes(d)) continue;
-        ids[n] = label;
-        scores[n++] = chunks.acc[label]! + weight * docScore(d);
+      // Capping can drop candidates, so it looks 2k deep first, and deeper only when that left fewer than k.
+      for (let depth = cap === Infinity ? k : 2 * k; ; depth *= 4) {
+        const { n, complete } = this.#candidates(depth, passes);
+        const results = capped(scratch.ids, scratch.scores, n, k, cap, docOf);
+        if (results.length === k || complete) return results;
       }
-      let results = selectCapped(ids, scores, n, k, cap, docOf);
-      // Chunks that match no term still score their document's part: they matter only where that part alone
-      // reaches the k-th result (a tie counts: a smaller label wins it).
-      if (docs) {
-        const floor = results.length === k ? results[k - 1]!.score : 0;
-        const before = n;
-        for (let j = 0; j < docs.touched; j++) {
-          const d = this.#docScratch.touched[j]!;
-          const s = weight * docs.acc[d]!;
-          if (s < floor || !passes(d)) continue;
-          for (let label = this.#firstChunk[d]!; label < this.#firstChunk[d + 1]!; label++) {
-            if (chunks.acc[label] !== 0) continue;
-            ids[n] = label;
-            scores[n++] = s;
-          }
-        }
-        if (n > before) results = selectCapped(ids, scores, n, k, cap, docOf);
-      }
-      return results;
     } finally {
-      chunks.reset();
-      docs?.reset();
+      scratch.reset();
     }
+  }
+
+  /**
+   * Every chunk whose combined score is among the `depth` best (ties included) of those that pass, into the
+   * scratch candidate arrays; `complete` when no scoring chunk was left out.
+   */
+  #candidates(depth: number, passes: (doc: number) => boolean): { n: number; complete: boolean } {
+    const { chunk, doc, ids, scores } = this.#scratch;
+    const { docOfChunk, chunkCount } = this.parts;
+    const weight = this.parts.params.doc.weight;
+    const best = new KthLargest(depth);
+    let n = 0;
+    let complete = true;
+    // The depth-th best so far once `depth` were kept (a score below it cannot be among the best); 0 till then.
+    let floor = 0;
+    for (let label = 0; label < chunkCount; label++) {
+      const d = docOfChunk[label]!;
+      const s = chunk[label]! + weight * doc[d]!;
+      if (s === 0) continue;
+      if (s < floor) {
+        complete = false;
+        continue;
+      }
+      if (!passes(d)) continue;
+      best.offer(s);
+      if (best.full) floor = best.value;
+      ids[n] = label;
+      scores[n++] = s;
+    }
+    // Kept along the way, some fell below the final threshold.
+    const cut = floor;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (scores[i]! < cut) continue;
+      ids[m] = ids[i]!;
+      scores[m++] = scores[i]!;
+    }
+    return { n: m, complete: complete && m === n };
   }
 
   /** The keyword score of every chunk, without pruning: the reference the tests hold `search` to. */
@@ -190,37 +196,6 @@ export class Bm25Index {
   static load(bytes: Uint8Array): Bm25Index {
     return new Bm25Index(decode(bytes));
   }
-}
-
-function maxImpacts(p: Postings): Uint8Array {
-  const max = new Uint8Array(p.offsets.length - 1);
-  for (let t = 0; t < max.length; t++) {
-    let m = 0;
-    for (let i = p.offsets[t]!; i < p.offsets[t + 1]!; i++) if (p.impacts[i]! > m) m = p.impacts[i]!;
-    max[t] = m;
-  }
-  return max;
-}
-
-/** Adds every posting of `lists` into the scratch accumulators; `reset()` clears what was touched. */
-function accumulate(lists: readonly TermList[], scratch: Scratch) {
-  const { acc, touched } = scratch;
-  let m = 0;
-  for (const { ids, impacts, weight, start, end } of lists) {
-    if (weight <= 0) continue;
-    for (let p = start; p < end; p++) {
-      const id = ids[p]!;
-      if (acc[id] === 0) touched[m++] = id;
-      acc[id]! += weight * impacts[p]!;
-    }
-  }
-  return {
-    acc,
-    touched: m,
-    reset: () => {
-      for (let j = 0; j < m; j++) acc[touched[j]!] = 0;
-    },
-  };
 }
 
 /** The filter, asked once per document (filters are conditions on a chunk's document). */

@@ -13,8 +13,6 @@ export interface TermList {
   end: number;
   /** The term's integer weight (quantised idf). */
   weight: number;
-  /** The largest impact in the list (an upper bound for its contribution: weight × maxImpact). */
-  maxImpact: number;
 }
 
 export interface Scored {
@@ -25,32 +23,47 @@ export interface Scored {
 /** Orders by score (higher first), then by id (smaller first): the one order every caller and test uses. */
 export const byScoreThenId = (a: Scored, b: Scored): number => b.score - a.score || a.id - b.id;
 
-/** Reusable per-index buffers (one query at a time: search is synchronous). */
+/**
+ * Reusable per-index buffers (one query at a time: search is synchronous). Accumulators are 32-bit integers:
+ * a sum is at most 64 terms × 255 × an idf weight (idf · 4096 < 2^17 for any count that fits a Uint32Array),
+ * under 2^32; integer adds are faster than float ones and the arrays half the size.
+ */
 export class Scratch {
-  readonly acc: Float64Array;
-  readonly touched: Uint32Array;
+  readonly chunk: Uint32Array;
+  readonly doc: Uint32Array;
   /** Candidates of the final selection (ids and their combined scores). */
   readonly ids: Uint32Array;
   readonly scores: Float64Array;
-  constructor(readonly size: number) {
-    this.acc = new Float64Array(size);
-    this.touched = new Uint32Array(size);
-    this.ids = new Uint32Array(size);
-    this.scores = new Float64Array(size);
+  constructor(chunks: number, docs: number) {
+    this.chunk = new Uint32Array(chunks);
+    this.doc = new Uint32Array(docs);
+    this.ids = new Uint32Array(chunks);
+    this.scores = new Float64Array(chunks);
+  }
+  reset(): void {
+    this.chunk.fill(0);
+    this.doc.fill(0);
+  }
+}
+
+/** Adds every posting of `lists` into `acc`. */
+export function accumulate(lists: readonly TermList[], acc: Uint32Array): void {
+  for (const { ids, impacts, weight, start, end } of lists) {
+    for (let p = start; p < end; p++) acc[ids[p]!]! += weight * impacts[p]!;
   }
 }
 
 /** The k-th largest of the scores offered (0 when fewer than k were), with a min-heap of k numbers. */
-class KthLargest {
+export class KthLargest {
   readonly #heap: Float64Array;
   #size = 0;
   constructor(private readonly k: number) {
     this.#heap = new Float64Array(k);
   }
-  /** Would `s` enter the k best (so far)? */
-  wants(s: number): boolean {
-    return this.#size < this.k || s > this.#heap[0]!;
+  get full(): boolean {
+    return this.#size === this.k;
   }
+  /** Offers `s`; it enters if the heap is not full or `s` beats the smallest kept. */
   offer(s: number): void {
     const h = this.#heap;
     if (this.#size < this.k) {
@@ -77,42 +90,36 @@ class KthLargest {
       }
     }
   }
+  /** The smallest kept: the k-th largest offered once full, else 0. */
   get value(): number {
     return this.#size === this.k ? this.#heap[0]! : 0;
   }
 }
 
 /**
- * The k best of the first `n` candidates (`ids[i]` scoring `scores[i]`; by score, then smaller id), skipping
- * an id whose document already has `cap` above it. Only the best 2k scores (and ties) are sorted; deeper
- * only when capping left fewer than k.
+ * The candidates' best first (by score, then smaller id), skipping an id whose document already has `cap`
+ * above it; at most k.
  */
-export function selectCapped(
-  ids: ArrayLike<number>,
-  scores: ArrayLike<number>,
+export function capped(
+  ids: Uint32Array,
+  scores: Float64Array,
   n: number,
   k: number,
   cap: number,
   docOf: (id: number) => number,
 ): Scored[] {
-  const first = cap === Infinity ? k : 2 * k;
-  for (let depth = Math.min(n, first); ; depth = Math.min(n, depth * 4)) {
-    const floor = new KthLargest(Math.max(1, depth));
-    for (let i = 0; i < n; i++) if (floor.wants(scores[i]!)) floor.offer(scores[i]!);
-    const cut = depth >= n ? -Infinity : floor.value;
-    const top: Scored[] = [];
-    for (let i = 0; i < n; i++) if (scores[i]! >= cut) top.push({ id: ids[i]!, score: scores[i]! });
-    top.sort(byScoreThenId);
-    const perDoc = new Map<number, number>();
-    const out: Scored[] = [];
-    for (const c of top) {
-      const d = docOf(c.id);
-      const seen = perDoc.get(d) ?? 0;
-      if (seen >= cap) continue;
-      perDoc.set(d, seen + 1);
-      out.push(c);
-      if (out.length === k) return out;
-    }
-    if (depth >= n) return out;
+  const top: Scored[] = [];
+  for (let i = 0; i < n; i++) top.push({ id: ids[i]!, score: scores[i]! });
+  top.sort(byScoreThenId);
+  const perDoc = new Map<number, number>();
+  const out: Scored[] = [];
+  for (const c of top) {
+    const d = docOf(c.id);
+    const seen = perDoc.get(d) ?? 0;
+    if (seen >= cap) continue;
+    perDoc.set(d, seen + 1);
+    out.push(c);
+    if (out.length === k) break;
   }
+  return out;
 }
