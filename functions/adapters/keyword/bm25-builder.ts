@@ -4,7 +4,7 @@
  */
 import { forEachTerm } from "./analyzer.js";
 import { Bm25Index } from "./bm25-index.js";
-import { DEFAULT_BM25, quantise, type Bm25Params, type Postings } from "./params.js";
+import { DEFAULT_BM25, quantise, type Bm25Params, type DocumentBounds, type Postings } from "./params.js";
 
 export interface IndexedChunk {
   /** The document's ordinal: non-decreasing over the chunks added; a document's chunks are contiguous. */
@@ -91,6 +91,8 @@ export class Bm25Builder {
         c[field]++;
         counts.set(id, c);
         if (field === 2) this.#countDoc(term, id);
+        // A heading's terms are not the document's text, but the document needs a posting to bound them.
+        else if (field === 1 && !this.#docCounts.has(id)) this.#docCounts.set(id, 0);
       });
       return n;
     };
@@ -165,8 +167,9 @@ export class Bm25Builder {
     const docPostings = layOut(this.#dTerm.view(), rank, vocabulary.length, (i) => {
       const d = this.#dDoc.data[i]!;
       const tf = this.#dTf.data[i]!;
-      return [d, quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc)))];
+      return [d, tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc))) : 0];
     });
+    const docOfChunk = this.#docOfChunk.view().slice();
     return new Bm25Index({
       params: this.params,
       vocabulary,
@@ -174,9 +177,33 @@ export class Bm25Builder {
       docCount: docs,
       chunk: chunkPostings,
       doc: docPostings,
-      docOfChunk: this.#docOfChunk.view().slice(),
+      docOfChunk,
+      bounds: documentBounds(chunkPostings, docPostings, docOfChunk),
     });
   }
+}
+
+/**
+ * Each document posting's bound (the largest impact its term has in one of the document's chunks) and each
+ * term's document frequency (postings with a non-zero impact). Both lists of a term ascend, and a document's
+ * chunks are contiguous, so one merge per term does it.
+ */
+function documentBounds(chunk: Postings, doc: Postings, docOfChunk: Uint32Array): DocumentBounds {
+  const maxChunkImpact = new Uint8Array(doc.ids.length);
+  const df = new Uint32Array(doc.offsets.length - 1);
+  for (let t = 0; t < df.length; t++) {
+    let q = doc.offsets[t]!;
+    const qEnd = doc.offsets[t + 1]!;
+    for (let i = q; i < qEnd; i++) if (doc.impacts[i]) df[t]!++;
+    for (let p = chunk.offsets[t]!; p < chunk.offsets[t + 1]!; p++) {
+      const d = docOfChunk[chunk.ids[p]!]!;
+      while (q < qEnd && doc.ids[q]! < d) q++;
+      if (q === qEnd || doc.ids[q] !== d)
+        throw new Error(`keyword index: term ${t} in a chunk of document ${d} has no document posting`);
+      if (chunk.impacts[p]! > maxChunkImpact[q]!) maxChunkImpact[q] = chunk.impacts[p]!;
+    }
+  }
+  return { maxChunkImpact, df };
 }
 
 /** Groups postings (in id order within each term, as they arrived) by term: a counting sort. */

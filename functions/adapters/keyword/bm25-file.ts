@@ -4,12 +4,15 @@
  */
 import type { Bm25Params, IndexParts } from "./params.js";
 
-const MAGIC = "THOTHKW2";
+/** With document bounds; the older magic has none (both are read, both written). */
+const MAGIC = "THOTHKW3";
+const MAGIC_NO_BOUNDS = "THOTHKW2";
 
 /*
- * The file: "THOTHKW2", a u32 header length and a JSON header, then sections each padded to 4 bytes:
- * vocabulary (UTF-8, "\n"-joined, sorted), chunk offsets/ids/impacts, document offsets/ids/impacts, and the
- * document of every chunk. All integers little-endian.
+ * The file: the magic, a u32 header length and a JSON header, then sections each padded to 4 bytes:
+ * vocabulary (UTF-8, "\n"-joined, sorted), chunk offsets/ids/impacts, document offsets/ids/impacts, the
+ * document of every chunk, and (THOTHKW3) each document posting's largest chunk impact and each term's
+ * document frequency. All integers little-endian.
  */
 interface Header {
   params: Bm25Params;
@@ -44,13 +47,15 @@ export function encode(p: IndexParts): Uint8Array {
     bytesOf(p.doc.ids),
     p.doc.impacts,
     bytesOf(p.docOfChunk),
+    ...(p.bounds ? [p.bounds.maxChunkImpact, bytesOf(p.bounds.df)] : []),
   ];
-  const start = pad4(MAGIC.length + 4 + headerBytes.length);
+  const magic = p.bounds ? MAGIC : MAGIC_NO_BOUNDS;
+  const start = pad4(magic.length + 4 + headerBytes.length);
   const total = sections.reduce((n, s) => n + pad4(s.length), start);
   const out = new Uint8Array(total);
-  out.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, headerBytes.length, true);
-  out.set(headerBytes, MAGIC.length + 4);
+  out.set(new TextEncoder().encode(magic), 0);
+  new DataView(out.buffer).setUint32(magic.length, headerBytes.length, true);
+  out.set(headerBytes, magic.length + 4);
   let at = start;
   for (const s of sections) {
     out.set(s, at);
@@ -64,7 +69,8 @@ const bytesOf = (a: Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byt
 export class KeywordIndexFormatError extends Error {}
 
 export function decode(bytes: Uint8Array): IndexParts {
-  if (new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) {
+  const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
+  if (magic !== MAGIC && magic !== MAGIC_NO_BOUNDS) {
     throw new KeywordIndexFormatError("not a Thoth keyword index (format 2)");
   }
   // Typed-array views need 4-byte alignment: copy once if the bytes sit at an odd offset.
@@ -100,6 +106,8 @@ export function decode(bytes: Uint8Array): IndexParts {
     impacts: take(header.docPostings),
   };
   const docOfChunk = u32At(header.chunkCount);
+  const bounds =
+    magic === MAGIC ? { maxChunkImpact: take(header.docPostings), df: u32At(header.terms) } : undefined;
   return {
     params: header.params,
     vocabulary,
@@ -108,5 +116,6 @@ export function decode(bytes: Uint8Array): IndexParts {
     chunk,
     doc,
     docOfChunk,
+    ...(bounds ? { bounds } : {}),
   };
 }

@@ -27,11 +27,6 @@ export interface KeywordSearchOptions {
   maxPerDocument?: number;
 }
 
-/** A query's postings at one level: one list per distinct known term. */
-interface Level {
-  lists: TermList[];
-}
-
 export class Bm25Index {
   readonly #firstChunk: Uint32Array;
   readonly #scratch: Scratch;
@@ -54,30 +49,21 @@ export class Bm25Index {
   }
 
   /** The query's term lists at chunk and document level (unknown terms dropped, repeats counted once). */
-  lists(query: string): { chunk: Level; doc: Level } {
+  lists(query: string): { chunk: TermList[]; doc: TermList[] } {
     const seen = new Set<number>();
     const chunk: TermList[] = [];
     const doc: TermList[] = [];
+    const { chunkCount, docCount, bounds } = this.parts;
     forEachTerm(query, (term) => {
       const t = this.#termIndex(term);
       if (t < 0 || seen.has(t) || seen.size >= 64) return;
       seen.add(t);
-      chunk.push(this.#list(this.parts.chunk, t, this.parts.chunkCount));
-      doc.push(this.#list(this.parts.doc, t, this.parts.docCount));
+      const c = this.parts.chunk;
+      chunk.push(list(c, t, idf(chunkCount, c.offsets[t + 1]! - c.offsets[t]!)));
+      const d = this.parts.doc;
+      doc.push(list(d, t, idf(docCount, bounds ? bounds.df[t]! : d.offsets[t + 1]! - d.offsets[t]!)));
     });
-    return { chunk: { lists: chunk }, doc: { lists: doc } };
-  }
-
-  #list(p: Postings, t: number, n: number): TermList {
-    const start = p.offsets[t]!;
-    const end = p.offsets[t + 1]!;
-    return {
-      ids: p.ids,
-      impacts: p.impacts,
-      start,
-      end,
-      weight: Math.round(idf(n, end - start) * IDF_SCALE),
-    };
+    return { chunk, doc };
   }
 
   #termIndex(term: string): number {
@@ -97,24 +83,34 @@ export class Bm25Index {
   /**
    * The k best chunks for `query`, best first, ties by smaller label, at most `maxPerDocument` per document.
    *
-   * Term at a time over typed arrays: each query term's chunk and document postings are added into integer
-   * accumulators, then one sequential pass over the chunks combines each chunk's score with its document's and
-   * keeps those that can still be among the best (a heap holds the running threshold). Measured at 125k chunks
-   * of real text (docs/benchmarks.md), this beat both pruning designs tried: document-at-a-time MaxScore cost
-   * 4×, and term-at-a-time with the "continue" strategy 2×, because with 10–20-word queries most touched
-   * chunks stay in the running until the last lists, so deciding what to skip costs more than the sequential
-   * reads it saves.
+   * Term at a time over typed arrays, pruned by document. The document postings go first: they give every
+   * touched document its exact document score and an upper bound of its chunks' scores (each term's largest
+   * impact in the document's chunks, see DocumentBounds). Every chunk scores at least its document's part, so
+   * the k-th best of those parts (counting up to `maxPerDocument` chunks a document) is a floor the k-th
+   * result will reach; a document whose bound stays under it cannot place a chunk, and its chunk postings are
+   * skipped by galloping. The rest are added into integer accumulators, and one pass over the remaining
+   * documents' chunks keeps the best (a heap holds the running threshold).
+   *
+   * Files without bounds (THOTHKW2) and a document weight of 0 take the same path unpruned. Measured at 130k
+   * chunks of real text (docs/benchmarks.md): document-at-a-time MaxScore cost 4× the unpruned pass, and
+   * term-at-a-time with the "continue" strategy 2×, because with 10–20-word queries most touched chunks stay
+   * in the running until the last lists; pruning whole documents by their bound is what paid.
    */
   search(query: string, k: number, options: KeywordSearchOptions = {}): Scored[] {
     if (k <= 0 || !this.parts.chunkCount) return [];
     const { chunk, doc } = this.lists(query);
-    if (!chunk.lists.length) return [];
+    if (!chunk.length) return [];
     const scratch = this.#scratch;
-    accumulate(chunk.lists, scratch.chunk);
-    if (this.parts.params.doc.weight > 0) accumulate(doc.lists, scratch.doc);
+    const passes = docFilterCache(options.filter, this.#firstChunk);
+    const cap = options.maxPerDocument ?? Infinity;
+    const pruned = this.parts.bounds && this.parts.params.doc.weight > 0;
     try {
-      const passes = docFilterCache(options.filter, this.#firstChunk);
-      const cap = options.maxPerDocument ?? Infinity;
+      if (pruned) this.#prune(chunk, doc, k, cap, options);
+      else {
+        accumulate(chunk, scratch.chunk);
+        if (this.parts.params.doc.weight > 0) accumulate(doc, scratch.doc);
+        scratch.docCount = -1;
+      }
       const docOf = (label: number) => this.parts.docOfChunk[label]!;
       // Capping can drop candidates, so it looks 2k deep first, and deeper only when that left fewer than k.
       for (let depth = cap === Infinity ? k : 2 * k; ; depth *= 4) {
@@ -123,37 +119,90 @@ export class Bm25Index {
         if (results.length === k || complete) return results;
       }
     } finally {
-      scratch.reset();
+      scratch.reset(this.#firstChunk);
     }
   }
 
   /**
-   * Every chunk whose combined score is among the `depth` best (ties included) of those that pass, into the
-   * scratch candidate arrays; `complete` when no scoring chunk was left out.
+   * Scores the documents, keeps in `scratch.docs` those whose bound reaches the floor (see `search`), and adds
+   * the chunk postings that fall in them.
+   */
+  #prune(chunk: TermList[], doc: TermList[], k: number, cap: number, options: KeywordSearchOptions): void {
+    const filtered = !!options.filter;
+    const passes = docFilterCache(options.filter, this.#firstChunk);
+    const { doc: docAcc, bound, docs } = this.#scratch;
+    const maxChunkImpact = this.parts.bounds!.maxChunkImpact;
+    const first = this.#firstChunk;
+    const weight = this.parts.params.doc.weight;
+    for (let i = 0; i < doc.length; i++) {
+      const { ids, impacts, weight: w, start, end } = doc[i]!;
+      const chunkWeight = chunk[i]!.weight;
+      for (let p = start; p < end; p++) {
+        const d = ids[p]!;
+        docAcc[d]! += w * impacts[p]!;
+        bound[d]! += chunkWeight * maxChunkImpact[p]!;
+      }
+    }
+    // The floor: the k-th best of the document parts, a document counting once per chunk it may place.
+    const lower = new KthLargest(k);
+    let floor = 0;
+    for (let d = 0; d < docAcc.length; d++) {
+      const s = weight * docAcc[d]!;
+      if (s <= floor || (filtered && !passes(d))) continue;
+      const copies = Math.min(cap, first[d + 1]! - first[d]!, k);
+      for (let c = 0; c < copies; c++) lower.offer(s);
+      if (lower.full) floor = lower.value;
+    }
+    let m = 0;
+    for (let d = 0; d < docAcc.length; d++) {
+      const b = weight * docAcc[d]! + bound[d]!;
+      if (b === 0 || b < floor || (filtered && !passes(d))) continue;
+      docs[m++] = d;
+    }
+    this.#scratch.docCount = m;
+    const acc = this.#scratch.chunk;
+    for (const { ids, impacts, weight: w, start, end } of chunk) {
+      let p = start;
+      for (let j = 0; j < m && p < end; j++) {
+        const d = docs[j]!;
+        p = seek(ids, p, end, first[d]!);
+        const to = first[d + 1]!;
+        for (; p < end && ids[p]! < to; p++) acc[ids[p]!]! += w * impacts[p]!;
+      }
+    }
+  }
+
+  /**
+   * Every chunk (of the documents kept, when pruned) whose combined score is among the `depth` best (ties
+   * included) of those that pass, into the scratch candidate arrays; `complete` when none was left out.
    */
   #candidates(depth: number, passes: (doc: number) => boolean): { n: number; complete: boolean } {
-    const { chunk, doc, ids, scores } = this.#scratch;
-    const { docOfChunk, chunkCount } = this.parts;
+    const { chunk, doc, ids, scores, docs, docCount } = this.#scratch;
     const weight = this.parts.params.doc.weight;
     const best = new KthLargest(depth);
     let n = 0;
     let complete = true;
     // The depth-th best so far once `depth` were kept (a score below it cannot be among the best); 0 till then.
     let floor = 0;
-    for (let label = 0; label < chunkCount; label++) {
-      const d = docOfChunk[label]!;
-      const s = chunk[label]! + weight * doc[d]!;
-      if (s === 0) continue;
-      if (s < floor) {
-        complete = false;
-        continue;
+    const visit = (from: number, to: number) => {
+      for (let label = from; label < to; label++) {
+        const d = this.parts.docOfChunk[label]!;
+        const s = chunk[label]! + weight * doc[d]!;
+        if (s === 0) continue;
+        if (s < floor) {
+          complete = false;
+          continue;
+        }
+        if (!passes(d)) continue;
+        best.offer(s);
+        if (best.full) floor = best.value;
+        ids[n] = label;
+        scores[n++] = s;
       }
-      if (!passes(d)) continue;
-      best.offer(s);
-      if (best.full) floor = best.value;
-      ids[n] = label;
-      scores[n++] = s;
-    }
+    };
+    if (docCount < 0) visit(0, this.parts.chunkCount);
+    else
+      for (let j = 0; j < docCount; j++) visit(this.#firstChunk[docs[j]!]!, this.#firstChunk[docs[j]! + 1]!);
     // Kept along the way, some fell below the final threshold.
     const cut = floor;
     let m = 0;
@@ -171,9 +220,9 @@ export class Bm25Index {
     const weight = this.parts.params.doc.weight;
     const chunkScores = new Float64Array(this.parts.chunkCount);
     const docScores = new Float64Array(this.parts.docCount);
-    for (const l of chunk.lists)
+    for (const l of chunk)
       for (let i = l.start; i < l.end; i++) chunkScores[l.ids[i]!]! += l.weight * l.impacts[i]!;
-    for (const l of doc.lists)
+    for (const l of doc)
       for (let i = l.start; i < l.end; i++) docScores[l.ids[i]!]! += l.weight * l.impacts[i]!;
     const out = new Float64Array(this.parts.chunkCount);
     for (let label = 0; label < out.length; label++) {
@@ -196,6 +245,37 @@ export class Bm25Index {
   static load(bytes: Uint8Array): Bm25Index {
     return new Bm25Index(decode(bytes));
   }
+}
+
+/** A term's postings with its integer weight (quantised idf). */
+function list(p: Postings, t: number, idfValue: number): TermList {
+  return {
+    ids: p.ids,
+    impacts: p.impacts,
+    start: p.offsets[t]!,
+    end: p.offsets[t + 1]!,
+    weight: Math.round(idfValue * IDF_SCALE),
+  };
+}
+
+/** The first position in `[p, end)` whose id is at least `target` (galloping, then bisection). */
+function seek(ids: Uint32Array, p: number, end: number, target: number): number {
+  if (p >= end || ids[p]! >= target) return p;
+  let lo = p;
+  let step = 1;
+  let hi = p + 1;
+  while (hi < end && ids[hi]! < target) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > end) hi = end;
+  while (lo + 1 < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! < target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 /** The filter, asked once per document (filters are conditions on a chunk's document). */

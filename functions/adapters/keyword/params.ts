@@ -45,6 +45,18 @@ export interface Postings {
   impacts: Uint8Array;
 }
 
+/**
+ * What lets a search skip documents (keyword.bin "THOTHKW3"; absent in "THOTHKW2" files, which are searched
+ * exhaustively). The document postings then also list a term that occurs only in a document's headings, with
+ * impact 0, so that every (term, document) pair some chunk matches has a posting to carry its bound.
+ */
+export interface DocumentBounds {
+  /** Per document posting: the largest chunk impact of its term among the document's chunks. */
+  maxChunkImpact: Uint8Array;
+  /** Per term: documents whose own text or title has it (the idf's count; heading-only postings excluded). */
+  df: Uint32Array;
+}
+
 export interface IndexParts {
   params: Bm25Params;
   vocabulary: string[];
@@ -53,4 +65,5 @@ export interface IndexParts {
   chunk: Postings;
   doc: Postings;
   docOfChunk: Uint32Array;
+  bounds?: DocumentBounds;
 }

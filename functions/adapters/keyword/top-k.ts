@@ -31,18 +31,31 @@ export const byScoreThenId = (a: Scored, b: Scored): number => b.score - a.score
 export class Scratch {
   readonly chunk: Uint32Array;
   readonly doc: Uint32Array;
+  /** Per document: an upper bound of its chunks' scores (pruned search). */
+  readonly bound: Uint32Array;
+  /** The documents a pruned search kept (`docCount` of them; -1: not pruned, every chunk counts). */
+  readonly docs: Uint32Array;
+  docCount = -1;
   /** Candidates of the final selection (ids and their combined scores). */
   readonly ids: Uint32Array;
   readonly scores: Float64Array;
   constructor(chunks: number, docs: number) {
     this.chunk = new Uint32Array(chunks);
     this.doc = new Uint32Array(docs);
+    this.bound = new Uint32Array(docs);
+    this.docs = new Uint32Array(docs);
     this.ids = new Uint32Array(chunks);
     this.scores = new Float64Array(chunks);
   }
-  reset(): void {
-    this.chunk.fill(0);
+  /** Clears what a search wrote (`firstChunk`: where each document's chunks start). */
+  reset(firstChunk: Uint32Array): void {
+    if (this.docCount < 0) this.chunk.fill(0);
+    else
+      for (let j = 0; j < this.docCount; j++)
+        this.chunk.fill(0, firstChunk[this.docs[j]!]!, firstChunk[this.docs[j]! + 1]!);
     this.doc.fill(0);
+    this.bound.fill(0);
+    this.docCount = -1;
   }
 }
 

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../../../functions/adapters/keyword/analyzer.js";
 import { Bm25Builder, type IndexedChunk } from "../../../functions/adapters/keyword/bm25-builder.js";
-import { KeywordIndexFormatError } from "../../../functions/adapters/keyword/bm25-file.js";
+import { KeywordIndexFormatError, decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
+import type { IndexParts } from "../../../functions/adapters/keyword/params.js";
 import { Bm25Index, DEFAULT_BM25, type Bm25Params } from "../../../functions/adapters/keyword/bm25-index.js";
 import { byScoreThenId } from "../../../functions/adapters/keyword/top-k.js";
 
@@ -53,6 +54,28 @@ function exhaustiveSearch(
     .slice(0, k);
 }
 
+/** What the THOTHKW2 writer wrote: no bounds, and no document postings for heading-only terms. */
+function asFormatKW2(parts: IndexParts): IndexParts {
+  const { offsets, ids, impacts } = parts.doc;
+  const keep = (i: number) => impacts[i] !== 0;
+  const next = new Uint32Array(offsets.length);
+  for (let t = 0; t + 1 < offsets.length; t++) {
+    let n = 0;
+    for (let i = offsets[t]!; i < offsets[t + 1]!; i++) if (keep(i)) n++;
+    next[t + 1] = next[t]! + n;
+  }
+  const kept = [...ids.keys()].filter(keep);
+  const { bounds: _bounds, ...rest } = parts;
+  return {
+    ...rest,
+    doc: {
+      offsets: next,
+      ids: Uint32Array.from(kept, (i) => ids[i]!),
+      impacts: Uint8Array.from(kept, (i) => impacts[i]!),
+    },
+  };
+}
+
 describe("the keyword index", () => {
   it("search equals exhaustive scoring on random corpora, queries, depths, filters and caps (property)", () => {
     fc.assert(
@@ -90,6 +113,41 @@ describe("the keyword index", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("reads a file without document bounds (THOTHKW2) and answers the same, unpruned", () => {
+    fc.assert(
+      fc.property(corpus, text(6), fc.integer({ min: 1, max: 12 }), (docs, query, k) => {
+        const index = build(docs);
+        const bytes = encode(asFormatKW2(decode(index.serialize())));
+        expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe("THOTHKW2");
+        const old = Bm25Index.load(bytes);
+        expect(old.search(query, k, { maxPerDocument: 2 })).toEqual(
+          index.search(query, k, { maxPerDocument: 2 }),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("keeps a document whose bound only ties the floor: its chunk can still win the tie by label", () => {
+    // One term ("rollback" as the analyzer keeps it). Document 0 has one chunk (label 0); document 1 two (labels 1, 2; only label 1 has the term);
+    // document 2 none. Chunk and document idf are equal (3 chunks, 2 with it; 3 documents, 2 with it): W.
+    // Scores: label 0 = 50W + 150W = 200W, label 1 = 200W + 100W = 300W, label 2 = 200W (document part only).
+    // The floor for k = 2 is 200W (document 1 counts twice); document 0's bound is 50W + 150W = 200W.
+    const parts: IndexParts = {
+      params: { ...DEFAULT_BM25, doc: { ...DEFAULT_BM25.doc, weight: 1 } },
+      vocabulary: analyze("rollback"),
+      chunkCount: 3,
+      docCount: 3,
+      chunk: { offsets: Uint32Array.of(0, 2), ids: Uint32Array.of(0, 1), impacts: Uint8Array.of(150, 100) },
+      doc: { offsets: Uint32Array.of(0, 2), ids: Uint32Array.of(0, 1), impacts: Uint8Array.of(50, 200) },
+      docOfChunk: Uint32Array.of(0, 1, 1),
+      bounds: { maxChunkImpact: Uint8Array.of(150, 100), df: Uint32Array.of(2) },
+    };
+    const index = new Bm25Index(parts);
+    expect(index.search("rollback", 2).map((s) => s.id)).toEqual([1, 0]);
+    expect(index.search("rollback", 2)).toEqual(exhaustiveSearch(index, "rollback", 2));
   });
 
   it("loads from bytes at any offset of a larger buffer", () => {
