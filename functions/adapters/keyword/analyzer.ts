@@ -20,7 +20,8 @@ const WORD = /[\p{L}\p{N}]+/gu;
 const STEM_CACHE_LIMIT = 200_000;
 const stems = new Map<string, string>();
 
-function stem(word: string): string {
+/** The index term of a word `forEachWord` gave. */
+export function stem(word: string): string {
   let s = stems.get(word);
   if (s === undefined) {
     s = /^\p{N}+$/u.test(word) ? word : stemmer(word);
@@ -32,12 +33,37 @@ function stem(word: string): string {
 
 /** Calls `onTerm` for every index term of `text`, in order (repeats included). */
 export function forEachTerm(text: string, onTerm: (term: string) => void): void {
-  for (const match of text.toLowerCase().matchAll(WORD)) {
-    const word = match[0];
-    if (word.length > MAX_TERM_CHARS || STOPWORDS.has(word)) continue;
-    onTerm(stem(word));
+  forEachWord(text, (word) => onTerm(stem(word)));
+}
+
+/**
+ * Calls `onWord` for every word of `text` that makes an index term, lowercased but not yet stemmed (`stem`
+ * makes the term): for callers that cache by word.
+ */
+export function forEachWord(text: string, onWord: (word: string) => void): void {
+  const lower = text.toLowerCase();
+  const emit = (word: string) => {
+    if (word.length <= MAX_TERM_CHARS && !STOPWORDS.has(word)) onWord(word);
+  };
+  if (NON_ASCII.test(lower)) {
+    for (const match of lower.matchAll(WORD)) emit(match[0]);
+    return;
+  }
+  // ASCII text (most of it): the same words as WORD, found without a match object per word.
+  let start = -1;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 32;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      emit(lower.slice(start, i));
+      start = -1;
+    }
   }
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** The index terms of `text`, in order. */
 export function analyze(text: string): string[] {

@@ -2,7 +2,7 @@
  * Builds the keyword index one chunk at a time (see bm25-index.ts for the scoring): the refresh streams chunks
  * in, and only integer postings are kept, never the texts.
  */
-import { forEachTerm } from "./analyzer.js";
+import { forEachWord, stem } from "./analyzer.js";
 import { Bm25Index } from "./bm25-index.js";
 import { DEFAULT_BM25, quantise, type Bm25Params, type DocumentBounds, type Postings } from "./params.js";
 
@@ -43,6 +43,8 @@ const u8 = (n = 1024) => new Grow(new Uint8Array(n), (m) => new Uint8Array(m));
  */
 export class Bm25Builder {
   readonly #terms = new Map<string, number>();
+  /** Word (as `forEachWord` gives it) → term id: one lookup per occurrence instead of a stem and a lookup. */
+  readonly #wordIds = new Map<string, number>();
   // Chunk postings in arrival order: term id, chunk label, and term frequency per field (saturated at 255).
   readonly #cTerm = u32();
   readonly #cLabel = u32();
@@ -57,8 +59,17 @@ export class Bm25Builder {
   readonly #dTf = u32();
   readonly #docLength = u32();
   #currentDoc = -1;
-  #docCounts = new Map<number, number>();
   #docLen = 0;
+  // Per term id: where it sits in the current chunk's and document's counts, valid while its stamp is the
+  // current chunk's label + 1 (document ordinal + 1): typed arrays instead of a Map per chunk.
+  #chunkStamp = new Int32Array(1024);
+  #chunkSlot = new Int32Array(1024);
+  #docStamp = new Int32Array(1024);
+  #docSlot = new Int32Array(1024);
+  readonly #chunkTerms = u32();
+  readonly #chunkTf = [u32(), u32(), u32()] as const;
+  readonly #docTerms = u32();
+  readonly #docTf = u32();
 
   constructor(private readonly params: Bm25Params = DEFAULT_BM25) {}
 
@@ -77,57 +88,87 @@ export class Bm25Builder {
       this.#currentDoc = chunk.doc;
       this.#docLen = 0;
       // The title counts once for the document.
-      forEachTerm(chunk.title, (t) => this.#countDoc(t));
+      forEachWord(chunk.title, (w) => this.#countDoc(this.#idOf(w), 1));
     }
     const label = this.#docOfChunk.length;
     this.#docOfChunk.push(chunk.doc);
-    const counts = new Map<number, [number, number, number]>();
+    this.#chunkTerms.length = 0;
+    for (const tf of this.#chunkTf) tf.length = 0;
     const count = (text: string, field: 0 | 1 | 2) => {
       let n = 0;
-      forEachTerm(text, (term) => {
+      forEachWord(text, (word) => {
         n++;
-        const id = this.#termId(term);
-        const c = counts.get(id) ?? [0, 0, 0];
-        c[field]++;
-        counts.set(id, c);
-        if (field === 2) this.#countDoc(term, id);
+        const id = this.#idOf(word);
+        if (this.#chunkStamp[id] !== label + 1) {
+          this.#chunkStamp[id] = label + 1;
+          this.#chunkSlot[id] = this.#chunkTerms.length;
+          this.#chunkTerms.push(id);
+          for (const tf of this.#chunkTf) tf.push(0);
+        }
+        this.#chunkTf[field].data[this.#chunkSlot[id]!]!++;
         // A heading's terms are not the document's text, but the document needs a posting to bound them.
-        else if (field === 1 && !this.#docCounts.has(id)) this.#docCounts.set(id, 0);
+        this.#countDoc(id, field === 2 ? 1 : 0);
       });
       return n;
     };
     this.#len.title.push(Math.min(65535, count(chunk.title, 0)));
     this.#len.heading.push(Math.min(65535, count(chunk.heading, 1)));
     this.#len.text.push(count(chunk.text, 2));
-    for (const [id, [t, h, x]] of counts) {
-      this.#cTerm.push(id);
+    const [title, heading, text] = this.#chunkTf;
+    for (let i = 0; i < this.#chunkTerms.length; i++) {
+      this.#cTerm.push(this.#chunkTerms.data[i]!);
       this.#cLabel.push(label);
-      this.#cTitle.push(Math.min(255, t));
-      this.#cHeading.push(Math.min(255, h));
-      this.#cText.push(Math.min(65535, x));
+      this.#cTitle.push(Math.min(255, title.data[i]!));
+      this.#cHeading.push(Math.min(255, heading.data[i]!));
+      this.#cText.push(Math.min(65535, text.data[i]!));
     }
   }
 
-  #termId(term: string): number {
-    let id = this.#terms.get(term);
-    if (id === undefined) this.#terms.set(term, (id = this.#terms.size));
+  #idOf(word: string): number {
+    let id = this.#wordIds.get(word);
+    if (id !== undefined) return id;
+    const term = stem(word);
+    id = this.#terms.get(term);
+    if (id === undefined) {
+      this.#terms.set(term, (id = this.#terms.size));
+      if (id >= this.#chunkStamp.length) {
+        const grow = (a: Int32Array) => {
+          const next = new Int32Array(a.length * 2);
+          next.set(a);
+          return next;
+        };
+        this.#chunkStamp = grow(this.#chunkStamp);
+        this.#chunkSlot = grow(this.#chunkSlot);
+        this.#docStamp = grow(this.#docStamp);
+        this.#docSlot = grow(this.#docSlot);
+      }
+    }
+    this.#wordIds.set(word, id);
     return id;
   }
 
-  #countDoc(term: string, id = this.#termId(term)): void {
-    this.#docCounts.set(id, (this.#docCounts.get(id) ?? 0) + 1);
-    this.#docLen++;
+  /** Counts `tf` occurrences (0: present, as a heading term) of term `id` in the current document. */
+  #countDoc(id: number, tf: number): void {
+    if (this.#docStamp[id] !== this.#currentDoc + 1) {
+      this.#docStamp[id] = this.#currentDoc + 1;
+      this.#docSlot[id] = this.#docTerms.length;
+      this.#docTerms.push(id);
+      this.#docTf.push(0);
+    }
+    this.#docTf.data[this.#docSlot[id]!]! += tf;
+    this.#docLen += tf;
   }
 
   #flushDoc(): void {
     if (this.#currentDoc < 0) return;
-    for (const [id, tf] of this.#docCounts) {
-      this.#dTerm.push(id);
+    for (let i = 0; i < this.#docTerms.length; i++) {
+      this.#dTerm.push(this.#docTerms.data[i]!);
       this.#dDoc.push(this.#currentDoc);
-      this.#dTf.push(tf);
+      this.#dTf.push(this.#docTf.data[i]!);
     }
     this.#docLength.push(this.#docLen);
-    this.#docCounts = new Map();
+    this.#docTerms.length = 0;
+    this.#docTf.length = 0;
   }
 
   /** Computes the impacts and lays out the postings by term. The builder is spent afterwards. */

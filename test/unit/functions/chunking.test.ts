@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chunkMarkdown, estimateTokens } from "../../../functions/core/chunking.js";
 
@@ -71,5 +72,24 @@ describe("chunkMarkdown", () => {
 
   it("rejects an overlap as large as the budget", () => {
     expect(() => chunkMarkdown("text", { ...options, overlapTokens: 50 })).toThrow(/overlapTokens/);
+  });
+});
+
+describe("estimateTokens", () => {
+  it("counts on its ASCII fast path exactly as the Unicode pattern does (property)", () => {
+    const reference = (text: string) => {
+      let n = 0;
+      for (const m of text.matchAll(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu))
+        n += Math.max(1, Math.ceil(m[0].length / 6));
+      return n;
+    };
+    const ascii = fc.string({ unit: "binary-ascii", maxLength: 300 });
+    const mixed = fc.string({ unit: "grapheme", maxLength: 100 });
+    fc.assert(
+      fc.property(fc.oneof(ascii, mixed), (text) => {
+        expect(estimateTokens(text)).toBe(reference(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,6 +1,7 @@
 import fc from "fast-check";
+import { stemmer } from "stemmer";
 import { describe, expect, it } from "vitest";
-import { analyze } from "../../../functions/adapters/keyword/analyzer.js";
+import { MAX_TERM_CHARS, STOPWORDS, analyze } from "../../../functions/adapters/keyword/analyzer.js";
 import { Bm25Builder, type IndexedChunk } from "../../../functions/adapters/keyword/bm25-builder.js";
 import { KeywordIndexFormatError, decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
 import type { IndexParts } from "../../../functions/adapters/keyword/params.js";
@@ -209,6 +210,22 @@ describe("the keyword index", () => {
       { id: 0, score: expected },
       { id: 1, score: 0.5 * idf(1, 2) * docImpact },
     ]);
+  });
+
+  it("finds the same words on its ASCII fast path as the Unicode word pattern does (property)", () => {
+    const reference = (text: string) =>
+      [...text.toLowerCase().matchAll(/[\p{L}\p{N}]+/gu)]
+        .map((m) => m[0])
+        .filter((w) => w.length <= MAX_TERM_CHARS && !STOPWORDS.has(w));
+    const stemmed = (text: string) => reference(text).map((w) => (/^\p{N}+$/u.test(w) ? w : stemmer(w)));
+    const ascii = fc.string({ unit: "binary-ascii", maxLength: 300 });
+    const mixed = fc.string({ unit: "grapheme", maxLength: 100 });
+    fc.assert(
+      fc.property(fc.oneof(ascii, mixed), (text) => {
+        expect(analyze(text)).toEqual(stemmed(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("stems and drops stopwords and runaway tokens the same way at index and query time", () => {
