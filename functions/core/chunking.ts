@@ -28,7 +28,7 @@ export const DEFAULT_CHUNKING = { maxTokens: 200, overlapTokens: 32 } as const;
  */
 export const estimateTokens: TokenCounter = (text) => {
   let n = 0;
-  if (/[^\x00-\x7f]/.test(text)) {
+  if (/[\u0080-\uffff]/.test(text)) {
     for (const m of text.matchAll(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu))
       n += Math.max(1, Math.ceil(m[0].length / 6));
     return n;

@@ -63,7 +63,7 @@ export function forEachWord(text: string, onWord: (word: string) => void): void 
   }
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** The index terms of `text`, in order. */
 export function analyze(text: string): string[] {
