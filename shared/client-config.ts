@@ -46,7 +46,7 @@ export function clientConfig(kind: ClientKind, input: ClientConfigInput): string
     case "claude-code":
       return `claude mcp add --transport http ${name} ${input.url} --header "Authorization: ${auth}"`;
     case "inspector":
-      return `npx -y @modelcontextprotocol/inspector-cli --cli ${input.url} --transport http --header "Authorization: ${auth}" --method tools/list`;
+      return `npx -y @modelcontextprotocol/inspector@2 --cli ${input.url} --transport http --header "Authorization: ${auth}" --method tools/list`;
   }
 }
 

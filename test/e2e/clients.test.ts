@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -10,11 +9,6 @@ import { REPO_ROOT, tempDir } from "../helpers/folders.js";
 import { startThothDev } from "../helpers/thoth-dev.js";
 
 const API_KEY = "client-compat-key-456";
-
-/** Splits a documented command line into argv (double quotes group words). */
-function argv(command: string): string[] {
-  return [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
-}
 
 /**
  * The clients people use, against `thoth dev` on a real port, each configured with exactly the snippet the
@@ -67,65 +61,69 @@ describe("compatibility with MCP clients", () => {
     }
   });
 
-  it("mcp-remote bridges stdio to the server, as Claude Desktop uses it", async () => {
-    const config = JSON.parse(clientConfig("claude", { url: server.url, apiKey: API_KEY })) as {
-      mcpServers: { thoth: { command: string; args: string[] } };
-    };
-    const { command, args } = config.mcpServers.thoth;
-    const transport = new StdioClientTransport({
-      command,
-      args: [...args, "--silent"],
-      cwd: REPO_ROOT,
-      env: {
-        ...(process.env as Record<string, string>),
-        MCP_REMOTE_CONFIG_DIR: await tempDir("thoth-mcp-remote-"),
-      },
-      stderr: "pipe",
-    });
-    const client = new Client({ name: "via-mcp-remote", version: "1.0.0" });
-    await client.connect(transport);
-    try {
-      expect((await client.listTools()).tools.map((t) => t.name)).toContain("search_documents");
-      const result = await client.callTool({
-        name: "search_documents",
-        arguments: { query: "swap on-call shift", limit: 1 },
-      });
-      expect((result.structuredContent as { results: { path: string }[] }).results[0]!.path).toBe(
-        "on-call/rotation.md",
-      );
-      expect((await client.listResources()).resources.length).toBeGreaterThan(0);
-    } finally {
-      await client.close();
-    }
-  });
+  // README snippets run exactly as printed, from the repo root and from an empty folder (npx resolves packages
+  // differently in each: the project's own node_modules, or a download).
+  const folders = [
+    ["the repo root", async () => REPO_ROOT],
+    ["an empty folder", () => tempDir("thoth-client-cwd-")],
+  ] as const;
 
-  it("the MCP Inspector CLI lists the tools and calls search_documents", async () => {
-    // Same arguments as the documented `npx -y @modelcontextprotocol/inspector-cli …`, run from the installed bin.
-    const [, , , ...args] = argv(clientConfig("inspector", { url: server.url, apiKey: API_KEY }));
-    const bin = join(REPO_ROOT, "node_modules", ".bin", "mcp-inspector-cli");
-    // inspector-cli 1.0.3 finds its own package.json relative to the working directory: run it one level down.
-    const run = (extra: string[]) =>
-      promisify(execFile)(bin, [...args, ...extra], { cwd: join(REPO_ROOT, "test"), timeout: 60_000 });
-    const { stdout } = await run([]);
-    const listed = JSON.parse(stdout.slice(stdout.indexOf("{")));
-    expect(listed.tools.map((t: { name: string }) => t.name)).toContain("search_documents");
-    const argsWithoutMethod = args.slice(0, args.indexOf("--method"));
-    const called = await promisify(execFile)(
-      bin,
-      [
-        ...argsWithoutMethod,
-        "--method",
-        "tools/call",
-        "--tool-name",
-        "search_documents",
-        "--tool-arg",
-        "query=incident severity levels",
-        "--tool-arg",
-        "limit=1",
-      ],
-      { cwd: join(REPO_ROOT, "test"), timeout: 60_000 },
-    );
-    const result = JSON.parse(called.stdout.slice(called.stdout.indexOf("{")));
-    expect(result.structuredContent.results[0].path).toBe("incidents/severity-levels.md");
-  });
+  it.each(folders)(
+    "mcp-remote bridges stdio to the server, as Claude Desktop uses it, from %s",
+    async (_, cwd) => {
+      const config = JSON.parse(clientConfig("claude", { url: server.url, apiKey: API_KEY })) as {
+        mcpServers: { thoth: { command: string; args: string[] } };
+      };
+      const { command, args } = config.mcpServers.thoth;
+      const transport = new StdioClientTransport({
+        command,
+        args: [...args, "--silent"],
+        cwd: await cwd(),
+        env: {
+          ...(process.env as Record<string, string>),
+          MCP_REMOTE_CONFIG_DIR: await tempDir("thoth-mcp-remote-"),
+        },
+        stderr: "pipe",
+      });
+      const client = new Client({ name: "via-mcp-remote", version: "1.0.0" });
+      await client.connect(transport);
+      try {
+        expect((await client.listTools()).tools.map((t) => t.name)).toContain("search_documents");
+        const result = await client.callTool({
+          name: "search_documents",
+          arguments: { query: "swap on-call shift", limit: 1 },
+        });
+        expect((result.structuredContent as { results: { path: string }[] }).results[0]!.path).toBe(
+          "on-call/rotation.md",
+        );
+        expect((await client.listResources()).resources.length).toBeGreaterThan(0);
+      } finally {
+        await client.close();
+      }
+    },
+  );
+
+  it.each(folders)(
+    "the MCP Inspector CLI, as printed, lists the tools and searches, from %s",
+    async (_, cwd) => {
+      const printed = clientConfig("inspector", { url: server.url, apiKey: API_KEY });
+      const shell = async (command: string) => {
+        const { stdout } = await promisify(execFile)("bash", ["-c", command], {
+          cwd: await cwd(),
+          timeout: 120_000,
+          maxBuffer: 16 * 1024 * 1024,
+        });
+        return JSON.parse(stdout) as Record<string, unknown>;
+      };
+      const listed = (await shell(printed)) as { tools: { name: string }[] };
+      expect(listed.tools.map((t) => t.name)).toContain("search_documents");
+      // The README's variation: the same command with a tools/call method.
+      const search = printed.replace(
+        "--method tools/list",
+        '--method tools/call --tool-name search_documents --tool-arg query="incident severity levels" --tool-arg limit=1',
+      );
+      const result = (await shell(search)) as { structuredContent: { results: { path: string }[] } };
+      expect(result.structuredContent.results[0]!.path).toBe("incidents/severity-levels.md");
+    },
+  );
 });
