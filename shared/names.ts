@@ -15,6 +15,7 @@ export const ENV = {
   gitlabToken: "THOTH_GITLAB_TOKEN",
   sigmaCredentials: "THOTH_SIGMA_CREDENTIALS",
   logLevel: "THOTH_LOG_LEVEL",
+  logFormat: "THOTH_LOG_FORMAT",
   pointerCheckSeconds: "THOTH_POINTER_CHECK_SECONDS",
   bundleBucket: "THOTH_BUNDLE_BUCKET",
   cacheTable: "THOTH_CACHE_TABLE",

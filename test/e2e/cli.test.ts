@@ -128,8 +128,22 @@ describe("thoth command", () => {
     const folder = await folderWith({ "a.md": "# A\n\nText." });
     const result = await thoth(["index", folder, "-c", "docs"], { THOTH_DATA_DIR: await tempDir() });
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/keyword search only/);
+    // One readable line for a person (no JSON), JSON when asked.
+    expect(result.stderr).toMatch(/^warn: embedding model unavailable; keyword search only \(modelId=/m);
+    expect(result.stderr).not.toMatch(/"level"/);
     expect(result.stdout).toMatch(/no model: keyword search only/);
+    const asked = await thoth(["index", folder, "-c", "docs"], {
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_LOG_FORMAT: "json",
+    });
+    const line = JSON.parse(asked.stderr.split("\n").find((l) => l.startsWith("{"))!) as Record<
+      string,
+      unknown
+    >;
+    expect(line).toMatchObject({
+      level: "WARN",
+      message: "embedding model unavailable; keyword search only",
+    });
   });
 
   it("npx thoth … --json from the repo root prints JSON and nothing else, as the README says", async () => {

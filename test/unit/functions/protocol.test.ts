@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from "aws-lambda";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
-import { logger } from "../../../functions/lib/logger.js";
+import { logFormatFor, logger } from "../../../functions/lib/logger.js";
 import { createHandler } from "../../../functions/mcp-server/handler.js";
 import {
   MAX_BATCH,
@@ -268,12 +268,15 @@ describe("Lambda context, logs and metrics", () => {
     // As Lambda sets it: Powertools counts a cold start only in an on-demand execution environment.
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE = "on-demand";
     logger.setLogLevel("INFO");
+    // As on Lambda (AWS_LAMBDA_FUNCTION_NAME set): JSON lines.
+    logger.setLogFormat("json");
     try {
       await handler(event, context("req-1"));
       await handler(event, context("req-2"));
     } finally {
       process.stdout.write = write;
       logger.setLogLevel("SILENT");
+      logger.setLogFormat(logFormatFor(process.env).format);
       process.env.POWERTOOLS_METRICS_DISABLED = saved;
       delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
     }
