@@ -1,3 +1,4 @@
+import { stderrProgress } from "./progress.js";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -103,7 +104,7 @@ export async function runDev(options: {
       folder: SAMPLE_HANDBOOK,
       collection: SAMPLE_COLLECTION,
       env,
-      showProgress: !!process.stderr.isTTY,
+      progress: stderrProgress(),
     });
     options.log(describeSummary(summary));
   } else if (env.THOTH_MODEL_DIR) {
@@ -113,7 +114,7 @@ export async function runDev(options: {
       options.log(
         `Re-embedding ${stale.join(", ")} with ${env.THOTH_EMBEDDING_MODEL} (built with another model or none)…`,
       );
-      const outcomes = await refreshLocally({ env, only: stale, showProgress: !!process.stderr.isTTY });
+      const outcomes = await refreshLocally({ env, only: stale, progress: stderrProgress() });
       options.log(describeOutcomes(outcomes));
     }
   }

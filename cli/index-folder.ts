@@ -1,17 +1,21 @@
 import { stat } from "node:fs/promises";
 import type { RuntimeEnv } from "../shared/config.js";
 import { CollectionNameSchema } from "../shared/config.js";
-import { createRuntime, loadEmbedder } from "../functions/composition.js";
+import { createRuntime, loadEmbedder, refreshKit } from "../functions/composition.js";
 import { refreshCollection, type RefreshSummary } from "../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../functions/refresh/sources/local.js";
-import { progressBar } from "./progress.js";
+import { interruptible } from "./interrupt.js";
+import type { ProgressReporter } from "./progress.js";
 
-/** Indexes a local folder into the data dir's object store, with a progress bar on a terminal. */
+/**
+ * Indexes a local folder into the data dir's object store, showing progress (`progressFor`) and stopping
+ * cleanly on Ctrl-C (the embeddings finished so far are kept for the next run).
+ */
 export async function indexFolder(options: {
   folder: string;
   collection: string;
   env: RuntimeEnv;
-  showProgress: boolean;
+  progress: ProgressReporter;
 }): Promise<RefreshSummary> {
   const name = CollectionNameSchema.safeParse(options.collection);
   if (!name.success)
@@ -21,25 +25,21 @@ export async function indexFolder(options: {
   if (!folder?.isDirectory())
     throw new Error(`cannot read folder ${options.folder}: it does not exist or is not a folder`);
   const runtime = await createRuntime(options.env);
-  const { embedder } = await loadEmbedder(options.env);
-  const bar = progressBar(options.showProgress);
+  const { progress } = options;
+  if (options.env.THOTH_MODEL_DIR)
+    progress.note(`loading the embedding model ${options.env.THOTH_EMBEDDING_MODEL}…`);
+  const kit = refreshKit(runtime, await loadEmbedder(options.env));
   try {
-    return await refreshCollection(
-      {
-        store: runtime.store,
-        cache: runtime.cache,
-        embedder,
-        vectorCodec: runtime.vectorCodec,
-        keywordCodec: runtime.keywordCodec,
-      },
-      {
+    return await interruptible((signal) =>
+      refreshCollection(kit, {
         collection: options.collection,
         source: new LocalFolderSource(options.folder),
-        onProgress: (p) => bar.update(options.collection, p),
-      },
+        onProgress: (p) => progress.update(options.collection, p),
+        signal,
+      }),
     );
   } finally {
-    bar.stop();
+    progress.stop();
   }
 }
 
@@ -52,7 +52,9 @@ export function describeSummary(s: RefreshSummary, verbose = false): string {
     ? `Indexed ${s.documentsIndexed} of ${s.documentsSeen} documents into ${s.collection}@${s.version}`
     : `No change in ${s.collection}: ${s.documentsIndexed} documents, still ${s.version}`;
   const lines = [
-    `${what}: ${s.chunks} chunks, ${s.chunksEmbedded} embedded, ${s.documentsReused} documents reused, ` +
+    `${what}: ${s.chunks} chunks, ${s.chunksEmbedded} embedded` +
+      (s.chunksResumed ? ` (${s.chunksResumed} more taken from the interrupted run before)` : "") +
+      `, ${s.documentsReused} documents reused, ` +
       `${s.documentsRemoved} removed (${s.model ?? "no model: keyword search only"}), ${s.durationMs} ms`,
   ];
   if (s.skipped.length) {

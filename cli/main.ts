@@ -8,6 +8,7 @@ import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
 import { logger } from "../functions/lib/logger.js";
 import { createRuntime, openKnowledgeBase, pointerCheckSeconds } from "../functions/composition.js";
 import { citation } from "../functions/core/citation.js";
+import { RefreshInterruptedError } from "../functions/refresh/pipeline.js";
 import { stackClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { localClientConfig, runDev } from "./dev.js";
@@ -16,6 +17,7 @@ import { rollbackCollection } from "../functions/core/bundle.js";
 import { describeVersions, listCollectionVersions } from "./index-versions.js";
 import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
+import { stderrProgress } from "./progress.js";
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -79,7 +81,7 @@ const index = program
       folder,
       collection: opts.collection,
       env,
-      showProgress: !opts.json && !!process.stderr.isTTY,
+      progress: stderrProgress(),
     });
     console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary, opts.verbose));
     if (!opts.json && summary.published) {
@@ -148,7 +150,7 @@ program
             only,
             ...(opts.config ? { configStack: opts.config } : {}),
             ...(opts.keywordOnly ? { keywordOnly: true } : {}),
-            showProgress: !opts.json && !!process.stderr.isTTY,
+            progress: stderrProgress(),
           });
       console.log(opts.json ? JSON.stringify(outcomes) : describeOutcomes(outcomes, opts.verbose));
       if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
@@ -224,5 +226,6 @@ try {
   await program.parseAsync();
 } catch (error) {
   console.error(`thoth: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+  // 130: stopped by Ctrl-C, as shells report it.
+  process.exitCode = error instanceof RefreshInterruptedError ? 130 : 1;
 }

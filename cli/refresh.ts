@@ -10,7 +10,8 @@ import { createRuntime, loadEmbedder, refreshKit, type Runtime } from "../functi
 import type { RefreshResult } from "../functions/refresh/handler.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
 import { describeSummary } from "./index-folder.js";
-import { progressBar } from "./progress.js";
+import { interruptible } from "./interrupt.js";
+import type { ProgressReporter } from "./progress.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { z } from "zod";
 
@@ -58,30 +59,35 @@ export async function localCollections(
   return collections;
 }
 
-/** `thoth refresh` on this machine: the refresh job's own code, with a progress bar. */
+/** `thoth refresh` on this machine: the refresh job's own code, with progress; Ctrl-C stops it cleanly. */
 export async function refreshLocally(options: {
   env: RuntimeEnv;
   only: string[];
   configStack?: string;
-  showProgress: boolean;
+  progress: ProgressReporter;
   /** Replace hybrid versions with keyword-only ones when no model is set (`--keyword-only`). */
   keywordOnly?: boolean;
 }): Promise<CollectionOutcome[]> {
   const runtime = await createRuntime(options.env);
   const collections = await localCollections(runtime, options.configStack);
+  const { progress } = options;
+  if (options.env.THOTH_MODEL_DIR)
+    progress.note(`loading the embedding model ${options.env.THOTH_EMBEDDING_MODEL}…`);
   const kit = refreshKit(runtime, await loadEmbedder(options.env));
-  const bar = progressBar(options.showProgress);
   try {
-    return await refreshCollections({
-      kit,
-      runtime,
-      ...(options.keywordOnly ? { allowKeywordOnly: true } : {}),
-      collections,
-      ...(options.only.length ? { only: options.only } : {}),
-      onProgress: (collection, p) => bar.update(collection, p),
-    });
+    return await interruptible((signal) =>
+      refreshCollections({
+        kit,
+        runtime,
+        ...(options.keywordOnly ? { allowKeywordOnly: true } : {}),
+        collections,
+        ...(options.only.length ? { only: options.only } : {}),
+        onProgress: (collection, p) => progress.update(collection, p),
+        signal,
+      }),
+    );
   } finally {
-    bar.stop();
+    progress.stop();
   }
 }
 

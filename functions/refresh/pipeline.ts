@@ -28,7 +28,10 @@ import type {
 import { openVersion } from "../core/version-reader.js";
 import { DocumentParser } from "./document-parser.js";
 import type { PreviousVersion, RefreshProgress, RefreshSummary } from "./refresh-types.js";
+import { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
 import { buildBundleFiles, collectDocuments, embedMissing, isUnchanged } from "./stages.js";
+
+export { RefreshInterruptedError } from "./stages.js";
 
 export class RefreshError extends ThothError {}
 
@@ -68,6 +71,11 @@ export interface RefreshJob {
   /** Texts per embedder call; progress is reported after each. Default 64. */
   embedBatchSize?: number;
   onProgress?: (progress: RefreshProgress) => void;
+  /**
+   * Stops the run (Ctrl-C): it throws RefreshInterruptedError, publishing nothing; embeddings finished so far
+   * stay in the collection's checkpoint (embedding-checkpoint.ts) and the next run takes them back.
+   */
+  signal?: AbortSignal;
 }
 
 type RefreshOptions = RefreshKit & RefreshJob;
@@ -194,6 +202,7 @@ async function refresh(
     parser,
     ...(options.maxDocumentBytes ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
     progress,
+    ...(options.signal ? { signal: options.signal } : {}),
   }).finally(() => (options.parser ? undefined : parser.close()));
   const { documents, chunks, skipped, paths, seen, reused } = collected;
   if (!documents.length) {
@@ -204,8 +213,20 @@ async function refresh(
   const removed = previous
     ? [...previous.docsByPath.keys()].filter((p) => !paths.has(p) || skipped.some((s) => s.path === p)).length
     : 0;
-  const chunksEmbedded = await embedMissing(collected, embedder, options.embedBatchSize ?? 64, progress);
-  if (isUnchanged(previous, collected, embedder, chunksEmbedded, removed)) {
+  const checkpoint = embedder
+    ? await EmbeddingCheckpoint.open(options.store, collection, embedder)
+    : undefined;
+  const { embedded: chunksEmbedded, resumed: chunksResumed } = await embedMissing(collected, embedder, {
+    batch: options.embedBatchSize ?? 64,
+    progress,
+    ...(checkpoint ? { checkpoint } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  // Once the run's vectors are in a published version (or it had nothing to publish), the checkpoint is spent.
+  const clearCheckpoint = () =>
+    record("the embedding checkpoint", () => EmbeddingCheckpoint.clear(options.store, collection));
+  if (isUnchanged(previous, collected, embedder, chunksEmbedded + chunksResumed, removed)) {
+    await clearCheckpoint();
     return {
       ...counts(),
       version: previous!.manifest.version,
@@ -250,6 +271,7 @@ async function refresh(
       })),
     ),
   );
+  await clearCheckpoint();
   const prunedVersions = await pruneVersions(options.store, collection, options.keepVersions ?? 5);
   return {
     ...counts(),
@@ -272,6 +294,7 @@ async function refresh(
       skipped,
       chunks: chunks.length,
       chunksEmbedded,
+      chunksResumed,
     };
   }
 }

@@ -22,7 +22,10 @@ export interface RefreshSummary {
   documentsRemoved: number;
   skipped: { path: string; reason: string }[];
   chunks: number;
+  /** Chunks this run embedded. */
   chunksEmbedded: number;
+  /** Chunks whose vectors an interrupted earlier run had embedded (taken from its checkpoint). */
+  chunksResumed: number;
   prunedVersions: string[];
   /** What went wrong without failing the run (e.g. the run record could not be written). */
   warnings: string[];

@@ -1,7 +1,13 @@
 import { z } from "zod";
 import { CollectionConfigSchema, type CollectionConfig } from "../../shared/config.js";
 import type { Runtime } from "../composition.js";
-import { refreshCollection, type RefreshKit, type RefreshProgress, type RefreshSummary } from "./pipeline.js";
+import {
+  RefreshInterruptedError,
+  refreshCollection,
+  type RefreshKit,
+  type RefreshProgress,
+  type RefreshSummary,
+} from "./pipeline.js";
 import { createSource } from "./sources/index.js";
 
 export type CollectionOutcome =
@@ -39,6 +45,8 @@ export async function refreshCollections(options: {
   only?: string[];
   keepVersions?: number;
   onProgress?: (collection: string, progress: RefreshProgress) => void;
+  /** Stops the run (Ctrl-C): the collection being refreshed throws RefreshInterruptedError, the rest are not run. */
+  signal?: AbortSignal;
 }): Promise<CollectionOutcome[]> {
   const unknown = (options.only ?? []).filter((name) => !options.collections.some((c) => c.name === name));
   if (unknown.length) {
@@ -58,9 +66,11 @@ export async function refreshCollections(options: {
         ...(options.allowKeywordOnly ? { allowKeywordOnly: true } : {}),
         ...(options.keepVersions ? { keepVersions: options.keepVersions } : {}),
         onProgress: (p) => options.onProgress?.(collection.name, p),
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       outcomes.push({ collection: collection.name, ok: true, summary });
     } catch (error) {
+      if (error instanceof RefreshInterruptedError) throw error;
       outcomes.push({
         collection: collection.name,
         ok: false,

@@ -14,7 +14,9 @@ import {
 import { TextStoreWriter, encodeChunkTable, type ChunkEntry } from "../core/bundle-files.js";
 import { chunkSections, type TokenCounter } from "../core/chunking.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
+import { ThothError } from "../core/errors.js";
 import type { Embedder, KeywordIndexCodec, Source, VectorIndexCodec } from "../core/ports.js";
+import type { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
 import { ParseBudgetError, type DocumentParser } from "./document-parser.js";
 import type { ParseResult } from "./parse.js";
 import {
@@ -51,8 +53,9 @@ export async function collectDocuments(options: {
   parser: DocumentParser;
   maxDocumentBytes?: number;
   progress: (progress: RefreshProgress) => void;
+  signal?: AbortSignal;
 }): Promise<Collected> {
-  const { source, previous, chunking, countTokens, parser, progress } = options;
+  const { source, previous, chunking, countTokens, parser, progress, signal } = options;
   const known = new Map(
     [...(previous?.docsByPath.values() ?? [])].flatMap((d) =>
       d.revision ? [[d.path, d.revision] as const] : [],
@@ -84,6 +87,7 @@ export async function collectDocuments(options: {
   };
 
   for await (const raw of source.documents(known)) {
+    if (signal?.aborted) throw new RefreshInterruptedError(0, 0);
     seen++;
     progress({ phase: "read", documents: seen });
     if (paths.has(raw.path)) {
@@ -170,30 +174,72 @@ export async function collectDocuments(options: {
   return { documents, chunks, vectors, skipped, paths, seen, reused };
 }
 
-/** Stage 2, embed-missing: embeds the chunks the collect stage could not reuse vectors for. */
+/**
+ * Stage 2, embed-missing: embeds the chunks the collect stage could not reuse vectors for, taking first what
+ * an interrupted earlier run left in the checkpoint and recording what it embeds there. When `signal` aborts
+ * (or embedding fails), what was embedded is flushed to the checkpoint before the error goes up.
+ */
 export async function embedMissing(
   collected: Collected,
   embedder: Embedder | null,
-  batch: number,
-  progress: (progress: RefreshProgress) => void,
-): Promise<number> {
+  options: {
+    batch: number;
+    progress: (progress: RefreshProgress) => void;
+    checkpoint?: EmbeddingCheckpoint;
+    signal?: AbortSignal;
+  },
+): Promise<{ embedded: number; resumed: number }> {
   const { chunks, vectors } = collected;
+  const { batch, progress, checkpoint, signal } = options;
+  if (!embedder) return { embedded: 0, resumed: 0 };
   const titles = new Map(collected.documents.map((d) => [d.id, d.title]));
-  let chunksEmbedded = 0;
-  if (embedder) {
-    const missing = vectors.flatMap((v, i) => (v ? [] : [i]));
-    for (let i = 0; i < missing.length; i += batch) {
-      const labels = missing.slice(i, i + batch);
-      const embedded = await embedder.embed(
-        labels.map((l) => embeddingText(titles.get(chunks[l]!.docId)!, chunks[l]!)),
-      );
-      labels.forEach((label, j) => (vectors[label] = embedded[j]));
-      chunksEmbedded += labels.length;
-      progress({ phase: "embed", done: chunksEmbedded, total: missing.length });
-    }
+  const text = (label: number) => embeddingText(titles.get(chunks[label]!.docId)!, chunks[label]!);
+  const missing: number[] = [];
+  for (let label = 0; label < vectors.length; label++) {
+    if (vectors[label]) continue;
+    const kept = checkpoint?.take(text(label));
+    if (kept) vectors[label] = kept;
+    else missing.push(label);
   }
+  let embedded = 0;
+  if (missing.length) progress({ phase: "embed", done: 0, total: missing.length });
+  try {
+    for (let i = 0; i < missing.length; i += batch) {
+      // A turn of the event loop between batches: the model's promises settle without one, and a Ctrl-C
+      // (or any timer) would otherwise wait for the whole phase.
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      const labels = missing.slice(i, i + batch);
+      const texts = labels.map(text);
+      const result = await embedder.embed(texts);
+      labels.forEach((label, j) => {
+        vectors[label] = result[j];
+        checkpoint?.add(texts[j]!, result[j]!);
+      });
+      embedded += labels.length;
+      progress({ phase: "embed", done: embedded, total: missing.length });
+      await checkpoint?.flush();
+    }
+  } catch (error) {
+    await checkpoint?.flush(true).catch(() => undefined);
+    throw signal?.aborted ? new RefreshInterruptedError(embedded, missing.length, checkpoint) : error;
+  }
+  return { embedded, resumed: checkpoint?.taken ?? 0 };
+}
 
-  return chunksEmbedded;
+/** The run was stopped (Ctrl-C); what it embedded is in the checkpoint for the next run. */
+export class RefreshInterruptedError extends ThothError {
+  constructor(
+    readonly embedded: number,
+    readonly toEmbed: number,
+    checkpoint?: EmbeddingCheckpoint,
+  ) {
+    super(
+      checkpoint && embedded
+        ? `interrupted after embedding ${embedded} of ${toEmbed} chunks; they are kept, and the same command resumes from there`
+        : "interrupted before anything was embedded; nothing was published",
+    );
+  }
 }
 
 /** Stage 3, unchanged?: true when the run would publish exactly what is live (so it publishes nothing). */

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -73,6 +73,53 @@ describe("thoth command", () => {
     expect(Object.keys(result).sort()).toEqual(["mode", "notices", "results"]);
     expect(result.results[0]).toHaveProperty("id");
     expect(result.results[0]).not.toHaveProperty("docId");
+  });
+
+  it("shows progress lines without a terminal, stops cleanly on Ctrl-C, and the next run resumes", async () => {
+    const env = {
+      ...process.env,
+      THOTH_LOG_LEVEL: "",
+      THOTH_DATA_DIR: await tempDir(),
+      THOTH_MODEL_DIR: modelDir,
+      THOTH_EMBEDDING_MODEL: "thoth/tiny",
+    };
+    // The real handbook's company section (~2,000 chunks: seconds of embedding, so there is time to interrupt).
+    const folder = join(REPO_ROOT, "../shared/corpora/sourcegraph-handbook/company-info-and-process");
+    const args = [join(REPO_ROOT, "bin/thoth.js"), "index", folder, "-c", "handbook"];
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    // Once embedding has started, and some batches are done: Ctrl-C.
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (!stderr.includes("handbook: embedded 0/")) return;
+        clearInterval(poll);
+        setTimeout(() => (child.kill("SIGINT"), resolve()), 3000);
+      }, 50);
+      child.once(
+        "exit",
+        () => (clearInterval(poll), reject(new Error(`exited before embedding: ${stderr}`))),
+      );
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/^loading the embedding model thoth\/tiny…$/m);
+    expect(stderr).toMatch(/^handbook: reading documents… \d+ so far$/m);
+    expect(stderr).toMatch(/stopping after the current batch; the embeddings finished so far are kept/);
+    const kept = Number(/interrupted after embedding (\d+) of (\d+) chunks; they are kept/.exec(stderr)?.[1]);
+    expect(kept).toBeGreaterThan(0);
+
+    const resumed = await thoth(["index", folder, "-c", "handbook", "--json"], env);
+    expect(resumed.code).toBe(0);
+    const summary = JSON.parse(resumed.stdout) as {
+      chunks: number;
+      chunksEmbedded: number;
+      chunksResumed: number;
+    };
+    expect(summary.chunksResumed).toBeGreaterThanOrEqual(kept);
+    expect(summary.chunksEmbedded + summary.chunksResumed).toBe(summary.chunks);
+    // Rate and time left on the lines (non-terminal output), and a last line at 100%.
+    expect(resumed.stderr).toMatch(/^handbook: embedded \d+\/\d+ chunks \(100%\), [\d.]+ chunks\/s$/m);
   });
 
   it("re-indexing an unchanged folder embeds 0 chunks; a changed file re-embeds only its own", async () => {
