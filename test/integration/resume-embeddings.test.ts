@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadVersion, readPointer } from "../../functions/core/bundle.js";
+import { bundleWriteStatements } from "../../infra/policies.js";
 import {
   RefreshInterruptedError,
   refreshCollection,
@@ -115,5 +116,42 @@ describe("an interrupted refresh resumes its embeddings", () => {
     expect(other.chunksResumed).toBe(0);
     expect(other.chunksEmbedded).toBe(other.chunks);
     expect(await store.list(CHECKPOINTS)).toEqual([]);
+  });
+
+  it("writes and deletes only keys the refresh role's S3 grant covers (S3 would refuse the rest; the emulators do not)", async () => {
+    const store = new MemoryObjectStore();
+    const touched: { action: string; key: string }[] = [];
+    const put = store.put.bind(store);
+    const del = store.delete.bind(store);
+    store.put = async (key: string, body: string | Uint8Array) => {
+      touched.push({ action: "s3:PutObject", key });
+      return put(key, body);
+    };
+    store.delete = async (keys: string[]) => {
+      for (const key of keys) touched.push({ action: "s3:DeleteObject", key });
+      return del(keys);
+    };
+    await interruptedRun(store, new HashingEmbedder(), 2);
+    await refreshCollection(
+      { store, embedder: new HashingEmbedder(), ...codecs },
+      { collection: "handbook", source: new LocalFolderSource(SAMPLE_HANDBOOK), embedBatchSize: BATCH },
+    );
+    expect(touched.some((t) => t.key.includes("/embeddings/") && t.action === "s3:PutObject")).toBe(true);
+    expect(touched.some((t) => t.key.includes("/embeddings/") && t.action === "s3:DeleteObject")).toBe(true);
+    const grants = bundleWriteStatements("arn:aws:s3:::bucket");
+    // IAM resource patterns: "*" matches any run of characters.
+    const glob = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .split("*")
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*")}$`,
+      );
+    const allowed = (action: string, key: string) =>
+      grants.some(
+        (g) =>
+          g.Action.includes(action) && g.Resource.some((r) => glob(r).test(`arn:aws:s3:::bucket/${key}`)),
+      );
+    expect(touched.filter((t) => !allowed(t.action, t.key))).toEqual([]);
   });
 });
