@@ -65,7 +65,13 @@ export async function createRuntime(
   let store: ObjectStore;
   if (env.THOTH_BUNDLE_BUCKET) {
     const { CachedObjectStore } = await import("./adapters/aws/cached-object-store.js");
-    store = new CachedObjectStore(await bucket(env.THOTH_BUNDLE_BUCKET), join(tmpdir(), "thoth-bundles"));
+    // Lambda's default /tmp is 512 MB; the stack gives the MCP function more and says how much to use.
+    const cacheMb = env.THOTH_CACHE_MB ?? DEFAULT_CACHE_MB;
+    store = new CachedObjectStore(
+      await bucket(env.THOTH_BUNDLE_BUCKET),
+      join(tmpdir(), "thoth-bundles"),
+      cacheMb * 1024 * 1024,
+    );
   } else {
     store = new FsObjectStore(join(env.THOTH_DATA_DIR, "store"));
   }
@@ -116,6 +122,9 @@ export function pointerCheckSeconds(env: RuntimeEnv): number {
   return env.THOTH_POINTER_CHECK_SECONDS ?? (env.THOTH_BUNDLE_BUCKET ? 60 : LOCAL_POINTER_CHECK_SECONDS);
 }
 export const LOCAL_POINTER_CHECK_SECONDS = 1;
+
+/** The /tmp bundle cache without THOTH_CACHE_MB: room for the vector index copy in a default 512 MB /tmp. */
+export const DEFAULT_CACHE_MB = 200;
 
 /** The codecs every writer and reader of bundles uses: hnswlib vectors, the format-2 keyword index, format 1's. */
 export function indexCodecs(): Pick<Runtime, "vectorCodec" | "keywordCodec" | "legacyKeywordCodec"> {

@@ -60,6 +60,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     embeddingModel: config.embeddingModel,
     memoryMb: config.mcp.memoryMb,
     timeoutSeconds: config.mcp.timeoutSeconds,
+    tmpMb: config.mcp.tmpMb,
     logRetentionDays: config.logRetentionDays,
     accessLogGroupName: names.apiAccessLogGroup,
     throttle: config.throttle,

@@ -87,6 +87,11 @@ export function assertValid<T>(schema: z.ZodType<T>, value: unknown, what: strin
   throw new Error(`${what}${field}: ${issue.message}`);
 }
 
+const MCP_TMP_MB = 2048;
+
+/** The share of the MCP function's /tmp the bundle cache may fill: the rest is for loading the vector index. */
+export const MCP_CACHE_SHARE = 0.4;
+
 const FunctionSizingSchema = z.object({
   memoryMb: z.number().int().min(128).max(10240),
   timeoutSeconds: z.number().int().min(1).max(900),
@@ -98,10 +103,14 @@ export const StackConfigSchema = z
     collections: z.array(CollectionConfigSchema).min(1),
     embeddingModel: z.string().min(1).default(DEFAULT_EMBEDDING_MODEL),
     refreshSchedule: RefreshScheduleSchema.default("rate(1 day)"),
-    mcp: FunctionSizingSchema.extend({ timeoutSeconds: McpTimeoutSchema }).default({
-      memoryMb: 1024,
-      timeoutSeconds: 29,
-    }),
+    mcp: FunctionSizingSchema.extend({
+      timeoutSeconds: McpTimeoutSchema,
+      /**
+       * Lambda's /tmp (ephemeral storage, MB): it holds the bundle cache and the copy hnswlib loads the vector
+       * index from. 512 MB, Lambda's default, is less than a 130k-chunk bundle with 384-d vectors needs.
+       */
+      tmpMb: z.number().int().min(512).max(10240).default(MCP_TMP_MB),
+    }).default({ memoryMb: 1024, timeoutSeconds: 29, tmpMb: MCP_TMP_MB }),
     // 3008 MB is the most a new account may give a function until AWS raises its quota.
     refresh: FunctionSizingSchema.default({ memoryMb: 3008, timeoutSeconds: 900 }),
     logRetentionDays: z
@@ -210,6 +219,8 @@ export const RuntimeEnvSchema = z.object({
    * 1 s on a local data dir (a new collection indexed beside `thoth dev` shows up at once).
    */
   THOTH_POINTER_CHECK_SECONDS: z.coerce.number().min(0).optional(),
+  /** On AWS: the most the /tmp bundle cache holds (MB); least recently used files go first. Default 200. */
+  THOTH_CACHE_MB: z.coerce.number().int().min(0).optional(),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
 
@@ -229,6 +240,7 @@ export const LAMBDA_ENV = {
   allowedOrigins: "THOTH_ALLOWED_ORIGINS",
   collections: "THOTH_COLLECTIONS",
   keepVersions: "THOTH_KEEP_VERSIONS",
+  cacheMb: "THOTH_CACHE_MB",
 } as const satisfies Record<string, keyof z.input<typeof RuntimeEnvSchema>>;
 
 export function parseRuntimeEnv(env: Record<string, string | undefined>): RuntimeEnv {

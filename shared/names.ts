@@ -25,6 +25,7 @@ export const ENV = {
   collections: "THOTH_COLLECTIONS",
   allowedOrigins: "THOTH_ALLOWED_ORIGINS",
   keepVersions: "THOTH_KEEP_VERSIONS",
+  cacheMb: "THOTH_CACHE_MB",
   port: "PORT",
 } as const;
 

@@ -1,6 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LAMBDA_ENV, McpTimeoutSchema, ThrottleSchema, assertValid } from "../../shared/config.js";
+import {
+  LAMBDA_ENV,
+  MCP_CACHE_SHARE,
+  McpTimeoutSchema,
+  ThrottleSchema,
+  assertValid,
+} from "../../shared/config.js";
 import { LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
 import { functionRole, mergeLinks, type Link } from "../link.js";
 
@@ -15,6 +21,8 @@ export interface McpApiArgs {
   modelDir?: string;
   memoryMb: number;
   timeoutSeconds: number;
+  /** Ephemeral storage (/tmp), MB: the bundle cache takes MCP_CACHE_SHARE of it. */
+  tmpMb: number;
   logRetentionDays: number;
   accessLogGroupName: string;
   /** Stage-wide throttling of the HTTP API. */
@@ -75,6 +83,7 @@ export class McpApi extends pulumi.ComponentResource {
         role: this.role.arn,
         memorySize: args.memoryMb,
         timeout: args.timeoutSeconds,
+        ephemeralStorage: { size: args.tmpMb },
         publish: true,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
@@ -83,6 +92,7 @@ export class McpApi extends pulumi.ComponentResource {
             [LAMBDA_ENV.embeddingModel]: args.embeddingModel,
             // The handler answers 403 to a browser Origin that is not listed (the MCP spec's Origin rule).
             [LAMBDA_ENV.allowedOrigins]: JSON.stringify(args.corsOrigins),
+            [LAMBDA_ENV.cacheMb]: String(Math.floor(args.tmpMb * MCP_CACHE_SHARE)),
             ...(args.modelDir ? { [LAMBDA_ENV.modelDir]: args.modelDir } : {}),
             ...linked.env,
           },

@@ -1,16 +1,24 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ObjectStore } from "../../core/ports.js";
 
 /**
  * A read-through disk cache (Lambda's /tmp) in front of a remote ObjectStore, for objects that never change
  * once written: the files of a bundle version. Pointers and listings always go to the store.
+ *
+ * Bounded: /tmp is 512 MB unless the function is given more, and it also has to hold the copy hnswlib loads
+ * the vector index from. Files over `maxBytes` are not cached; otherwise the least recently used files are
+ * removed until a new one fits (versions that were swapped out go first).
  */
 export class CachedObjectStore implements ObjectStore {
+  /** Cached files by path, least recently used first, with their sizes; read from the dir once. */
+  #files?: Map<string, number>;
+
   constructor(
     private readonly inner: ObjectStore,
     private readonly dir: string,
+    private readonly maxBytes = Infinity,
     private readonly immutable: (key: string) => boolean = (key) => key.includes("/versions/"),
   ) {}
 
@@ -18,22 +26,59 @@ export class CachedObjectStore implements ObjectStore {
     return join(this.dir, createHash("sha256").update(key).digest("hex"));
   }
 
+  async #index(): Promise<Map<string, number>> {
+    if (!this.#files) {
+      const files = new Map<string, number>();
+      const names = await readdir(this.dir).catch(() => [] as string[]);
+      for (const name of names.filter((n) => !n.endsWith(".tmp"))) {
+        const info = await stat(join(this.dir, name)).catch(() => undefined);
+        if (info?.isFile()) files.set(join(this.dir, name), info.size);
+      }
+      this.#files = files;
+    }
+    return this.#files;
+  }
+
+  /** The bytes cached now. */
+  async cachedBytes(): Promise<number> {
+    let total = 0;
+    for (const size of (await this.#index()).values()) total += size;
+    return total;
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     if (!this.immutable(key)) return this.inner.get(key);
     const file = this.#file(key);
+    const files = await this.#index();
     try {
-      return new Uint8Array(await readFile(file));
+      const body = new Uint8Array(await readFile(file));
+      // Most recently used last.
+      files.delete(file);
+      files.set(file, body.byteLength);
+      return body;
     } catch {
       const body = await this.inner.get(key);
-      if (body) {
-        // Best effort: a full /tmp only costs a download next time.
-        await mkdir(this.dir, { recursive: true })
-          .then(() => writeFile(`${file}.tmp`, body))
-          .then(() => rename(`${file}.tmp`, file))
-          .catch(() => undefined);
-      }
+      // Best effort: a full /tmp only costs a download next time.
+      if (body) await this.#keep(file, body).catch(() => undefined);
       return body;
     }
+  }
+
+  async #keep(file: string, body: Uint8Array): Promise<void> {
+    if (body.byteLength > this.maxBytes) return;
+    const files = await this.#index();
+    files.delete(file);
+    let total = await this.cachedBytes();
+    for (const [old, size] of files) {
+      if (total + body.byteLength <= this.maxBytes) break;
+      await rm(old, { force: true });
+      files.delete(old);
+      total -= size;
+    }
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(`${file}.tmp`, body);
+    await rename(`${file}.tmp`, file);
+    files.set(file, body.byteLength);
   }
 
   read(key: string) {
@@ -63,6 +108,12 @@ export class CachedObjectStore implements ObjectStore {
 
   async delete(keys: string[]): Promise<void> {
     await this.inner.delete(keys);
-    await Promise.all(keys.map((key) => rm(this.#file(key), { force: true })));
+    const files = await this.#index();
+    await Promise.all(
+      keys.map((key) => {
+        files.delete(this.#file(key));
+        return rm(this.#file(key), { force: true });
+      }),
+    );
   }
 }

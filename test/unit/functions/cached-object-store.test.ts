@@ -25,6 +25,34 @@ describe("CachedObjectStore (the /tmp bundle cache)", () => {
     expect(await store.get("collections/c/versions/v1/chunks.json")).toBeUndefined();
   });
 
+  it("stays within its byte budget: least recently used files go first, a file over the budget is not kept", async () => {
+    const inner = new MemoryObjectStore();
+    const key = (v: string, f: string) => `collections/c/versions/${v}/${f}`;
+    for (const v of ["v1", "v2", "v3"]) await inner.put(key(v, "keyword.bin"), new Uint8Array(400));
+    await inner.put(key("v3", "vectors.hnsw"), new Uint8Array(1500));
+    const dir = await tempDir();
+    const store = new CachedObjectStore(inner, dir, 1000);
+    await store.get(key("v1", "keyword.bin"));
+    await store.get(key("v2", "keyword.bin"));
+    await store.get(key("v1", "keyword.bin")); // v1 is now the most recently used
+    await store.get(key("v3", "keyword.bin")); // 1200 > 1000: v2 goes
+    expect(await store.cachedBytes()).toBe(800);
+    expect(await readdir(dir)).toHaveLength(2);
+    let gets = 0;
+    const get = inner.get.bind(inner);
+    inner.get = async (k) => (gets++, get(k));
+    await store.get(key("v1", "keyword.bin"));
+    expect(gets).toBe(0);
+    await store.get(key("v2", "keyword.bin"));
+    expect(gets).toBe(1);
+    // Larger than the whole budget: served, never written (it would evict everything and still not fit).
+    expect((await store.get(key("v3", "vectors.hnsw")))!.byteLength).toBe(1500);
+    expect(await store.cachedBytes()).toBeLessThanOrEqual(1000);
+    // A new process on the same /tmp (a warm sandbox) counts what is already there.
+    const again = new CachedObjectStore(inner, dir, 1000);
+    expect(await again.cachedBytes()).toBe(await store.cachedBytes());
+  });
+
   it("always reads pointers from the store", async () => {
     const inner = new MemoryObjectStore();
     const store = new CachedObjectStore(inner, await tempDir());

@@ -19,6 +19,7 @@ const mcpArgs = () => ({
   embeddingModel: "m",
   memoryMb: 1024,
   timeoutSeconds: 29,
+  tmpMb: 2048,
   logRetentionDays: 7,
   accessLogGroupName: "/aws/apigateway/thoth-dev-api",
   throttle: { rateLimit: 10, burstLimit: 20 },
