@@ -216,6 +216,8 @@ process.stderr.write("TIMING " + JSON.stringify({ importMs: t1 - t0, firstCallMs
             ? { THOTH_MODEL_DIR: join(lambda, "task", "model"), THOTH_EMBEDDING_MODEL: "thoth/tiny" }
             : {}),
           THOTH_LOG_LEVEL: "INFO",
+          // JSON lines, as on Lambda: the "knowledge base opened" entry is read below.
+          THOTH_LOG_FORMAT: "json",
           TMPDIR: await mkdtemp(join(tmpdir(), "thoth-bench-tmp-")),
         },
       });
