@@ -371,7 +371,7 @@ function scaleMarkdown(scale: { keyword: ScaleRow[]; vectors: ScaleRow }): strin
       "—",
       "≤ 3 s; hnsw p99 ≤ 2 ms at recall@10 ≥ 0.99",
       `${v.open.openMs} ms (${v.open.loadTimings.downloadMs} + ${v.open.loadTimings.indexLoadMs}); hnsw p99 ${ms(v.open.hnsw?.latency.p99 ?? NaN)} at recall@10 ${v.open.hnsw?.recallAt10}`,
-      "vectors.hnsw is 4 bytes × 384 per chunk plus the graph (219 MB): s3rver streams it at ~70 MB/s (S3 from Lambda is faster, ranged GETs faster still: not built), then hnswlib reads it from a /tmp copy",
+      "vectors.hnsw is 4 bytes × 384 per chunk plus the graph (219 MB): s3rver streams it at ~70–95 MB/s, then hnswlib reads it from a /tmp copy. Parallel ranged GETs (8 parts at a time) were built and measured slower against s3rver (4.1–4.5 s for 219 MB in 8 MiB parts, 3.4–3.7 s in 16 MiB, against 2.3–3.0 s for one GET: it is one Node process), so they were not kept; on S3 they are the documented way to more throughput, which cannot be measured here",
     ),
     row("server RSS after open, keyword only", "2.0 GB", "≤ 600 MB", `${t.rssAfterOpenMb} MB`, ""),
     row(
