@@ -8,7 +8,7 @@ import { ApiKeySettingError, clientKey, parseApiKeyEntries } from "../shared/api
 import { parseRuntimeEnv } from "../shared/config.js";
 import { clientConfig, type ClientKind } from "../shared/client-config.js";
 import { DEFAULT_PORT, ENV, MCP_PATH } from "../shared/names.js";
-import { bundleKeys, listPublishedCollections, readPointer } from "../functions/core/bundle.js";
+import { listPublishedCollections, readManifest, readPointer } from "../functions/core/bundle.js";
 import type { ObjectStore } from "../functions/core/ports.js";
 import { openMcpApp } from "../functions/mcp-server/app.js";
 import { createHandler } from "../functions/mcp-server/handler.js";
@@ -52,14 +52,10 @@ export class PortInUseError extends Error {}
 async function builtWithOtherModel(store: ObjectStore, modelId: string): Promise<string[]> {
   const stale: string[] = [];
   for (const name of await listPublishedCollections(store)) {
+    // A collection whose live version cannot be read is left alone here: the server reports it in heartbeat.
     const pointer = await readPointer(store, name).catch(() => undefined);
-    const bytes = pointer && (await store.get(bundleKeys.manifest(name, pointer.version)));
-    if (!bytes) continue;
-    const manifest = JSON.parse(new TextDecoder().decode(bytes)) as {
-      model: { id: string } | null;
-      source: { type: string };
-    };
-    if (manifest.source.type === "local" && manifest.model?.id !== modelId) stale.push(name);
+    const manifest = pointer && (await readManifest(store, name, pointer).catch(() => undefined));
+    if (manifest?.source.type === "local" && manifest.model?.id !== modelId) stale.push(name);
   }
   return stale;
 }

@@ -349,18 +349,28 @@ export interface LoadedVersion {
 }
 
 /** Reads a version's manifest and every file it lists, verifying each checksum. */
-export async function loadVersion(
+/** The manifest the pointer names, checked against the pointer's checksum and parsed with its schema. */
+export async function readManifest(
   store: ObjectStore,
   collection: string,
   pointer: Pointer,
-): Promise<LoadedVersion> {
+): Promise<Manifest> {
   const where = `${collection}@${pointer.version}`;
   const manifestBytes = await store.get(bundleKeys.manifest(collection, pointer.version));
   if (!manifestBytes) throw new BundleIntegrityError(`${where}: manifest.json is missing`);
   if (sha256(manifestBytes) !== pointer.manifestSha256) {
     throw new BundleIntegrityError(`${where}: manifest.json does not match the checksum in current.json`);
   }
-  const manifest = parseJson(manifestBytes, ManifestSchema, `${where}/manifest.json`);
+  return parseJson(manifestBytes, ManifestSchema, `${where}/manifest.json`);
+}
+
+export async function loadVersion(
+  store: ObjectStore,
+  collection: string,
+  pointer: Pointer,
+): Promise<LoadedVersion> {
+  const where = `${collection}@${pointer.version}`;
+  const manifest = await readManifest(store, collection, pointer);
   const files = new Map<string, Uint8Array>();
   await Promise.all(
     Object.entries(manifest.files).map(async ([name, entry]) => {
