@@ -137,12 +137,20 @@ export interface EmbedderLoad {
   reason?: string;
 }
 
+/** Each "no model" warning once per process (`thoth dev` loads for its first index, then for serving). */
+const warnedNoModel = new Set<string>();
+function warnNoModel(modelId: string, reason: string): void {
+  if (warnedNoModel.has(`${modelId}\n${reason}`)) return;
+  warnedNoModel.add(`${modelId}\n${reason}`);
+  logger.warn("embedding model unavailable; keyword search only", { modelId, reason });
+}
+
 /** Loads the configured model, or explains why search runs in keyword mode. Never throws. */
 export async function loadEmbedder(env: RuntimeEnv): Promise<EmbedderLoad> {
   const modelId = env.THOTH_EMBEDDING_MODEL;
   if (!env.THOTH_MODEL_DIR) {
     const reason = `THOTH_MODEL_DIR is not set, so ${modelId} cannot be loaded`;
-    logger.warn("embedding model unavailable; keyword search only", { modelId, reason });
+    warnNoModel(modelId, reason);
     return { embedder: null, reason };
   }
   try {
@@ -151,7 +159,7 @@ export async function loadEmbedder(env: RuntimeEnv): Promise<EmbedderLoad> {
     return { embedder };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    logger.warn("embedding model unavailable; keyword search only", { modelId, reason });
+    warnNoModel(modelId, reason);
     return { embedder: null, reason };
   }
 }

@@ -50,6 +50,9 @@ describe.each([
     expect(server.output()).toContain('"mcp-remote"');
     // Without a model the keyword-only mode is announced in a log line.
     expect(/keyword search only/.test(server.output())).toBe(!withModel);
+    // Once, as one readable line, though the model is looked for twice (first index, then serving).
+    const warnings = server.output().match(/^warn: embedding model unavailable; keyword search only/gm) ?? [];
+    expect(warnings).toHaveLength(withModel ? 0 : 1);
   });
 
   it("lists the tools", async () => {
