@@ -11,6 +11,7 @@ import { EnvSecretSource } from "./adapters/local/env-secret-source.js";
 import { FileDocumentCache } from "./adapters/local/file-document-cache.js";
 import { FsObjectStore } from "./adapters/local/fs-object-store.js";
 import { bm25Codec } from "./adapters/keyword/codec.js";
+import { DEFAULT_BM25 } from "./adapters/keyword/params.js";
 import { minisearchCodec } from "./adapters/ml/keyword-index.js";
 import { hnswCodec } from "./adapters/ml/hnsw-vector-index.js";
 import { loadTransformersEmbedder } from "./adapters/ml/transformers-embedder.js";
@@ -95,7 +96,7 @@ export async function createRuntime(
       : new EnvSecretSource(processEnv),
     bucket,
     ownBucket: async () => (env.THOTH_BUNDLE_BUCKET ? bucket(env.THOTH_BUNDLE_BUCKET) : store),
-    ...indexCodecs(),
+    ...indexCodecs(env.THOTH_KEYWORD_WORKER_CHUNKS),
   };
 }
 
@@ -127,8 +128,17 @@ export const LOCAL_POINTER_CHECK_SECONDS = 1;
 export const DEFAULT_CACHE_MB = 200;
 
 /** The codecs every writer and reader of bundles uses: hnswlib vectors, the format-2 keyword index, format 1's. */
-export function indexCodecs(): Pick<Runtime, "vectorCodec" | "keywordCodec" | "legacyKeywordCodec"> {
-  return { vectorCodec: hnswCodec(), keywordCodec: bm25Codec(), legacyKeywordCodec: minisearchCodec };
+export function indexCodecs(
+  keywordWorkerFromChunks?: number,
+): Pick<Runtime, "vectorCodec" | "keywordCodec" | "legacyKeywordCodec"> {
+  return {
+    vectorCodec: hnswCodec(),
+    keywordCodec: bm25Codec(
+      DEFAULT_BM25,
+      keywordWorkerFromChunks === undefined ? {} : { workerFromChunks: keywordWorkerFromChunks },
+    ),
+    legacyKeywordCodec: minisearchCodec,
+  };
 }
 
 export interface EmbedderLoad {

@@ -206,6 +206,8 @@ export async function packageArtifacts(out = join(REPO, "dist")): Promise<SizeRe
   // The refresh parses large documents in a worker thread (functions/refresh/document-parser.ts), which loads
   // this file from beside index.mjs.
   await bundle("functions/refresh/parse-worker.ts", join(context, "refresh"), "parse-worker.mjs");
+  // A large collection's keyword index is built in a worker thread too (adapters/keyword/threaded-builder.ts).
+  await bundle("functions/adapters/keyword/build-worker.ts", join(context, "refresh"), "build-worker.mjs");
   await cp(join(REPO, "functions/Dockerfile"), join(context, "Dockerfile"));
 
   const rootPackage = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {

@@ -221,6 +221,8 @@ export const RuntimeEnvSchema = z.object({
   THOTH_POINTER_CHECK_SECONDS: z.coerce.number().min(0).optional(),
   /** On AWS: the most the /tmp bundle cache holds (MB); least recently used files go first. Default 200. */
   THOTH_CACHE_MB: z.coerce.number().int().min(0).optional(),
+  /** From this many chunks on, a refresh builds the keyword index on a worker thread. Default 10,000. */
+  THOTH_KEYWORD_WORKER_CHUNKS: z.coerce.number().int().min(0).optional(),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
 

@@ -136,10 +136,14 @@ export interface KeywordIndex {
   serialize(): Uint8Array;
 }
 
-/** Takes the chunks one at a time, so the refresh never holds them all for the index's sake. */
+/**
+ * Takes the chunks one at a time, as the refresh collects them, so it never holds them all for the index's
+ * sake (and may build on another thread meanwhile). `finish` gives the index file; `abort` drops the work.
+ */
 export interface KeywordIndexBuilder {
   add(entry: KeywordEntry): void;
-  finish(): KeywordIndex;
+  finish(): Promise<Uint8Array>;
+  abort(): void;
 }
 
 export interface KeywordIndexCodec {

@@ -1,8 +1,5 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startModuleWorker } from "../lib/module-worker.js";
 import { runParseTask, type ParseResult, type ParseTask } from "./parse.js";
 
 export interface DocumentParserOptions {
@@ -17,27 +14,11 @@ export class ParseBudgetError extends Error {
   override name = "ParseBudgetError";
 }
 
-interface TsxPackage {
-  exports: { "./esm/api": { import: { default: string } } };
-}
-
-/**
- * Starts the worker: `parse-worker.mjs` beside the bundle when packaged (scripts/package.ts bundles it next to
- * index.mjs), or `parse-worker.ts` beside this file when running from source, through tsx's loader (registered
- * in the worker itself, as bin/thoth.js does; loader flags are not passed on to workers).
- */
+/** The parse worker (parse-worker.ts; parse-worker.mjs when packaged), with a heap of its own. */
 function startWorker(): Worker {
-  const options = { resourceLimits: { maxOldGenerationSizeMb: 1024 } };
-  if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL("./parse-worker.mjs", import.meta.url), options);
-  // The ES module entry of tsx/esm/api, from tsx's own exports map (require.resolve would give the CommonJS one).
-  const manifest = createRequire(import.meta.url).resolve("tsx/package.json");
-  const exportsMap = (JSON.parse(readFileSync(manifest, "utf8")) as TsxPackage).exports["./esm/api"].import
-    .default;
-  const api = pathToFileURL(join(dirname(manifest), exportsMap)).href;
-  const entry = new URL("./parse-worker.ts", import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return startModuleWorker(import.meta.url, "parse-worker", {
+    resourceLimits: { maxOldGenerationSizeMb: 1024 },
+  });
 }
 
 /**

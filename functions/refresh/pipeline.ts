@@ -19,6 +19,7 @@ import { ModelUnavailableError, ThothError } from "../core/errors.js";
 import type {
   DocumentCache,
   Embedder,
+  KeywordIndexBuilder,
   KeywordIndexCodec,
   ObjectStore,
   RefreshRun,
@@ -174,6 +175,20 @@ async function refresh(
   options: RefreshOptions,
   record: (what: string, write: () => Promise<void> | undefined) => Promise<void>,
 ): Promise<RefreshSummary> {
+  // Fed during collect; stopped whatever happens (a no-op once it has given its file).
+  const keyword = options.keywordCodec.builder();
+  try {
+    return await refreshWith(options, record, keyword);
+  } finally {
+    keyword.abort();
+  }
+}
+
+async function refreshWith(
+  options: RefreshOptions,
+  record: (what: string, write: () => Promise<void> | undefined) => Promise<void>,
+  keyword: KeywordIndexBuilder,
+): Promise<RefreshSummary> {
   const started = performance.now();
   const { collection, source, embedder } = options;
   const configured = options.chunking ?? DEFAULT_CHUNKING;
@@ -203,6 +218,7 @@ async function refresh(
     ...(options.maxDocumentBytes ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
     progress,
     ...(options.signal ? { signal: options.signal } : {}),
+    keyword,
   }).finally(() => (options.parser ? undefined : parser.close()));
   const { documents, chunks, skipped, paths, seen, reused } = collected;
   if (!documents.length) {
@@ -236,7 +252,10 @@ async function refresh(
       durationMs: Math.round(performance.now() - started),
     };
   }
-  const files = await buildBundleFiles(collected, embedder, options);
+  const files = await buildBundleFiles(collected, embedder, options, {
+    builder: keyword,
+    file: options.keywordCodec.file,
+  });
 
   progress({ phase: "publish" });
   const version = newVersionId();

@@ -15,7 +15,7 @@ import { TextStoreWriter, encodeChunkTable, type ChunkEntry } from "../core/bund
 import { chunkSections, type TokenCounter } from "../core/chunking.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
 import { ThothError } from "../core/errors.js";
-import type { Embedder, KeywordIndexCodec, Source, VectorIndexCodec } from "../core/ports.js";
+import type { Embedder, KeywordIndexBuilder, Source, VectorIndexCodec } from "../core/ports.js";
 import type { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
 import { ParseBudgetError, type DocumentParser } from "./document-parser.js";
 import type { ParseResult } from "./parse.js";
@@ -54,8 +54,10 @@ export async function collectDocuments(options: {
   maxDocumentBytes?: number;
   progress: (progress: RefreshProgress) => void;
   signal?: AbortSignal;
+  /** Receives every chunk as it is collected, in label order. */
+  keyword?: KeywordIndexBuilder;
 }): Promise<Collected> {
-  const { source, previous, chunking, countTokens, parser, progress, signal } = options;
+  const { source, previous, chunking, countTokens, parser, progress, signal, keyword } = options;
   const known = new Map(
     [...(previous?.docsByPath.values() ?? [])].flatMap((d) =>
       d.revision ? [[d.path, d.revision] as const] : [],
@@ -71,17 +73,32 @@ export async function collectDocuments(options: {
   let seen = 0;
   let reused = 0;
 
+  /** A chunk of the last document pushed; the keyword index gets it at once (it may build on another thread). */
+  const push = (chunk: ChunkRecord, vector: Float32Array | undefined) => {
+    chunks.push(chunk);
+    vectors.push(vector);
+    keyword?.add({
+      label: chunks.length - 1,
+      doc: documents.length - 1,
+      title: documents.at(-1)!.title,
+      heading: chunk.headingPath.join(" "),
+      text: chunk.text,
+    });
+  };
+
   const reuse = (prev: StoredDocument) => {
     const { chunks: table } = previous!;
     documents.push({ ...prev, text: previous!.documentText(prev), firstChunk: chunks.length });
     for (let label = prev.firstChunk; label < prev.firstChunk + prev.chunkCount; label++) {
-      chunks.push({
-        docId: prev.id,
-        headingPath: table.headingPath(label),
-        text: table.text(label),
-        tokens: table.tokens(label),
-      });
-      vectors.push(previous!.vectors?.vector(label));
+      push(
+        {
+          docId: prev.id,
+          headingPath: table.headingPath(label),
+          text: table.text(label),
+          tokens: table.tokens(label),
+        },
+        previous!.vectors?.vector(label),
+      );
     }
     reused++;
   };
@@ -166,10 +183,8 @@ export async function collectDocuments(options: {
       firstChunk: chunks.length,
       chunkCount: docChunks.length,
     });
-    for (const c of docChunks) {
-      chunks.push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
-      vectors.push(undefined);
-    }
+    for (const c of docChunks)
+      push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens }, undefined);
   }
   return { documents, chunks, vectors, skipped, paths, seen, reused };
 }
@@ -263,26 +278,25 @@ export function isUnchanged(
   );
 }
 
-/** Stage 4, build: the bundle's files (vector index, keyword index, documents, chunks). */
+/**
+ * Stage 4, build: the bundle's files (vector index, keyword index, documents, chunks). The keyword index was fed
+ * during collect (on its own thread, for a large collection, so it was built while documents were parsed and
+ * chunked); its file is taken first, before the texts are compressed, so the two peaks of memory do not meet.
+ */
 export async function buildBundleFiles(
   collected: Collected,
   embedder: Embedder | null,
-  codecs: { vectorCodec: VectorIndexCodec; keywordCodec: KeywordIndexCodec },
+  codecs: { vectorCodec: VectorIndexCodec },
+  keyword: { builder: KeywordIndexBuilder; file: string },
 ): Promise<Partial<Record<BundleFileName, Uint8Array | string>>> {
   const { documents, chunks, vectors } = collected;
-  const titles = new Map(documents.map((d) => [d.id, d.title]));
   const files: Partial<Record<BundleFileName, Uint8Array | string>> = {};
   if (embedder) {
     const index = await codecs.vectorCodec.build(vectors as Float32Array[], embedder.dimensions);
     files[BUNDLE_FILES.vectorIndex] = await index.serialize();
   }
-  const keyword = codecs.keywordCodec.builder();
-  let doc = 0;
-  chunks.forEach((c, label) => {
-    while (documents[doc]!.firstChunk + documents[doc]!.chunkCount <= label) doc++;
-    keyword.add({ label, doc, title: titles.get(c.docId)!, heading: c.headingPath.join(" "), text: c.text });
-  });
-  files[codecs.keywordCodec.file as BundleFileName] = keyword.finish().serialize();
+  // First, while little else is held: building the postings and the file is the keyword index's peak.
+  files[keyword.file as BundleFileName] = await keyword.builder.finish();
   // Each document's text, then its chunks' texts: reading a document's passages touches neighbouring blocks.
   const texts = new TextStoreWriter();
   const entries: ChunkEntry[] = [];

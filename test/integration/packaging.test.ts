@@ -144,6 +144,8 @@ process.stdout.write("RESULT " + JSON.stringify(await handler({})) + "\\n");`,
         env: {
           ...env,
           THOTH_MODEL_DIR: `${refreshTask}/model`,
+          // The keyword index on its worker thread (build-worker.mjs beside the bundle), however small.
+          THOTH_KEYWORD_WORKER_CHUNKS: "0",
           THOTH_COLLECTIONS: JSON.stringify([
             { name: "handbook", description: "", source: { type: "s3", prefix: SAMPLE_PREFIX } },
           ]),

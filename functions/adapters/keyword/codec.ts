@@ -1,6 +1,6 @@
 /** The keyword index as the KeywordIndex port: Thoth's BM25F + document BM25 index (bundle format 2). */
 import type { KeywordIndex, KeywordIndexCodec, KeywordSearchOptions } from "../../core/ports.js";
-import { Bm25Builder } from "./bm25-builder.js";
+import { ThreadedBm25Builder } from "./threaded-builder.js";
 import { Bm25Index, DEFAULT_BM25, type Bm25Params } from "./bm25-index.js";
 import { IDF_SCALE } from "./params.js";
 
@@ -25,17 +25,24 @@ class Bm25KeywordIndex implements KeywordIndex {
 
 export const BM25_INDEX_FILE = "keyword.bin";
 
-export function bm25Codec(params: Bm25Params = DEFAULT_BM25): KeywordIndexCodec {
+/** From this many chunks on, a refresh builds the keyword index on a worker thread (threaded-builder.ts). */
+export const KEYWORD_WORKER_CHUNKS = 10_000;
+
+export function bm25Codec(
+  params: Bm25Params = DEFAULT_BM25,
+  options: { workerFromChunks?: number } = {},
+): KeywordIndexCodec {
   return {
     file: BM25_INDEX_FILE,
     builder() {
-      const builder = new Bm25Builder(params);
+      const builder = new ThreadedBm25Builder(params, options.workerFromChunks ?? KEYWORD_WORKER_CHUNKS);
       return {
         add: (entry) => {
           if (entry.label !== builder.size) throw new RangeError(`chunk ${entry.label} arrived out of order`);
           builder.add(entry);
         },
-        finish: () => new Bm25KeywordIndex(builder.finish()),
+        finish: () => builder.finish(),
+        abort: () => builder.abort(),
       };
     },
     load: (bytes) => new Bm25KeywordIndex(Bm25Index.load(bytes)),

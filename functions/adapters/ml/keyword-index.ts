@@ -64,7 +64,8 @@ export const minisearchCodec: KeywordIndexCodec = {
     const index = new MiniSearch<KeywordEntry>(INDEX_OPTIONS);
     return {
       add: ({ label, title, heading, text }) => index.add({ label, doc: 0, title, heading, text }),
-      finish: () => new MiniSearchKeywordIndex(index),
+      finish: async () => new MiniSearchKeywordIndex(index).serialize(),
+      abort: () => {},
     };
   },
   load(bytes) {
