@@ -105,7 +105,7 @@ export class Bm25Index {
     const cap = options.maxPerDocument ?? Infinity;
     const pruned = this.parts.bounds && this.parts.params.doc.weight > 0;
     try {
-      if (pruned) this.#prune(chunk, doc, k, cap, options);
+      if (pruned) this.#prune(chunk, doc, k, cap, options.filter ? passes : undefined);
       else {
         accumulate(chunk, scratch.chunk);
         if (this.parts.params.doc.weight > 0) accumulate(doc, scratch.doc);
@@ -127,9 +127,8 @@ export class Bm25Index {
    * Scores the documents, keeps in `scratch.docs` those whose bound reaches the floor (see `search`), and adds
    * the chunk postings that fall in them.
    */
-  #prune(chunk: TermList[], doc: TermList[], k: number, cap: number, options: KeywordSearchOptions): void {
-    const filtered = !!options.filter;
-    const passes = docFilterCache(options.filter, this.#firstChunk);
+  /** `passes`: the search's document filter (undefined: every document passes, and it is not asked). */
+  #prune(chunk: TermList[], doc: TermList[], k: number, cap: number, passes?: (d: number) => boolean): void {
     const { doc: docAcc, bound, docs } = this.#scratch;
     const maxChunkImpact = this.parts.bounds!.maxChunkImpact;
     const first = this.#firstChunk;
@@ -148,7 +147,7 @@ export class Bm25Index {
     let floor = 0;
     for (let d = 0; d < docAcc.length; d++) {
       const s = weight * docAcc[d]!;
-      if (s <= floor || (filtered && !passes(d))) continue;
+      if (s <= floor || (passes && !passes(d))) continue;
       const copies = Math.min(cap, first[d + 1]! - first[d]!, k);
       for (let c = 0; c < copies; c++) lower.offer(s);
       if (lower.full) floor = lower.value;
@@ -156,7 +155,7 @@ export class Bm25Index {
     let m = 0;
     for (let d = 0; d < docAcc.length; d++) {
       const b = weight * docAcc[d]! + bound[d]!;
-      if (b === 0 || b < floor || (filtered && !passes(d))) continue;
+      if (b === 0 || b < floor || (passes && !passes(d))) continue;
       docs[m++] = d;
     }
     this.#scratch.docCount = m;
