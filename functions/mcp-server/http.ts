@@ -111,6 +111,27 @@ function transportRejection(request: Request, messages: unknown[]): Response | u
   return undefined;
 }
 
+/**
+ * Every message must be a JSON object: `null`, a number, a string, `true` or a nested array is valid JSON but
+ * no JSON-RPC message (the SDK and our own checks read `.id` and `.method` from each).
+ */
+function shapeRejection(parsed: unknown): Response | undefined {
+  const isMessage = (m: unknown) => typeof m === "object" && m !== null && !Array.isArray(m);
+  if (!Array.isArray(parsed)) {
+    return isMessage(parsed)
+      ? undefined
+      : jsonRpcError(400, RPC_ERRORS.invalidRequest, "invalid request: the body must be a JSON-RPC object");
+  }
+  const bad = parsed.findIndex((m) => !isMessage(m));
+  return bad < 0
+    ? undefined
+    : jsonRpcError(
+        400,
+        RPC_ERRORS.invalidRequest,
+        `invalid request: batch element ${bad} is not a JSON-RPC object`,
+      );
+}
+
 /** Batches: none from 2025-06-18 on (the spec dropped them), at most MAX_BATCH before. */
 function batchRejection(request: Request, parsed: unknown): Response | undefined {
   if (!Array.isArray(parsed)) return undefined;
@@ -254,7 +275,8 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
       return jsonRpcError(400, RPC_ERRORS.parse, "parse error: the body is not valid JSON");
     }
     const messages = Array.isArray(parsed) ? parsed : [parsed];
-    const rejected = transportRejection(request, messages) ?? batchRejection(request, parsed);
+    const rejected =
+      shapeRejection(parsed) ?? transportRejection(request, messages) ?? batchRejection(request, parsed);
     if (rejected) return rejected;
     const unknownTools = messages.flatMap((m) => unknownToolError(m, deps.toolNames) ?? []);
     const forwarded = messages.filter((m) => !unknownToolError(m, deps.toolNames));

@@ -8,6 +8,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ScopedKnowledgeBase } from "../core/knowledge-base.js";
 import type { ServerDeps } from "./deps.js";
+import { asProtocolErrors } from "./protocol-errors.js";
 
 /** Completions return at most this many values (the spec's limit is 100). */
 const MAX_COMPLETIONS = 50;
@@ -52,7 +53,8 @@ export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
       argsSchema: { question: z.string().describe("The question to answer"), collection },
     },
     ({ question, collection: name }) => {
-      if (name) kb.collection(name); // refuses a collection the key may not read, or that does not exist
+      // Refuses a collection the key may not read, or that does not exist.
+      if (name) asProtocolErrors(() => kb.collection(name));
       const where = name ? ` in the "${name}" collection` : "";
       return {
         description: `Answer "${question}" from the knowledge base`,
@@ -85,7 +87,9 @@ export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
       },
     },
     ({ document }) => {
-      const found = kb.getDocument(/^[0-9a-f]{16}$/.test(document) ? { id: document } : { path: document });
+      const found = asProtocolErrors(() =>
+        kb.getDocument(/^[0-9a-f]{16}$/.test(document) ? { id: document } : { path: document }),
+      );
       const { title, path, url } = found.document;
       return {
         description: `Summarize "${title}"`,

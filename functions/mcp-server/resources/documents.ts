@@ -1,12 +1,9 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { InvalidRequestError, NotFoundError } from "../../core/errors.js";
 import type { ServerDeps } from "../deps.js";
 import { completeCollection, completeDocument } from "../prompts.js";
+import { asProtocolErrors } from "../protocol-errors.js";
 import { replaceResourceListing } from "../sdk-overrides.js";
 
-/** MCP's code for a resource that does not exist. */
-const RESOURCE_NOT_FOUND = -32002;
 const PAGE_SIZE = 100;
 
 export function documentUri(collection: string, id: string): string {
@@ -46,19 +43,15 @@ export function registerDocumentResources(server: McpServer, { kb }: ServerDeps)
     async (uri, variables) => {
       const collection = decode(variables.collection);
       const id = decode(variables.id);
-      try {
+      return asProtocolErrors(() => {
         const { text } = kb.getDocument({ id, collection });
         return { contents: [{ uri: uri.href, mimeType: "text/markdown", text: text() }] };
-      } catch (error) {
-        if (error instanceof NotFoundError)
-          throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${error.message}`);
-        throw error;
-      }
+      });
     },
   );
   // The SDK's listing (installed above) is unpaged; this one pages through every document.
-  replaceResourceListing(server, (cursor) => {
-    try {
+  replaceResourceListing(server, (cursor) =>
+    asProtocolErrors(() => {
       const page = kb.listDocuments({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
       return {
         resources: page.documents.map((d) => ({
@@ -70,9 +63,6 @@ export function registerDocumentResources(server: McpServer, { kb }: ServerDeps)
         })),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
       };
-    } catch (error) {
-      if (error instanceof InvalidRequestError) throw new McpError(ErrorCode.InvalidParams, error.message);
-      throw error;
-    }
-  });
+    }),
+  );
 }

@@ -134,14 +134,7 @@ describe("fuzzing the HTTP handler", () => {
         async (b, h, method) => {
           const response = await send(b, h, method);
           const text = await response.text();
-          if (response.status === 500) {
-            expect(JSON.parse(text)).toEqual({
-              jsonrpc: "2.0",
-              error: { code: -32603, message: "internal server error" },
-              id: null,
-            });
-            return;
-          }
+          // A 500 means the handler faulted on input; no generated request may cause one.
           expect(ALLOWED, `status ${response.status}: ${text.slice(0, 200)}`).toContain(response.status);
           if (!text) return;
           const parsed = JSON.parse(text) as unknown;
@@ -173,6 +166,22 @@ describe("fuzzing the HTTP handler", () => {
         .structuredContent.results,
     ).toHaveLength(1);
   }, 300_000);
+
+  it("answers every JSON atom, as the whole body or as a batch element, with 400 invalid request", async () => {
+    const h = {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      authorization: `Bearer ${KEY}`,
+    };
+    const valid = '{"jsonrpc":"2.0","id":1,"method":"tools/list"}';
+    for (const atom of ["null", "true", "false", "0", "-1.5e3", '"x"', '""', "[[]]", "[[1]]"]) {
+      for (const b of [atom, `[${valid},${atom}]`, `[${atom}]`]) {
+        const response = await send(b, h);
+        expect(response.status, b).toBe(400);
+        expect(((await response.json()) as { error: { code: number } }).error.code, b).toBe(-32600);
+      }
+    }
+  });
 
   it("refuses a body one byte over the limit and accepts one at it", async () => {
     const h = {

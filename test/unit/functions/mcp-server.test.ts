@@ -447,7 +447,10 @@ describe("prompts and completions over the SDK client", () => {
     expect(text(prompt)).toMatch(/[Cc]ite every source by title and URL/);
     await expect(
       client.getPrompt({ name: "ask", arguments: { question: "Salaries?", collection: "finance" } }),
-    ).rejects.toThrow(/no collection named "finance"; available: handbook/);
+    ).rejects.toMatchObject({
+      code: -32002,
+      message: expect.stringMatching(/no collection named "finance"; available: handbook/),
+    });
   });
 
   it("summarize_document takes an id or a path, and only of a document the key may read", async () => {
@@ -460,9 +463,13 @@ describe("prompts and completions over the SDK client", () => {
     const id = kb.getDocument({ path: "people/leave.md" }).document.id;
     const byId = await client.getPrompt({ name: "summarize_document", arguments: { document: id } });
     expect(text(byId)).toContain(`get_document (id ${id}`);
+    // Missing and forbidden look the same, with the code of every other missing resource.
     await expect(
       client.getPrompt({ name: "summarize_document", arguments: { document: "payroll.md" } }),
-    ).rejects.toThrow(/no document with path "payroll.md"/);
+    ).rejects.toMatchObject({
+      code: -32002,
+      message: expect.stringMatching(/no document with path "payroll.md"/),
+    });
   });
 
   it("completes collection names and document ids or paths, filtered by the key", async () => {
