@@ -5,6 +5,7 @@
  * `overlapTokens` of trailing text. Every chunk keeps the heading path it sits under, for citations.
  */
 import { Lexer } from "marked";
+import { MAX_HEADING_CHARS, label } from "./labels.js";
 
 export type TokenCounter = (text: string) => number;
 
@@ -133,11 +134,9 @@ export function parseSections(markdown: string): Section[] {
   return sections;
 }
 
+/** A heading as one line of plain text of at most MAX_HEADING_CHARS; linear in the heading's length. */
 function plainHeading(text: string): string {
-  return text
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/[*_`]/g, "")
-    .trim();
+  return label(text.replace(/\[([^[\]]*)\]\([^()]*\)/g, "$1").replace(/[*_`]/g, ""), MAX_HEADING_CHARS);
 }
 
 const sentenceSegmenter = new Intl.Segmenter("en", { granularity: "sentence" });

@@ -2,6 +2,7 @@
 import type { SourceType } from "../../shared/types.js";
 import type { StoredDocument } from "./bundle.js";
 import { InvalidRequestError, NotFoundError } from "./errors.js";
+import { MAX_DESCRIPTION_CHARS, MAX_PATH_CHARS, MAX_TITLE_CHARS, label, shownUrl } from "./labels.js";
 import { truncate } from "./messages.js";
 import {
   DEFAULT_PAGE_CHARS,
@@ -65,7 +66,16 @@ export interface ListRequest {
   cursor?: string;
 }
 
-/** Documents of `targets` sorted by collection then path, `limit` at a time; `cursor` continues a page. */
+/**
+ * A listing page holds at most this many bytes of JSON as well as `limit` documents: every field is bounded
+ * (labels.ts), so this only binds on many long paths, and the next page goes on from there.
+ */
+export const MAX_LISTING_PAGE_BYTES = 256 * 1024;
+
+/**
+ * Documents of `targets` sorted by collection then path, `limit` at a time and at most MAX_LISTING_PAGE_BYTES
+ * (always at least one); `cursor` continues a page.
+ */
 export function listDocuments(
   targets: LoadedCollection[],
   request: ListRequest,
@@ -83,20 +93,28 @@ export function listDocuments(
       .sort((a, b) => a.path.localeCompare(b.path))
       .map((d) => listing(c.name, d)),
   );
-  const page = all.slice(offset, offset + limit);
-  const next = offset + limit < all.length ? encodeCursor(offset + limit) : undefined;
+  const page: DocumentListing[] = [];
+  let bytes = 0;
+  for (const d of all.slice(offset, offset + limit)) {
+    bytes += Buffer.byteLength(JSON.stringify(d));
+    if (page.length && bytes > MAX_LISTING_PAGE_BYTES) break;
+    page.push(d);
+  }
+  const end = offset + page.length;
+  const next = end < all.length ? encodeCursor(end) : undefined;
   return { documents: page, total: all.length, offset, ...(next ? { nextCursor: next } : {}) };
 }
 
 /** What every view of a document carries (listings, the document cache): who it is and where it came from. */
 export function documentFacts(collection: string, d: StoredDocument) {
+  const url = shownUrl(d.url);
   return {
     collection,
     id: d.id,
-    path: d.path,
-    title: d.title,
+    path: label(d.path, MAX_PATH_CHARS),
+    title: label(d.title, MAX_TITLE_CHARS),
     source: d.source,
-    ...(d.url ? { url: d.url } : {}),
+    ...(url ? { url } : {}),
     ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
   };
 }
@@ -105,7 +123,7 @@ function listing(collection: string, d: StoredDocument): DocumentListing {
   return {
     ...documentFacts(collection, d),
     ...(d.metadata?.type ? { type: d.metadata.type } : {}),
-    ...(d.metadata?.description ? { description: d.metadata.description } : {}),
+    ...(d.metadata?.description ? { description: label(d.metadata.description, MAX_DESCRIPTION_CHARS) } : {}),
   };
 }
 

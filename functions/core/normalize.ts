@@ -1,5 +1,6 @@
 /** Turns a source document's bytes into clean Markdown plus a title, or says why it cannot. */
 import { NodeHtmlMarkdown } from "node-html-markdown";
+import { MAX_TITLE_CHARS, label, withoutControlCharacters } from "./labels.js";
 import type { SourceDocument } from "./ports.js";
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
@@ -77,15 +78,29 @@ export function normalizeDocument(
   }
   // Per line, not one regex over the text: /[ \t]+\n/ retries every position of a long run of spaces
   // without a newline (150 KB of spaces took 47 s).
-  text = text
+  text = withoutControlCharacters(text)
     .split("\n")
     .map(trimLineEnd)
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
   if (!text) return { ok: false, reason: "empty document" };
-  title ||= /^#[ \t]+(\S.*)$/m.exec(text)?.[1]?.trim() || titleFromPath(doc.path);
+  // A title is one line of bounded length (labels.ts), whatever the source or the first heading holds.
+  title = label(title ?? "", MAX_TITLE_CHARS);
+  title ||= label(firstHeading(text), MAX_TITLE_CHARS) || label(titleFromPath(doc.path), MAX_TITLE_CHARS);
   return { ok: true, document: { title, text } };
+}
+
+/** The text of the first `# ` heading line, found without a regex over a line of any length. */
+function firstHeading(text: string): string {
+  for (let at = 0; at < text.length;) {
+    const end = text.indexOf("\n", at);
+    const line = text.slice(at, Math.min(end < 0 ? text.length : end, at + MAX_TITLE_CHARS * 4 + 2));
+    if (/^#[ \t]+\S/.test(line)) return line.slice(1);
+    if (end < 0) break;
+    at = end + 1;
+  }
+  return "";
 }
 
 function trimLineEnd(line: string): string {

@@ -1,4 +1,5 @@
 /** Rank fusion and snippet selection: pure functions over ranked lists. */
+import { label } from "./labels.js";
 import type { ScoredLabel } from "./ports.js";
 
 /** The usual RRF constant (Cormack et al., 2009): damps the weight of the very top ranks. */
@@ -37,7 +38,7 @@ export function fuseLabels(lists: readonly (readonly ScoredLabel[])[], k: number
  * word boundaries, with ellipses where it was cut.
  */
 export function makeSnippet(text: string, query: string, length = 280): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = label(text, text.length);
   if (flat.length <= length) return flat;
   const lower = flat.toLowerCase();
   const terms = query

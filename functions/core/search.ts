@@ -1,6 +1,8 @@
 /** Search over loaded collections: keyword, semantic or hybrid ranking, fused across collections. */
 import type { SearchMode } from "../../shared/types.js";
+import { documentFacts } from "./documents.js";
 import { InvalidRequestError } from "./errors.js";
+import { MAX_HEADING_CHARS, label } from "./labels.js";
 import type { Embedder, ScoredLabel } from "./ports.js";
 import { fuseLabels, makeSnippet, reciprocalRankFusion } from "./ranking.js";
 import {
@@ -136,14 +138,18 @@ function makeFilter(c: LoadedCollection, request: SearchRequest): ((label: numbe
 
 function toHit(c: LoadedCollection, hit: ScoredLabel, query: string): SearchHit {
   const doc = c.documents[c.chunks.docIndex(hit.label)]!;
+  const { title, path, url } = documentFacts(c.name, doc);
   return {
     collection: c.name,
     id: doc.id,
-    title: doc.title,
-    path: doc.path,
-    ...(doc.url ? { url: doc.url } : {}),
+    title,
+    path,
+    ...(url ? { url } : {}),
     source: doc.source,
-    heading: c.chunks.headingPath(hit.label).join(" › "),
+    heading: c.chunks
+      .headingPath(hit.label)
+      .map((h) => label(h, MAX_HEADING_CHARS))
+      .join(" › "),
     snippet: makeSnippet(c.chunks.text(hit.label), query),
     score: Number(hit.score.toFixed(6)),
     ...(doc.metadata?.type ? { type: doc.metadata.type } : {}),

@@ -6,6 +6,7 @@
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { documentFacts } from "../core/documents.js";
 import type { ScopedKnowledgeBase } from "../core/knowledge-base.js";
 import type { ServerDeps } from "./deps.js";
 import { asProtocolErrors } from "./protocol-errors.js";
@@ -90,7 +91,7 @@ export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
       const found = asProtocolErrors(() =>
         kb.getDocument(/^[0-9a-f]{16}$/.test(document) ? { id: document } : { path: document }),
       );
-      const { title, path, url } = found.document;
+      const { title, path, url } = documentFacts(found.collection, found.document);
       return {
         description: `Summarize "${title}"`,
         messages: [

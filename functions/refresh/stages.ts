@@ -15,6 +15,14 @@ import { TextStoreWriter, encodeChunkTable, type ChunkEntry } from "../core/bund
 import { chunkSections, type TokenCounter } from "../core/chunking.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
 import { ThothError } from "../core/errors.js";
+import {
+  MAX_HEADING_CHARS,
+  MAX_PATH_CHARS,
+  MAX_TITLE_CHARS,
+  hasUnprintable,
+  label,
+  shownUrl,
+} from "../core/labels.js";
 import type { Embedder, KeywordIndexBuilder, Source, VectorIndexCodec } from "../core/ports.js";
 import type { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
 import { ParseBudgetError, type DocumentParser } from "./document-parser.js";
@@ -88,16 +96,22 @@ export async function collectDocuments(options: {
 
   const reuse = (prev: StoredDocument) => {
     const { chunks: table } = previous!;
-    documents.push({ ...prev, text: previous!.documentText(prev), firstChunk: chunks.length });
-    for (let label = prev.firstChunk; label < prev.firstChunk + prev.chunkCount; label++) {
+    // A version built before titles and headings were bounded (labels.ts) is bounded as it is reused.
+    documents.push({
+      ...prev,
+      title: label(prev.title, MAX_TITLE_CHARS),
+      text: previous!.documentText(prev),
+      firstChunk: chunks.length,
+    });
+    for (let at = prev.firstChunk; at < prev.firstChunk + prev.chunkCount; at++) {
       push(
         {
           docId: prev.id,
-          headingPath: table.headingPath(label),
-          text: table.text(label),
-          tokens: table.tokens(label),
+          headingPath: table.headingPath(at).map((h) => label(h, MAX_HEADING_CHARS)),
+          text: table.text(at),
+          tokens: table.tokens(at),
         },
-        previous!.vectors?.vector(label),
+        previous!.vectors?.vector(at),
       );
     }
     reused++;
@@ -112,6 +126,11 @@ export async function collectDocuments(options: {
       continue;
     }
     paths.add(raw.path);
+    const badPath = pathProblem(raw.path);
+    if (badPath) {
+      skipped.push({ path: label(raw.path, MAX_PATH_CHARS), reason: badPath });
+      continue;
+    }
     const prev = previous?.docsByPath.get(raw.path);
     if ("unchanged" in raw) {
       if (prev && previous?.sameChunking) reuse(prev);
@@ -146,7 +165,7 @@ export async function collectDocuments(options: {
     const contentHash = sha256(normalized.document.text);
     const fields = {
       title: normalized.document.title,
-      ...(raw.url ? { url: raw.url } : {}),
+      ...(shownUrl(raw.url) ? { url: raw.url } : {}),
       ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
       ...(raw.revision ? { revision: raw.revision } : {}),
       ...(raw.metadata ? { metadata: raw.metadata } : {}),
@@ -187,6 +206,14 @@ export async function collectDocuments(options: {
       push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens }, undefined);
   }
   return { documents, chunks, vectors, skipped, paths, seen, reused };
+}
+
+/** Why a source path cannot name a document (it is an id and is shown as it is), or undefined when it can. */
+function pathProblem(path: string): string | undefined {
+  if (path.length > MAX_PATH_CHARS)
+    return `path too long (${path.length} characters; limit ${MAX_PATH_CHARS})`;
+  if (hasUnprintable(path)) return "path holds control characters";
+  return undefined;
 }
 
 /**

@@ -2,6 +2,15 @@ import { DEFAULT_MAX_DOCUMENT_BYTES } from "../../functions/core/normalize.js";
 
 const LIMIT = DEFAULT_MAX_DOCUMENT_BYTES;
 const fill = (unit: string, bytes = LIMIT - 64) => unit.repeat(Math.floor(bytes / unit.length));
+/** Distinct words (`title0 title1 …`) filling about `bytes`. */
+function words(prefix: string, bytes: number): string {
+  const out: string[] = [];
+  for (let i = 0, n = 0; n < bytes; i++) {
+    out.push(`${prefix}${i}`);
+    n += prefix.length + String(i).length + 1;
+  }
+  return out.join(" ");
+}
 
 /** Every shape that made indexing super-linear or crashed it, at the size limit (or the stated size). */
 export const HOSTILE_DOCUMENTS: Record<string, string> = {
@@ -27,4 +36,9 @@ export const HOSTILE_DOCUMENTS: Record<string, string> = {
   "comments.html": fill("<!--"),
   "line-breaks.html": fill("<br>"),
   "numbered-sentences.txt": fill("1. "),
+  // Title and heading lines as long as the document: each chunk used to carry (and tokenize) the whole line.
+  "long-title.md": `# ${words("title", LIMIT / 2 - 64)}\n\n${words("body", LIMIT / 2 - 64)}`,
+  "control-title.md": `# x${fill("\u0001", LIMIT / 2)}\n\nrollback deploy\n`,
+  "long-headings.md": fill(`## ${words("h", 60_000)}\n\n${words("b", 4_000)}\n\n`),
+  "bracket-heading.md": `# ${fill("[", LIMIT / 2)}\n\n${words("body", LIMIT / 2 - 64)}`,
 };

@@ -1,6 +1,7 @@
 import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadVersion, readPointer } from "../../functions/core/bundle.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES } from "../../functions/core/normalize.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
@@ -18,18 +19,20 @@ describe("hostile documents", () => {
     const folder = await tempDir("thoth-hostile-");
     for (const [name, text] of Object.entries(HOSTILE_DOCUMENTS)) await writeFile(join(folder, name), text);
     await writeFile(join(folder, "normal.md"), "# Expenses\n\nSubmit receipts within 30 days of purchase.");
-    const started = performance.now();
     // Each document parses under a budget (2 s here; 10 s by default), in a worker that is replaced when a
-    // document overruns it: no shape, known or not, can hold the run longer than that.
+    // document overruns it: no shape, known or not, can hold the parse longer than that. What follows parsing
+    // (chunking, the keyword index) must be linear in the bytes: a super-linear shape shows up as an index far
+    // larger than its text (a 1 MB title line made an 86 MB keyword.bin) or as this test's time-out (about 15 s
+    // is typical here; 47 s for 150 KB of spaces alone, 217 s for a 1.7 MB title line, before).
     const parser = new DocumentParser({ budgetMs: 2_000 });
+    const store = new MemoryObjectStore();
     const summary = await refreshCollection(
-      { store: new MemoryObjectStore(), embedder: null, ...codecs },
+      { store, embedder: null, ...codecs },
       { collection: "hostile", source: new LocalFolderSource(folder), parser },
     ).finally(() => parser.close());
-    const seconds = (performance.now() - started) / 1000;
-    // Before: 47 s for 150 KB of spaces alone, 47 s for 6,000 <b>, a stack overflow that failed the whole run.
-    expect(seconds).toBeLessThan(Object.keys(HOSTILE_DOCUMENTS).length * 2 + 10);
-    console.log(`hostile corpus: ${seconds.toFixed(1)} s; skipped: ${JSON.stringify(summary.skipped)}`);
+    const { files } = await loadVersion(store, "hostile", (await readPointer(store, "hostile"))!);
+    const textBytes = Object.values(HOSTILE_DOCUMENTS).reduce((n, t) => n + Buffer.byteLength(t), 0);
+    expect(files.get("keyword.bin")!.byteLength).toBeLessThan(textBytes / 2);
     expect(summary.published).toBe(true);
     expect(summary.documentsSeen).toBe(Object.keys(HOSTILE_DOCUMENTS).length + 1);
     expect(summary.documentsIndexed + summary.documentsSkipped).toBe(summary.documentsSeen);
@@ -45,7 +48,7 @@ describe("hostile documents", () => {
       /^cannot be chunked \(blockquotes or lists nested/,
     );
     expect(reasons["normal.md"]).toBeUndefined();
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("the parse budget", () => {
@@ -53,11 +56,10 @@ describe("the parse budget", () => {
     const parser = new DocumentParser({ budgetMs: 300 });
     try {
       const slow = { path: "slow.html", bytes: new TextEncoder().encode("<br>".repeat(400_000)) };
-      const started = performance.now();
+      // The budget's own timer gives this message: the parse was stopped, not left to finish.
       await expect(parser.run({ kind: "normalize", doc: slow, maxBytes: LIMIT_FOR_TEST })).rejects.toThrow(
         "took longer than 300 ms to parse",
       );
-      expect(performance.now() - started).toBeLessThan(2_000);
       const next = await parser.run({
         kind: "sections",
         markdown: `# Next\n\n${"fine text ".repeat(3_000)}`,
@@ -76,12 +78,10 @@ describe("oversized files", () => {
     const huge = join(folder, "huge.md");
     await writeFile(huge, "");
     await truncate(huge, 3 * 1024 ** 3);
-    const started = performance.now();
     const summary = await refreshCollection(
       { store: new MemoryObjectStore(), embedder: null, ...codecs },
       { collection: "huge", source: new LocalFolderSource(folder) },
     );
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(summary.skipped).toEqual([
       { path: "huge.md", reason: `too large (${3 * 1024 ** 3} bytes; limit ${DEFAULT_MAX_DOCUMENT_BYTES})` },
     ]);
@@ -115,5 +115,24 @@ describe("oversized files", () => {
     );
     expect(second).toMatchObject({ published: false, documentsReused: 1 });
     expect(reads).toEqual([]);
+  });
+});
+
+describe("hostile paths", () => {
+  it("skips a path too long to show or holding control characters, with the reason, and indexes the rest", async () => {
+    const bucket = new MemoryObjectStore();
+    await bucket.put("src/ok.md", "# Fine\n\nSmall page.");
+    await bucket.put(`src/${"d/".repeat(600)}deep.md`, "# Deep\n\ntext");
+    await bucket.put("src/bell\u0007.md", "# Bell\n\ntext");
+    const summary = await refreshCollection(
+      { store: new MemoryObjectStore(), embedder: null, ...codecs },
+      { collection: "paths", source: new ObjectStoreSource(bucket, "src/", "s3://b/src/", "s3") },
+    );
+    expect(summary.documentsIndexed).toBe(1);
+    expect(summary.skipped.map((s) => s.reason).sort()).toEqual([
+      "path holds control characters",
+      "path too long (1207 characters; limit 1024)",
+    ]);
+    expect(summary.skipped.every((s) => s.path.length <= 1024 && !s.path.includes("\u0007"))).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { DEFAULT_BM25, quantise, type Bm25Params, type DocumentBounds, type Post
 export interface IndexedChunk {
   /** The document's ordinal: non-decreasing over the chunks added; a document's chunks are contiguous. */
   doc: number;
+  /** The document's title: read on its first chunk only (and tokenized once), so later ones may pass "". */
   title: string;
   heading: string;
   text: string;
@@ -70,6 +71,8 @@ export class Bm25Builder {
   readonly #chunkTf = [u32(), u32(), u32()] as const;
   readonly #docTerms = u32();
   readonly #docTf = u32();
+  /** The current document's title, tokenized once: distinct term ids, their counts, and its length in words. */
+  #title = { ids: [] as number[], tf: [] as number[], words: 0 };
 
   constructor(private readonly params: Bm25Params = DEFAULT_BM25) {}
 
@@ -87,31 +90,37 @@ export class Bm25Builder {
       while (this.#docLength.length < chunk.doc) this.#docLength.push(0);
       this.#currentDoc = chunk.doc;
       this.#docLen = 0;
-      // The title counts once for the document.
-      forEachWord(chunk.title, (w) => this.#countDoc(this.#idOf(w), 1));
+      this.#tokenizeTitle(chunk.title);
     }
     const label = this.#docOfChunk.length;
     this.#docOfChunk.push(chunk.doc);
     this.#chunkTerms.length = 0;
     for (const tf of this.#chunkTf) tf.length = 0;
-    const count = (text: string, field: 0 | 1 | 2) => {
+    const slotOf = (id: number) => {
+      if (this.#chunkStamp[id] !== label + 1) {
+        this.#chunkStamp[id] = label + 1;
+        this.#chunkSlot[id] = this.#chunkTerms.length;
+        this.#chunkTerms.push(id);
+        for (const tf of this.#chunkTf) tf.push(0);
+      }
+      return this.#chunkSlot[id]!;
+    };
+    // The title's terms already have their document postings (#tokenizeTitle); each chunk gets its counts.
+    const docTitle = this.#title;
+    for (let i = 0; i < docTitle.ids.length; i++)
+      this.#chunkTf[0].data[slotOf(docTitle.ids[i]!)] = docTitle.tf[i]!;
+    const count = (text: string, field: 1 | 2) => {
       let n = 0;
       forEachWord(text, (word) => {
         n++;
         const id = this.#idOf(word);
-        if (this.#chunkStamp[id] !== label + 1) {
-          this.#chunkStamp[id] = label + 1;
-          this.#chunkSlot[id] = this.#chunkTerms.length;
-          this.#chunkTerms.push(id);
-          for (const tf of this.#chunkTf) tf.push(0);
-        }
-        this.#chunkTf[field].data[this.#chunkSlot[id]!]!++;
+        this.#chunkTf[field].data[slotOf(id)]!++;
         // A heading's terms are not the document's text, but the document needs a posting to bound them.
         this.#countDoc(id, field === 2 ? 1 : 0);
       });
       return n;
     };
-    this.#len.title.push(Math.min(65535, count(chunk.title, 0)));
+    this.#len.title.push(Math.min(65535, docTitle.words));
     this.#len.heading.push(Math.min(65535, count(chunk.heading, 1)));
     this.#len.text.push(count(chunk.text, 2));
     const [title, heading, text] = this.#chunkTf;
@@ -122,6 +131,19 @@ export class Bm25Builder {
       this.#cHeading.push(Math.min(255, heading.data[i]!));
       this.#cText.push(Math.min(65535, text.data[i]!));
     }
+  }
+
+  /** A new document's title: counted once for the document, and kept as term counts for each of its chunks. */
+  #tokenizeTitle(text: string): void {
+    const counts = new Map<number, number>();
+    let words = 0;
+    forEachWord(text, (w) => {
+      words++;
+      const id = this.#idOf(w);
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      this.#countDoc(id, 1);
+    });
+    this.#title = { ids: [...counts.keys()], tf: [...counts.values()], words };
   }
 
   #idOf(word: string): number {

@@ -19,6 +19,7 @@ export class ThreadedBm25Builder {
   #failure?: Error;
   #result?: Promise<Uint8Array>;
   #count = 0;
+  #lastDoc = -1;
 
   constructor(
     private readonly params: Bm25Params,
@@ -35,7 +36,10 @@ export class ThreadedBm25Builder {
   add(chunk: IndexedChunk): void {
     this.#count++;
     if (this.#inline) return this.#inline.add(chunk);
-    this.#pending.push(chunk);
+    // The builder reads a title on its document's first chunk only: the others do not copy it to the worker.
+    const first = chunk.doc !== this.#lastDoc;
+    this.#lastDoc = chunk.doc;
+    this.#pending.push(first ? chunk : { ...chunk, title: "" });
     if (!this.#worker && this.#pending.length >= this.threshold) this.#start();
     if (this.#worker && this.#pending.length >= BATCH) this.#send();
   }

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chunkMarkdown, estimateTokens } from "../../../functions/core/chunking.js";
+import { MAX_HEADING_CHARS } from "../../../functions/core/labels.js";
 
 const words = (n: number, word = "alpha") => Array.from({ length: n }, (_, i) => `${word}${i}`).join(" ");
 const options = { maxTokens: 50, overlapTokens: 10, countTokens: estimateTokens };
@@ -68,6 +69,26 @@ describe("chunkMarkdown", () => {
 
   it("returns no chunks for headings without text", () => {
     expect(chunkMarkdown("# Only\n\n## Headings", options)).toEqual([]);
+  });
+
+  it("bounds every heading of the path to MAX_HEADING_CHARS of printable text", () => {
+    const huge = Array.from({ length: 50_000 }, (_, i) => `w${i}`).join(" ");
+    const chunks = chunkMarkdown(`# ${huge}\n\n## [a](x) \u0007bell\n\nbody text`, {
+      maxTokens: 50,
+      overlapTokens: 0,
+      countTokens: estimateTokens,
+    });
+    const [top, sub] = chunks[0]!.headingPath;
+    expect(top!.length).toBeLessThanOrEqual(MAX_HEADING_CHARS);
+    expect(top).toMatch(/^w0 w1 .*…$/);
+    expect(sub).toBe("a bell");
+    // A heading of brackets (the link pattern's worst case) is read in linear time: 100k of them at once.
+    const brackets = chunkMarkdown(`# ${"[".repeat(100_000)}\n\nbody`, {
+      maxTokens: 50,
+      overlapTokens: 0,
+      countTokens: estimateTokens,
+    });
+    expect(brackets[0]!.headingPath[0]).toBe(`${"[".repeat(MAX_HEADING_CHARS - 1)}…`);
   });
 
   it("rejects an overlap as large as the budget", () => {

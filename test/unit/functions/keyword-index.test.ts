@@ -104,6 +104,34 @@ describe("the keyword index", () => {
     );
   });
 
+  it("reads a document's title on its first chunk only, and counts it once for the document", () => {
+    const docs = [
+      {
+        title: "vacation policy",
+        chunks: [
+          { heading: "leave", text: "days off" },
+          { heading: "", text: "budget" },
+        ],
+      },
+      {
+        title: "deploy",
+        chunks: [
+          { heading: "", text: "rollback release" },
+          { heading: "x", text: "merge" },
+        ],
+      },
+    ];
+    const expected = build(docs).serialize();
+    // The same index whatever later chunks of a document pass as title (the worker sends it once).
+    const builder = new Bm25Builder();
+    docs.forEach((d, doc) =>
+      d.chunks.forEach((c, i) =>
+        builder.add({ doc, title: i === 0 ? d.title : "anything else at all", ...c }),
+      ),
+    );
+    expect(Buffer.from(builder.finish().serialize()).equals(Buffer.from(expected))).toBe(true);
+  });
+
   it("answers the same after a round trip through its file", () => {
     fc.assert(
       fc.property(corpus, text(6), (docs, query) => {

@@ -5,6 +5,7 @@ import {
   normalizeDocument,
   stripElements,
 } from "../../../functions/core/normalize.js";
+import { MAX_TITLE_CHARS, label } from "../../../functions/core/labels.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -72,5 +73,29 @@ describe("linear-time HTML helpers", () => {
       bytes: new TextEncoder().encode(`${"<div>".repeat(MAX_HTML_DEPTH + 1)}deep text`),
     });
     expect(deep).toEqual({ ok: true, document: { title: "Deep", text: "deep text" } });
+  });
+});
+
+describe("titles and headings are bounded, printable lines (labels.ts)", () => {
+  it("cuts a 1 MB title line to MAX_TITLE_CHARS at a word and drops control characters", () => {
+    const words = Array.from({ length: 100_000 }, (_, i) => `word${i}`).join(" ");
+    const long = normalizeDocument({ path: "t.md", bytes: bytes(`# ${words}\n\nbody`) });
+    expect(long.ok && long.document.title.length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+    expect(long.ok && long.document.title).toMatch(/^word0 word1 .* word\d+…$/);
+    const control = normalizeDocument({
+      path: "t.md",
+      bytes: bytes(`# x${"\x01".repeat(1_000_000)}\n\nrollback deploy\n`),
+    });
+    expect(control).toMatchObject({ ok: true, document: { title: "x" } });
+    expect(control.ok && control.document.text).toBe("# x\n\nrollback deploy");
+    const given = normalizeDocument({ path: "t.md", title: "A\u202e\tB\n", bytes: bytes("body") });
+    expect(given).toMatchObject({ document: { title: "A B" } });
+  });
+
+  it("label keeps short text, never splits a surrogate pair, and ends a cut text with an ellipsis", () => {
+    expect(label("  Time\u0000 off  ", 200)).toBe("Time off");
+    expect(label("😀".repeat(300), 11)).toBe(`${"😀".repeat(5)}…`);
+    expect(label("a".repeat(5000), 10)).toBe(`${"a".repeat(9)}…`);
+    expect(label(`short${"\u0001".repeat(5000)}`, 10)).toBe("short…");
   });
 });
