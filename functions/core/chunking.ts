@@ -98,13 +98,21 @@ export function chunkSections(sections: Section[], options: ChunkingOptions): Te
 export const MAX_NESTING_DEPTH = 64;
 
 /**
- * The deepest nesting of containers opened on one line (`> > > …`, `- - - …`, `1. 1. 1. …`), in one pass:
- * the markers at a line's start, each followed by a space.
+ * The deepest nesting of containers, in one pass: the markers opened on one line (`> > > …`, `- - - …`,
+ * `1. 1. 1. …`, each followed by a space), plus the levels its indentation implies (a list nests one level
+ * per two columns of indentation at least; a tab is four columns), so lines of `"\t" * i + "- x"` count too.
  */
 export function maxNestingDepth(markdown: string): number {
   let max = 0;
   for (const m of markdown.matchAll(/^(?:[ \t]*(?:>|[-*+]|\d{1,9}[.)])(?=[ \t>]|$))+/gm)) {
-    const depth = m[0].match(/>|[-*+]|\d{1,9}[.)]/g)!.length;
+    let columns = 0;
+    for (let i = 0; i < m[0].length; i++) {
+      const c = m[0].charCodeAt(i);
+      if (c === 32) columns++;
+      else if (c === 9) columns += 4 - (columns % 4);
+      else break;
+    }
+    const depth = m[0].match(/>|[-*+]|\d{1,9}[.)]/g)!.length + Math.floor(columns / 2);
     if (depth > max) max = depth;
   }
   return max;

@@ -40,5 +40,8 @@ export const HOSTILE_DOCUMENTS: Record<string, string> = {
   "long-title.md": `# ${words("title", LIMIT / 2 - 64)}\n\n${words("body", LIMIT / 2 - 64)}`,
   "control-title.md": `# x${fill("\u0001", LIMIT / 2)}\n\nrollback deploy\n`,
   "long-headings.md": fill(`## ${words("h", 60_000)}\n\n${words("b", 4_000)}\n\n`),
+  // Lists nested by indentation alone, one level a line: marked re-lexes the rest of the text at each level.
+  "indented-list-tabs.md": Array.from({ length: 800 }, (_, i) => `${"\t".repeat(i)}- x`).join("\n"),
+  "indented-list-spaces.md": Array.from({ length: 600 }, (_, i) => `${"  ".repeat(i)}- x`).join("\n"),
   "bracket-heading.md": `# ${fill("[", LIMIT / 2)}\n\n${words("body", LIMIT / 2 - 64)}`,
 };

@@ -47,6 +47,10 @@ describe("hostile documents", () => {
     expect(reasons["nested-blockquotes-large.md"]).toMatch(
       /^cannot be chunked \(blockquotes or lists nested/,
     );
+    for (const indented of ["indented-list-tabs.md", "indented-list-spaces.md"])
+      expect(reasons[indented], indented).toMatch(
+        /^cannot be chunked \(blockquotes or lists nested \d+ levels/,
+      );
     expect(reasons["normal.md"]).toBeUndefined();
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chunkMarkdown, estimateTokens } from "../../../functions/core/chunking.js";
+import { chunkMarkdown, estimateTokens, maxNestingDepth } from "../../../functions/core/chunking.js";
 import { MAX_HEADING_CHARS } from "../../../functions/core/labels.js";
 
 const words = (n: number, word = "alpha") => Array.from({ length: n }, (_, i) => `${word}${i}`).join(" ");
@@ -89,6 +89,16 @@ describe("chunkMarkdown", () => {
       countTokens: estimateTokens,
     });
     expect(brackets[0]!.headingPath[0]).toBe(`${"[".repeat(MAX_HEADING_CHARS - 1)}…`);
+  });
+
+  it("counts nesting by indentation as well as by markers on one line", () => {
+    const tabs = Array.from({ length: 100 }, (_, i) => `${"\t".repeat(i)}- x`).join("\n");
+    expect(maxNestingDepth(tabs)).toBe(1 + 99 * 2);
+    expect(maxNestingDepth("- a\n  - b\n    - c")).toBe(3);
+    expect(maxNestingDepth("> > - x")).toBe(3);
+    expect(() =>
+      chunkMarkdown(tabs, { maxTokens: 50, overlapTokens: 0, countTokens: estimateTokens }),
+    ).toThrow(/nested 199 levels deep \(limit 64\)/);
   });
 
   it("rejects an overlap as large as the budget", () => {
