@@ -129,9 +129,17 @@ export interface KeywordSearchOptions {
   maxPerDocument?: number;
 }
 
+/**
+ * The distinct query terms a keyword search scores: a longer query keeps the rarest ones (highest idf, ties by
+ * term), whatever their order in the query, so a pasted paragraph costs bounded work and ranks the same
+ * however it is worded.
+ */
+export const MAX_QUERY_TERMS = 64;
+
 /** Lexical (BM25-family) search over chunks. */
 export interface KeywordIndex {
   readonly size: number;
+  /** The best `k` chunks; at most MAX_QUERY_TERMS terms of the query count (see there). */
   search(query: string, k: number, options?: KeywordSearchOptions): ScoredLabel[];
   serialize(): Uint8Array;
 }

@@ -13,6 +13,7 @@
  * effects) and `search` returns exactly what the plain reference `scoreAll` ranks, with the per-document cap
  * (test/unit/functions/keyword-index.test.ts checks it on random corpora).
  */
+import { MAX_QUERY_TERMS } from "../../core/ports.js";
 import { forEachTerm } from "./analyzer.js";
 import { decode, encode } from "./bm25-file.js";
 import { IDF_SCALE, idf, type Bm25Params, type IndexParts, type Postings } from "./params.js";
@@ -48,22 +49,32 @@ export class Bm25Index {
     return this.parts.params;
   }
 
-  /** The query's term lists at chunk and document level (unknown terms dropped, repeats counted once). */
+  /**
+   * The query's term lists at chunk and document level: unknown terms dropped, repeats counted once, and of
+   * more than MAX_QUERY_TERMS the rarest kept (highest chunk idf, ties by term), in vocabulary order.
+   */
   lists(query: string): { chunk: TermList[]; doc: TermList[] } {
     const seen = new Set<number>();
-    const chunk: TermList[] = [];
-    const doc: TermList[] = [];
-    const { chunkCount, docCount, bounds } = this.parts;
     forEachTerm(query, (term) => {
       const t = this.#termIndex(term);
-      if (t < 0 || seen.has(t) || seen.size >= 64) return;
-      seen.add(t);
-      const c = this.parts.chunk;
-      chunk.push(list(c, t, idf(chunkCount, c.offsets[t + 1]! - c.offsets[t]!)));
-      const d = this.parts.doc;
-      doc.push(list(d, t, idf(docCount, bounds ? bounds.df[t]! : d.offsets[t + 1]! - d.offsets[t]!)));
+      if (t >= 0) seen.add(t);
     });
-    return { chunk, doc };
+    const { chunkCount, docCount, bounds, chunk: c, doc: d } = this.parts;
+    const chunkDf = (t: number) => c.offsets[t + 1]! - c.offsets[t]!;
+    let terms = [...seen].sort((a, b) => a - b);
+    if (terms.length > MAX_QUERY_TERMS) {
+      // Rarer is a smaller chunk df (idf falls as df grows); the sort is stable, so ties keep vocabulary order.
+      terms = terms
+        .sort((a, b) => chunkDf(a) - chunkDf(b))
+        .slice(0, MAX_QUERY_TERMS)
+        .sort((a, b) => a - b);
+    }
+    return {
+      chunk: terms.map((t) => list(c, t, idf(chunkCount, chunkDf(t)))),
+      doc: terms.map((t) =>
+        list(d, t, idf(docCount, bounds ? bounds.df[t]! : d.offsets[t + 1]! - d.offsets[t]!)),
+      ),
+    };
   }
 
   #termIndex(term: string): number {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import { citation } from "../../core/citation.js";
 import { SearchHitSchema } from "../../core/contracts.js";
+import { MAX_QUERY_TERMS } from "../../core/ports.js";
 import { DEFAULT_PER_DOCUMENT, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/knowledge-base.js";
 import type { ServerDeps } from "../deps.js";
 import type { ToolModule } from "./index.js";
@@ -17,7 +18,9 @@ const INPUT = {
     .string()
     .min(1)
     .max(MAX_QUERY_LENGTH)
-    .describe("What to look for, in natural language or keywords"),
+    .describe(
+      `What to look for, in natural language or keywords (keyword ranking uses at most ${MAX_QUERY_TERMS} distinct words, the rarest)`,
+    ),
   collection: z.string().optional().describe("Search only this collection (see list_collections)"),
   limit: z
     .number()

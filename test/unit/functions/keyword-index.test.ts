@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { stemmer } from "stemmer";
 import { describe, expect, it } from "vitest";
 import { MAX_TERM_CHARS, STOPWORDS, analyze } from "../../../functions/adapters/keyword/analyzer.js";
+import { MAX_QUERY_TERMS } from "../../../functions/core/ports.js";
 import { Bm25Builder, type IndexedChunk } from "../../../functions/adapters/keyword/bm25-builder.js";
 import { KeywordIndexFormatError, decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
 import type { IndexParts } from "../../../functions/adapters/keyword/params.js";
@@ -55,6 +56,33 @@ function exhaustiveSearch(
     .slice(0, k);
 }
 
+/**
+ * The query the reference scores, chosen without the index's code: the query's distinct terms that occur in
+ * the corpus, and of more than MAX_QUERY_TERMS the rarest (fewest chunks, then by term); the words of the query
+ * whose terms were kept.
+ */
+function referenceQuery(
+  docs: { title: string; chunks: { heading: string; text: string }[] }[],
+  query: string,
+) {
+  const chunkDf = new Map<string, number>();
+  for (const d of docs)
+    for (const c of d.chunks)
+      for (const t of new Set(analyze(`${d.title} ${c.heading} ${c.text}`)))
+        chunkDf.set(t, (chunkDf.get(t) ?? 0) + 1);
+  const terms = [...new Set(analyze(query))].filter((t) => chunkDf.has(t));
+  const kept = new Set(
+    terms
+      .sort()
+      .sort((a, b) => chunkDf.get(a)! - chunkDf.get(b)!)
+      .slice(0, MAX_QUERY_TERMS),
+  );
+  return query
+    .split(/\s+/)
+    .filter((w) => analyze(w).every((t) => kept.has(t)))
+    .join(" ");
+}
+
 /** What the THOTHKW2 writer wrote: no bounds, and no document postings for heading-only terms. */
 function asFormatKW2(parts: IndexParts): IndexParts {
   const { offsets, ids, impacts } = parts.doc;
@@ -96,11 +124,42 @@ describe("the keyword index", () => {
             ...(cap === null ? {} : { maxPerDocument: cap }),
           };
           expect(index.search(query, k, options)).toEqual(
-            exhaustiveSearch(index, query, k, filter, cap ?? Infinity),
+            exhaustiveSearch(index, referenceQuery(docs, query), k, filter, cap ?? Infinity),
           );
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("scores the rarest MAX_QUERY_TERMS terms of a longer query, whatever their order (property)", () => {
+    // A vocabulary larger than the term cap; queries of up to 150 of its words.
+    const vocabulary = Array.from(
+      { length: 150 },
+      (_, i) => `zq${"bcdfghjklm"[i % 10]}${"prstvwxyz"[((i / 10) % 9) | 0]}${"bdgk"[(i / 90) | 0]}`,
+    );
+    const words = (max: number) =>
+      fc.array(fc.constantFrom(...vocabulary), { minLength: 1, maxLength: max }).map((w) => w.join(" "));
+    const docs = fc.array(
+      fc.record({
+        title: words(3),
+        chunks: fc.array(fc.record({ heading: words(2), text: words(40) }), { minLength: 1, maxLength: 4 }),
+      }),
+      { minLength: 1, maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(
+        docs,
+        fc.shuffledSubarray(vocabulary, { minLength: 65, maxLength: 150 }),
+        fc.integer({ min: 1, max: 20 }),
+        (corpus, query, k) => {
+          const index = build(corpus);
+          const ranked = index.search(query.join(" "), k);
+          expect(index.search([...query].reverse().join(" "), k)).toEqual(ranked);
+          expect(ranked).toEqual(exhaustiveSearch(index, referenceQuery(corpus, query.join(" ")), k));
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
