@@ -77,9 +77,24 @@ export function decode(bytes: Uint8Array): IndexParts {
   if (bytes.byteOffset % 4) bytes = bytes.slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(MAGIC.length, true);
-  const header = JSON.parse(
-    new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
-  ) as Header;
+  let header: Header;
+  try {
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength)),
+    ) as Header;
+  } catch {
+    throw new KeywordIndexFormatError("keyword index header is corrupt");
+  }
+  const sizes = [
+    "chunkCount",
+    "docCount",
+    "terms",
+    "chunkPostings",
+    "docPostings",
+    "vocabularyBytes",
+  ] as const;
+  if (!sizes.every((k) => Number.isSafeInteger(header?.[k]) && header[k] >= 0))
+    throw new KeywordIndexFormatError("keyword index header is corrupt");
   let at = pad4(MAGIC.length + 4 + headerLength);
   const take = (length: number) => {
     if (at + length > bytes.length) throw new KeywordIndexFormatError("keyword index is truncated");
@@ -108,7 +123,7 @@ export function decode(bytes: Uint8Array): IndexParts {
   const docOfChunk = u32At(header.chunkCount);
   const bounds =
     magic === MAGIC ? { maxChunkImpact: take(header.docPostings), df: u32At(header.terms) } : undefined;
-  return {
+  const parts: IndexParts = {
     params: header.params,
     vocabulary,
     chunkCount: header.chunkCount,
@@ -118,4 +133,47 @@ export function decode(bytes: Uint8Array): IndexParts {
     docOfChunk,
     ...(bounds ? { bounds } : {}),
   };
+  validate(parts);
+  return parts;
+}
+
+/**
+ * The checksums say the file is what was published, not that what was published is sound: a search trusts
+ * every offset and id (one posting offset set to 0xfffffff0 froze a server), so they are checked once, when a
+ * version is opened, in one linear pass, and a file that breaks them is refused like an unknown format.
+ */
+function validate(p: IndexParts): void {
+  const fail = (what: string) => {
+    throw new KeywordIndexFormatError(`keyword index is corrupt: ${what}`);
+  };
+  const counts = [p.chunkCount, p.docCount];
+  if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0)) fail("bad chunk or document count");
+  const numbers = [p.params?.k1, p.params?.doc?.k1, p.params?.doc?.b, p.params?.doc?.weight];
+  for (const f of ["title", "heading", "text"] as const)
+    numbers.push(p.params?.fields?.[f]?.weight, p.params?.fields?.[f]?.b);
+  if (!numbers.every((n) => typeof n === "number" && Number.isFinite(n))) fail("bad scoring parameters");
+  for (let t = 1; t < p.vocabulary.length; t++)
+    if (!(p.vocabulary[t - 1]! < p.vocabulary[t]!)) fail("vocabulary not sorted");
+  const postings = (name: string, q: { offsets: Uint32Array; ids: Uint32Array }, idLimit: number) => {
+    const { offsets, ids } = q;
+    if (offsets[0] !== 0 || offsets[offsets.length - 1] !== ids.length) fail(`${name} offsets out of range`);
+    for (let t = 0; t + 1 < offsets.length; t++)
+      if (offsets[t + 1]! < offsets[t]!) fail(`${name} offsets out of order`);
+    for (let t = 0; t + 1 < offsets.length; t++) {
+      const start = offsets[t]!;
+      const end = offsets[t + 1]!;
+      // Ids ascend within a term (galloping relies on it) and stay below the count.
+      for (let i = start; i < end; i++) {
+        const id = ids[i]!;
+        if (id >= idLimit || (i > start && id <= ids[i - 1]!)) fail(`${name} posting ids out of range`);
+      }
+    }
+  };
+  postings("chunk", p.chunk, p.chunkCount);
+  postings("document", p.doc, p.docCount);
+  for (let c = 0; c < p.docOfChunk.length; c++) {
+    const d = p.docOfChunk[c]!;
+    if (d >= p.docCount || (c > 0 && d < p.docOfChunk[c - 1]!)) fail("chunk documents out of range");
+  }
+  if (p.bounds) for (const df of p.bounds.df) if (df > p.docCount) fail("document frequencies out of range");
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bundleKeys, readPointer } from "../../../functions/core/bundle.js";
+import { decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
+import { bundleKeys, readPointer, sha256, type Manifest } from "../../../functions/core/bundle.js";
 import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { refreshCollection } from "../../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../../functions/refresh/sources/local.js";
@@ -88,6 +89,34 @@ describe("hot swap of bundle versions", () => {
     expect(kb.degradations()).toEqual([
       expect.stringMatching(new RegExp(`chunks.bin fails its checksum; still serving ${v1.version}`)),
     ]);
+    expect((await kb.search({ query: "alpha" })).results).toHaveLength(1);
+  });
+
+  it("refuses a version whose keyword index passes its checksums but points out of range, and keeps serving", async () => {
+    const store = new MemoryObjectStore();
+    const v1 = await publish(store, { "a.md": "# A\n\nAlpha." });
+    const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs, pointerCheckSeconds: 0 });
+    const v2 = await publish(store, { "a.md": "# A\n\nAlpha, revised." });
+    // Republished with one posting offset set to 0xfffffff0, and the manifest and pointer signed again.
+    const parts = decode(store.objects.get(bundleKeys.file("docs", v2.version, "keyword.bin"))!);
+    parts.chunk.offsets[1] = 0xfffffff0;
+    const keyword = encode(parts);
+    store.objects.set(bundleKeys.file("docs", v2.version, "keyword.bin"), keyword);
+    const manifestKey = bundleKeys.file("docs", v2.version, "manifest.json");
+    const manifest = JSON.parse(new TextDecoder().decode(store.objects.get(manifestKey)!)) as Manifest;
+    manifest.files["keyword.bin"] = { sha256: sha256(keyword), bytes: keyword.byteLength };
+    const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
+    store.objects.set(manifestKey, manifestBytes);
+    const pointer = (await readPointer(store, "docs"))!;
+    store.objects.set(
+      bundleKeys.pointer("docs"),
+      new TextEncoder().encode(JSON.stringify({ ...pointer, manifestSha256: sha256(manifestBytes) })),
+    );
+    await kb.checkForNewVersions();
+    expect(kb.listCollections()[0]!.version).toBe(v1.version);
+    expect(kb.degradations()).toContainEqual(
+      `docs: keyword.bin cannot be read: keyword index is corrupt: chunk offsets out of order; still serving ${v1.version}`,
+    );
     expect((await kb.search({ query: "alpha" })).results).toHaveLength(1);
   });
 

@@ -203,6 +203,38 @@ describe("the keyword index", () => {
     );
   });
 
+  it("refuses, when opened, a file whose offsets, ids or counts are out of range (checksums cannot see it)", () => {
+    const docs = [
+      {
+        title: "deploy",
+        chunks: [
+          { heading: "a", text: "rollback release merge" },
+          { heading: "", text: "page" },
+        ],
+      },
+      { title: "leave", chunks: [{ heading: "", text: "vacation days rollback" }] },
+    ];
+    const bytes = build(docs).serialize();
+    expect(() => Bm25Index.load(bytes)).not.toThrow();
+    const corruptions: ((p: IndexParts) => void)[] = [
+      (p) => (p.chunk.offsets[1] = 0xfffffff0),
+      (p) => (p.doc.offsets[2] = 0),
+      (p) => (p.chunk.ids[0] = 99),
+      (p) => (p.doc.ids[p.doc.ids.length - 1] = 7),
+      (p) => (p.docOfChunk[0] = 1),
+      (p) => (p.docOfChunk[0] = 5),
+      (p) => (p.bounds!.df[0] = 1000),
+      (p) => p.vocabulary.reverse(),
+      (p) => (p.params = { ...p.params, k1: Number.NaN }),
+      (p) => (p.chunkCount = -1),
+    ];
+    for (const [i, corrupt] of corruptions.entries()) {
+      const parts = decode(bytes.slice()); // views over a copy: each corruption starts from the sound file
+      corrupt(parts);
+      expect(() => decode(encode(parts)), `corruption ${i}`).toThrow(KeywordIndexFormatError);
+    }
+  });
+
   it("reads a file without document bounds (THOTHKW2) and answers the same, unpruned", () => {
     fc.assert(
       fc.property(corpus, text(6), fc.integer({ min: 1, max: 12 }), (docs, query, k) => {
