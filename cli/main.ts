@@ -1,5 +1,4 @@
 /** The `thoth` command. */
-import { writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CLIENT_KINDS, type ClientKind } from "../shared/client-config.js";
 import { parseRuntimeEnv } from "../shared/config.js";
@@ -9,7 +8,7 @@ import { logger } from "../functions/lib/logger.js";
 import { createRuntime, openKnowledgeBase, pointerCheckSeconds } from "../functions/composition.js";
 import { citation } from "../functions/core/citation.js";
 import { RefreshInterruptedError } from "../functions/refresh/pipeline.js";
-import { stackClientConfig } from "./client-config.js";
+import { stackClientConfig, writeClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { localClientConfig, runDev } from "./dev.js";
 import { searchDeployed } from "./remote-search.js";
@@ -201,26 +200,33 @@ program
   .option("-s, --stack <name>", "the Pulumi stack, e.g. dev or prod")
   .option("--local", "the local server (thoth dev / npm start) and its key")
   .addOption(new Option("--client <client>", "which client").choices(CLIENT_KINDS).default("claude"))
-  .option("-o, --out <file>", "write to this file (mode 600: it holds an API key) instead of printing")
-  .action(async (opts: { stack?: string; local?: boolean; client: ClientKind; out?: string }) => {
-    if (!!opts.stack === !!opts.local) throw new Error("pass either --stack <name> or --local");
-    let config: string;
-    if (opts.stack) {
-      config = await stackClientConfig({ stack: opts.stack, client: opts.client });
-    } else {
-      const local = await localClientConfig(opts.client);
-      for (const note of local.notes) console.error(`note: ${note}`);
-      config = local.config;
-    }
-    if (!opts.out) {
-      console.log(config);
-      return;
-    }
-    await writeFile(opts.out, `${config}\n`, { mode: 0o600 });
-    console.error(
-      `wrote the ${opts.client} configuration for ${opts.stack ? `stack ${opts.stack}` : "the local server"} to ${opts.out}`,
-    );
-  });
+  .option(
+    "-o, --out <file>",
+    "write to this file (mode 600: it holds an API key) instead of printing; an existing client file keeps its other servers",
+  )
+  .option("--force", "with --out: replace a file that cannot be merged into")
+  .action(
+    async (opts: { stack?: string; local?: boolean; client: ClientKind; out?: string; force?: boolean }) => {
+      if (!!opts.stack === !!opts.local) throw new Error("pass either --stack <name> or --local");
+      let config: string;
+      if (opts.stack) {
+        config = await stackClientConfig({ stack: opts.stack, client: opts.client });
+      } else {
+        const local = await localClientConfig(opts.client);
+        for (const note of local.notes) console.error(`note: ${note}`);
+        config = local.config;
+      }
+      if (!opts.out) {
+        console.log(config);
+        return;
+      }
+      const outcome = await writeClientConfig(opts.out, config, opts.force);
+      const verb = { created: "wrote", merged: "merged", replaced: "replaced" }[outcome];
+      console.error(
+        `${verb} the ${opts.client} configuration for ${opts.stack ? `stack ${opts.stack}` : "the local server"} ${outcome === "merged" ? "into" : "to"} ${opts.out}`,
+      );
+    },
+  );
 
 try {
   await program.parseAsync();
