@@ -2,7 +2,7 @@
  * The collections a reader serves: opens the live version of each published collection, swaps to new versions
  * without a restart (hot swap), refuses versions it cannot use, and says why (degradations).
  */
-import { listPublishedCollections, readPointer, type Pointer } from "./bundle.js";
+import { bundleKeys, listPublishedCollections, readPointer, type Pointer } from "./bundle.js";
 import { ModelMismatchError, NotFoundError } from "./errors.js";
 import { message, pathFree } from "./messages.js";
 import type { Embedder, KeywordIndexCodec, ObjectStore, VectorIndexCodec } from "./ports.js";
@@ -22,6 +22,10 @@ export interface CollectionRegistryDeps {
   /** How often, at most, `checkForNewVersions` reads the pointers. Default 60; 0 checks on every call. */
   pointerCheckSeconds?: number;
 }
+
+/** What a caller limited to some collections is told when the store cannot be listed. */
+const STORE_UNLISTABLE =
+  "could not look for new versions (the bundle store could not be listed); serving what is loaded";
 
 export class CollectionRegistry {
   readonly #collections = new Map<string, LoadedCollection>();
@@ -77,7 +81,10 @@ export class CollectionRegistry {
       if (current) this.#drop(name);
       return;
     }
-    if (pointer.version === current?.manifest.version) return;
+    if (pointer.version === current?.manifest.version) {
+      await this.#checkLiveFiles(name, current);
+      return;
+    }
     try {
       const loaded = await this.#load(name, pointer);
       if (current?.vectors && loaded.mismatch) {
@@ -89,6 +96,31 @@ export class CollectionRegistry {
       const serving = current ? `; still serving ${current.manifest.version}` : "";
       this.#failures.set(name, `${message(error)}${serving}`);
     }
+  }
+
+  /**
+   * The live version's files are still in the store (one listing of its folder): the copy in memory keeps
+   * serving when they are gone, but heartbeat says so, since no other process, nor this one after a restart,
+   * could load it.
+   */
+  async #checkLiveFiles(name: string, current: LoadedCollection): Promise<void> {
+    const { version, files } = current.manifest;
+    let present: string[];
+    try {
+      present = await this.deps.store.list(bundleKeys.versionPrefix(name, version));
+    } catch (error) {
+      this.#failures.set(name, `could not check version ${version}'s files: ${message(error)}`);
+      return;
+    }
+    const prefix = bundleKeys.versionPrefix(name, version);
+    const have = new Set(present.map((key) => key.slice(prefix.length)));
+    const missing = ["manifest.json", ...Object.keys(files)].filter((f) => !have.has(f));
+    if (missing.length)
+      this.#failures.set(
+        name,
+        `the live version ${version} has files missing from the store (${missing.join(", ")}); serving the copy loaded in memory, which a restart cannot load: publish again or roll back`,
+      );
+    else this.#failures.delete(name);
   }
 
   async #load(name: string, pointer: Pointer): Promise<{ collection: LoadedCollection; mismatch?: string }> {
@@ -129,11 +161,18 @@ export class CollectionRegistry {
     return [...this.#collections.keys()].filter((name) => !scope || scope.has(name)).sort();
   }
 
-  /** Collections that are published but could not be loaded, with the reason. */
+  /**
+   * Collections that are published but could not be loaded, with the reason. A failure to list the store
+   * ("*") is every caller's concern, but its text may name any collection or a server path: a caller limited to
+   * some collections gets a generic line instead.
+   */
   failures(scope?: Scope): { collection: string; reason: string }[] {
     return [...this.#failures]
       .filter(([name]) => name === "*" || !scope || scope.has(name))
-      .map(([collection, reason]) => ({ collection, reason }));
+      .map(([collection, reason]) => ({
+        collection,
+        reason: collection === "*" && scope ? STORE_UNLISTABLE : reason,
+      }));
   }
 
   /** A loaded collection; one outside `scope` is reported exactly like one that does not exist. */

@@ -15,7 +15,15 @@ export function message(error: unknown): string {
  * absolute paths become `<path>`. URLs and document paths (relative) are kept. The full text goes to the log.
  */
 export function pathFree(text: string): string {
-  return text.replace(/(?<![\w:/.~-])(?:[A-Za-z]:)?\/[^\s"'`,;:)\]]+/g, "<path>");
+  return (
+    text
+      // A quoted path is masked whole, spaces and all (`scandir '/tmp/my folder/store'`).
+      .replace(/(['"`])(?:[A-Za-z]:[\\/]|\\\\|\/)[^'"`\n]*\1/g, "$1<path>$1")
+      // Unquoted: POSIX paths, Windows drive paths and UNC paths, to the next space or delimiter.
+      .replace(/(?<![\w:/.~<>-])(?:[A-Za-z]:)?\/[^\s"'`,;:)\]]+/g, "<path>")
+      .replace(/(?<![\w])[A-Za-z]:\\[^\s"'`,;)\]]*/g, "<path>")
+      .replace(/(?<![\w\\])\\\\[^\s"'`,;)\]]+/g, "<path>")
+  );
 }
 
 /** What a caller is told when it can see no collection: a key's allowlist may name none that is indexed. */

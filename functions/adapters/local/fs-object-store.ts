@@ -61,19 +61,30 @@ export class FsObjectStore implements ObjectStore {
     await rename(temp, path);
   }
 
+  /** A directory's entries (a seam for tests: a root user can read every folder, whatever its mode). */
+  protected readDirectory(dir: string) {
+    return readdir(dir, { withFileTypes: true });
+  }
+
+  /**
+   * Every key under `prefix`. A folder below the prefix's own that cannot be read (permissions) is left out
+   * rather than failing the whole listing: one collection's unreadable folder must not hide every other
+   * collection's new versions; reading that collection's files then fails, for it alone, with the reason.
+   */
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
+    const walk = async (dir: string, top: boolean): Promise<void> => {
       let entries;
       try {
-        entries = await readdir(dir, { withFileTypes: true });
+        entries = await this.readDirectory(dir);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || (!top && (code === "EACCES" || code === "EPERM"))) return;
         throw error;
       }
       for (const entry of entries) {
         const full = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
+        if (entry.isDirectory()) await walk(full, false);
         else if (entry.isFile() && !entry.name.endsWith(".tmp") && !entry.name.endsWith(".lock")) {
           const key = relative(this.root, full).split(sep).join("/");
           if (key.startsWith(prefix)) keys.push(key);
@@ -82,7 +93,7 @@ export class FsObjectStore implements ObjectStore {
     };
     // Walk only the deepest directory the prefix names, not the whole store.
     const dirPart = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
-    await walk(dirPart ? this.#path(dirPart) : this.root);
+    await walk(dirPart ? this.#path(dirPart) : this.root, true);
     return keys.sort();
   }
 
