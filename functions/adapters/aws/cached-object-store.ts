@@ -14,6 +14,8 @@ import type { ObjectStore } from "../../core/ports.js";
 export class CachedObjectStore implements ObjectStore {
   /** Cached files by path, least recently used first, with their sizes; read from the dir once. */
   #files?: Map<string, number>;
+  /** Files being written now: their room is reserved, and they are not evicted. */
+  readonly #writing = new Set<string>();
 
   constructor(
     private readonly inner: ObjectStore,
@@ -26,7 +28,14 @@ export class CachedObjectStore implements ObjectStore {
     return join(this.dir, createHash("sha256").update(key).digest("hex"));
   }
 
+  #loading?: Promise<Map<string, number>>;
+
   async #index(): Promise<Map<string, number>> {
+    this.#loading ??= this.#readIndex();
+    return this.#loading;
+  }
+
+  async #readIndex(): Promise<Map<string, number>> {
     if (!this.#files) {
       const files = new Map<string, number>();
       const names = await readdir(this.dir).catch(() => [] as string[]);
@@ -39,11 +48,9 @@ export class CachedObjectStore implements ObjectStore {
     return this.#files;
   }
 
-  /** The bytes cached now. */
+  /** The bytes cached now (files being written count from the moment their room is reserved). */
   async cachedBytes(): Promise<number> {
-    let total = 0;
-    for (const size of (await this.#index()).values()) total += size;
-    return total;
+    return sum((await this.#index()).values());
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -52,9 +59,8 @@ export class CachedObjectStore implements ObjectStore {
     const files = await this.#index();
     try {
       const body = new Uint8Array(await readFile(file));
-      // Most recently used last.
-      files.delete(file);
-      files.set(file, body.byteLength);
+      // Most recently used last (unless it was just chosen for eviction: then its room is already given away).
+      if (files.delete(file)) files.set(file, body.byteLength);
       return body;
     } catch {
       const body = await this.inner.get(key);
@@ -64,21 +70,41 @@ export class CachedObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Caches `body` within the budget. Room is reserved before anything is written, in one synchronous step (the
+   * index already counts files being written), so concurrent downloads cannot each see the same free space and
+   * together overrun it; a file still being written is never chosen for eviction, and when no room can be made
+   * the body is simply not cached.
+   */
   async #keep(file: string, body: Uint8Array): Promise<void> {
     if (body.byteLength > this.maxBytes) return;
     const files = await this.#index();
+    if (this.#writing.has(file)) return;
     files.delete(file);
-    let total = await this.cachedBytes();
+    let total = sum(files.values());
+    const victims: string[] = [];
     for (const [old, size] of files) {
       if (total + body.byteLength <= this.maxBytes) break;
-      await rm(old, { force: true });
-      files.delete(old);
+      if (this.#writing.has(old)) continue;
+      victims.push(old);
       total -= size;
     }
-    await mkdir(this.dir, { recursive: true });
-    await writeFile(`${file}.tmp`, body);
-    await rename(`${file}.tmp`, file);
+    if (total + body.byteLength > this.maxBytes) return;
+    for (const old of victims) files.delete(old);
     files.set(file, body.byteLength);
+    this.#writing.add(file);
+    try {
+      await Promise.all(victims.map((old) => rm(old, { force: true })));
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(`${file}.tmp`, body);
+      await rename(`${file}.tmp`, file);
+    } catch (error) {
+      files.delete(file);
+      await rm(`${file}.tmp`, { force: true });
+      throw error;
+    } finally {
+      this.#writing.delete(file);
+    }
   }
 
   read(key: string) {
@@ -116,4 +142,10 @@ export class CachedObjectStore implements ObjectStore {
       }),
     );
   }
+}
+
+function sum(sizes: Iterable<number>): number {
+  let total = 0;
+  for (const size of sizes) total += size;
+  return total;
 }

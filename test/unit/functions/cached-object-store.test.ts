@@ -1,4 +1,5 @@
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CachedObjectStore } from "../../../functions/adapters/aws/cached-object-store.js";
 import { tempDir } from "../../helpers/folders.js";
@@ -51,6 +52,28 @@ describe("CachedObjectStore (the /tmp bundle cache)", () => {
     // A new process on the same /tmp (a warm sandbox) counts what is already there.
     const again = new CachedObjectStore(inner, dir, 1000);
     expect(await again.cachedBytes()).toBe(await store.cachedBytes());
+  });
+
+  it("stays within its budget when many downloads finish at once: room is reserved before writing", async () => {
+    const inner = new MemoryObjectStore();
+    const key = (i: number) => `collections/c/versions/v1/file-${i}`;
+    const MB = 1024 * 1024;
+    for (let i = 0; i < 6; i++) await inner.put(key(i), new Uint8Array(10 * MB).fill(i));
+    const dir = await tempDir();
+    const store = new CachedObjectStore(inner, dir, 25 * MB);
+    const bodies = await Promise.all(Array.from({ length: 6 }, (_, i) => store.get(key(i))));
+    bodies.forEach((b, i) => expect(b![0]).toBe(i));
+    const onDisk = async () => {
+      let total = 0;
+      for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+      return total;
+    };
+    expect(await onDisk()).toBeLessThanOrEqual(25 * MB);
+    expect(await store.cachedBytes()).toBe(await onDisk());
+    // Another round, all at once again, over files partly cached: still within the budget.
+    await Promise.all(Array.from({ length: 6 }, (_, i) => store.get(key(5 - i))));
+    expect(await onDisk()).toBeLessThanOrEqual(25 * MB);
+    expect(await store.cachedBytes()).toBe(await onDisk());
   });
 
   it("always reads pointers from the store", async () => {
