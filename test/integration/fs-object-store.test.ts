@@ -1,11 +1,14 @@
-import { spawn } from "node:child_process";
-import { readdir, utimes, writeFile } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileDocumentCache } from "../../functions/adapters/local/file-document-cache.js";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import type { RefreshRun } from "../../functions/core/ports.js";
-import { tempDir } from "../helpers/folders.js";
+import { REPO_ROOT, tempDir } from "../helpers/folders.js";
+
+const execFileAsync = promisify(execFile);
 
 describe("filesystem object store", () => {
   it("puts, gets, lists by prefix and deletes", async () => {
@@ -47,18 +50,54 @@ describe("the local pointer lock", () => {
   };
 
   it("takes over a lock left by a crashed process, at once", async () => {
-    const store = new FsObjectStore(await tempDir(), { timeoutMs: 2_000 });
+    const store = new FsObjectStore(await tempDir(), { timeoutMs: 2_000, staleMs: 600_000 });
     await store.put("c/current.json", "v1");
     const etag = (await store.read("c/current.json"))!.etag;
     await writeFile(
       join(store.root, "c/current.json.lock"),
       JSON.stringify({ pid: await exited(), at: Date.now() }),
     );
-    const started = performance.now();
+    // At once: the lock is not old (staleness by age would take 10 minutes here), and waiting gives up at 2 s.
     expect(await store.putIfUnchanged("c/current.json", "v2", etag)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(new TextDecoder().decode(await store.get("c/current.json"))).toBe("v2");
   });
+
+  it("lets exactly one of many writers win a compare-and-swap after taking over a stale lock", async () => {
+    const dead = await exited();
+    // In one process: 30 trials of 6 stores racing.
+    for (let trial = 0; trial < 30; trial++) {
+      const root = await tempDir();
+      await mkdir(join(root, "c"));
+      await writeFile(join(root, "c/current.json.lock"), JSON.stringify({ pid: dead, at: Date.now() }));
+      const stores = Array.from({ length: 6 }, () => new FsObjectStore(root, { timeoutMs: 5_000 }));
+      const wins = await Promise.all(stores.map((s, i) => s.putIfUnchanged("c/current.json", `w${i}`, null)));
+      expect(wins.filter(Boolean), `trial ${trial}`).toHaveLength(1);
+      expect(await readdir(join(root, "c"))).toEqual(["current.json"]);
+    }
+    // Across processes, as the issue found it: 6 processes at once, 4 trials.
+    const script = `
+      import { FsObjectStore } from ${JSON.stringify(join(REPO_ROOT, "functions/adapters/local/fs-object-store.ts"))};
+      const store = new FsObjectStore(process.argv[1], { timeoutMs: 10_000 });
+      process.stdout.write(String(await store.putIfUnchanged("c/current.json", String(process.pid), null)));
+    `;
+    for (let trial = 0; trial < 4; trial++) {
+      const root = await tempDir();
+      await mkdir(join(root, "c"));
+      await writeFile(join(root, "c/current.json.lock"), JSON.stringify({ pid: dead, at: Date.now() }));
+      const outputs = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          execFileAsync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, root], {
+            cwd: REPO_ROOT,
+          }).then((r) => r.stdout),
+        ),
+      );
+      expect(
+        outputs.filter((o) => o === "true"),
+        `trial ${trial}: ${outputs.join(",")}`,
+      ).toHaveLength(1);
+      expect(outputs.filter((o) => o === "false")).toHaveLength(5);
+    }
+  }, 120_000);
 
   it("takes over an old lock even when its pid is alive again (reused), and an unreadable one by its age", async () => {
     const store = new FsObjectStore(await tempDir(), { timeoutMs: 2_000, staleMs: 1_000 });

@@ -41,15 +41,14 @@ export class FsObjectStore implements ObjectStore {
   async putIfUnchanged(key: string, body: Uint8Array | string, expected: string | null): Promise<boolean> {
     const lock = `${this.#path(key)}.lock`;
     await mkdir(dirname(lock), { recursive: true });
-    const handle = await acquire(lock, this.lockOptions);
+    const held = await acquire(lock, this.lockOptions);
     try {
       const current = await this.read(key);
       if ((current?.etag ?? null) !== expected) return false;
       await this.put(key, body);
       return true;
     } finally {
-      await handle.close();
-      await rm(lock, { force: true });
+      await release(lock, held);
     }
   }
 
@@ -125,6 +124,8 @@ export interface LockOptions {
 interface LockOwner {
   pid: number;
   at: number;
+  /** Makes every lock's content unique, so "the same stale lock" can be told by its content alone. */
+  nonce: string;
 }
 
 function alive(pid: number): boolean {
@@ -136,7 +137,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The lock's owner when it is stale (its process is gone, or it is older than `staleMs`), else undefined. */
+/** The lock's content when it is stale (its process is gone, or it is older than `staleMs`), else undefined. */
 async function staleOwner(lock: string, staleMs: number): Promise<string | undefined> {
   let text: string;
   let modified: number;
@@ -157,26 +158,32 @@ async function staleOwner(lock: string, staleMs: number): Promise<string | undef
 }
 
 /**
- * An exclusive lock file holding its owner's pid and time. A lock left by a crashed process (its pid is gone,
- * or it is older than `staleMs`) is taken over, so one crash cannot block a collection for good.
+ * An exclusive lock file holding its owner's pid, time and a nonce. A lock left by a crashed process (its pid
+ * is gone, or it is older than `staleMs`) is taken over (see `takeOver`), so one crash cannot block a
+ * collection for good. Returns the content written, which `release` checks before removing the lock.
  */
-async function acquire(lock: string, options: LockOptions = {}) {
+async function acquire(lock: string, options: LockOptions = {}): Promise<string> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const staleMs = options.staleMs ?? 30_000;
   for (;;) {
+    const content = JSON.stringify({
+      pid: process.pid,
+      at: Date.now(),
+      nonce: randomBytes(8).toString("hex"),
+    } satisfies LockOwner);
     try {
       const handle = await open(lock, "wx");
-      await handle.writeFile(JSON.stringify({ pid: process.pid, at: Date.now() } satisfies LockOwner));
-      return handle;
+      try {
+        await handle.writeFile(content);
+      } finally {
+        await handle.close();
+      }
+      return content;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const stale = await staleOwner(lock, staleMs);
-    // Remove it only if it is still the same stale lock (another process may have taken it over already).
-    if (stale !== undefined && (await readFile(lock, "utf8").catch(() => undefined)) === stale) {
-      await rm(lock, { force: true });
-      continue;
-    }
+    if (stale !== undefined && (await takeOver(lock, stale, staleMs))) continue;
     if (Date.now() > deadline) {
       throw new Error(
         `${lock} is held by another running thoth process; wait for it to finish (a lock of a crashed process is taken over after ${Math.round(staleMs / 1000)} s)`,
@@ -184,4 +191,42 @@ async function acquire(lock: string, options: LockOptions = {}) {
     }
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
   }
+}
+
+/**
+ * Removes the stale lock whose content is `stale`, atomically with respect to every other process doing the
+ * same: removal needs a takeover token named after that content, which one process at a time can create
+ * (`wx`). Holding it, the lock is removed only if it still has that content; nobody else may remove it
+ * meanwhile (its owner is gone, and other takers wait for the token), so the check and the removal cannot be
+ * split by another writer. Reading, comparing and removing without the token let two writers each remove the
+ * lock the other had just created, and both win one compare-and-swap. Returns false when another process
+ * holds the token.
+ */
+async function takeOver(lock: string, stale: string, staleMs: number): Promise<boolean> {
+  const token = `${lock}.${createHash("sha256").update(stale).digest("hex").slice(0, 16)}.lock`;
+  let handle;
+  try {
+    handle = await open(token, "wx");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // A token left by a taker that crashed while holding it would block the lock for good.
+    const age = await stat(token).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > staleMs) await rm(token, { force: true });
+    return false;
+  }
+  try {
+    if ((await readFile(lock, "utf8").catch(() => undefined)) === stale) await rm(lock, { force: true });
+    return true;
+  } finally {
+    await handle.close();
+    await rm(token, { force: true });
+  }
+}
+
+/** Removes the lock if it is still the one `acquire` wrote (a lock taken over as stale is someone else's now). */
+async function release(lock: string, content: string): Promise<void> {
+  if ((await readFile(lock, "utf8").catch(() => undefined)) === content) await rm(lock, { force: true });
 }
