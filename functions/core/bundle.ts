@@ -121,6 +121,12 @@ export const bundleKeys = {
     `${BUNDLE_PREFIX}${collection}/versions/${version}/${file}`,
   manifest: (collection: string, version: string) =>
     `${BUNDLE_PREFIX}${collection}/versions/${version}/manifest.json`,
+  /**
+   * Written by a prune before it deletes the version, removed last: a rollback refuses a marked version, and
+   * re-checks for the mark after its pointer swap (see pruneVersions and rollbackCollection).
+   */
+  pruneMarker: (collection: string, version: string) =>
+    `${BUNDLE_PREFIX}${collection}/versions/${version}/pruning.json`,
   /** Written once the pointer has named the version: only such versions are history (rollback targets). */
   liveMarker: (collection: string, version: string) =>
     `${BUNDLE_PREFIX}${collection}/versions/${version}/was-live.json`,
@@ -418,9 +424,27 @@ export async function pruneVersions(
     .sort();
   const pruned: string[] = [];
   for (const version of doomed) {
-    // A rollback may have moved the pointer onto this version since the listing: never delete the live one.
-    if ((await readPointer(store, collection))?.version === version) continue;
-    await store.delete(await store.list(bundleKeys.versionPrefix(collection, version)));
+    // Mark, then re-read the pointer: a rollback onto this version either lands before the re-read (the
+    // version is kept) or sees the mark after its own swap and moves the pointer back (rollbackCollection).
+    const marker = bundleKeys.pruneMarker(collection, version);
+    await store.put(marker, JSON.stringify({ markedAt: new Date(now).toISOString() }), {
+      contentType: "application/json",
+    });
+    let live: string | undefined;
+    try {
+      live = (await readPointer(store, collection))?.version;
+    } catch (error) {
+      await store.delete([marker]).catch(() => undefined); // unmarked: rollbacks may take it again
+      throw error;
+    }
+    if (live === version) {
+      await store.delete([marker]);
+      continue;
+    }
+    const keys = await store.list(bundleKeys.versionPrefix(collection, version));
+    // The mark goes last, so a version is either marked or has no manifest left while it is being deleted.
+    await store.delete(keys.filter((key) => key !== marker));
+    await store.delete([marker]);
     pruned.push(version);
   }
   return pruned;
@@ -454,6 +478,13 @@ export async function rollbackCollection(
       `collection "${collection}" has no version ${target}; kept versions: ${versions.join(", ")}`,
     );
   }
+  const beingPruned = async () =>
+    (await store.get(bundleKeys.pruneMarker(collection, target))) !== undefined ||
+    (await store.get(bundleKeys.manifest(collection, target))) === undefined;
+  if (await beingPruned())
+    throw new ConcurrentPublishError(
+      `version ${target} of "${collection}" is being pruned; roll back to a newer one, or none was changed`,
+    );
   const manifestBytes = await store.get(bundleKeys.manifest(collection, target));
   const manifestSha256 = sha256(manifestBytes ?? new Uint8Array());
   const { manifest } = await loadVersion(store, collection, {
@@ -465,6 +496,18 @@ export async function rollbackCollection(
   if (!(await movePointer(store, collection, target, manifest.formatVersion, manifestSha256, current.etag))) {
     throw new ConcurrentPublishError(
       `"${collection}" was republished during the rollback; nothing was changed, try again`,
+    );
+  }
+  // A prune that marked the target before this swap may have read the pointer before it too, and be deleting
+  // the target now: then the pointer goes back (if it still names the target), so it never names a deleted
+  // version. A prune that marks after the swap sees the pointer on the target and keeps it.
+  if (await beingPruned()) {
+    const now = await readPointerTagged(store, collection);
+    const { formatVersion, manifestSha256: fromSha } = current.pointer;
+    if (now?.pointer.version === target)
+      await movePointer(store, collection, current.pointer.version, formatVersion, fromSha, now.etag);
+    throw new ConcurrentPublishError(
+      `version ${target} of "${collection}" was pruned while the rollback ran; the live version is still ${current.pointer.version}`,
     );
   }
   await markLive(store, collection, current.pointer.version).catch(() => undefined);
