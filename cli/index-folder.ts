@@ -29,15 +29,20 @@ export async function indexFolder(options: {
   if (options.env.THOTH_MODEL_DIR)
     progress.note(`loading the embedding model ${options.env.THOTH_EMBEDDING_MODEL}…`);
   const kit = refreshKit(runtime, await loadEmbedder(options.env));
+  let stop: AbortSignal | undefined;
   try {
-    return await interruptible((signal) =>
-      refreshCollection(kit, {
+    const summary = await interruptible((signal) => {
+      stop = signal;
+      return refreshCollection(kit, {
         collection: options.collection,
         source: new LocalFolderSource(options.folder),
         onProgress: (p) => progress.update(options.collection, p),
         signal,
-      }),
-    );
+      });
+    });
+    if (stop?.aborted && summary.published)
+      progress.note(`Ctrl-C came after ${summary.collection}@${summary.version} went live: it is published`);
+    return summary;
   } finally {
     progress.stop();
   }

@@ -1,6 +1,7 @@
 /**
  * Ctrl-C during a refresh: the first stops the run cleanly (the embeddings finished so far are kept in the
- * collection's checkpoint, see functions/refresh/embedding-checkpoint.ts); a second quits at once.
+ * collection's checkpoint, see functions/refresh/embedding-checkpoint.ts); a second quits at once. A version
+ * whose pointer already moved stays published, and the run's summary says so.
  */
 export async function interruptible<T>(
   work: (signal: AbortSignal) => Promise<T>,
@@ -10,7 +11,7 @@ export async function interruptible<T>(
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
     say(
-      "\nstopping after the current batch; the embeddings finished so far are kept (Ctrl-C again to quit now)",
+      "\nstopping at the next safe point: no version goes live from here on, and the embeddings finished so far are kept (Ctrl-C again to quit now)",
     );
     controller.abort();
   };

@@ -152,7 +152,9 @@ program
             progress: stderrProgress(),
           });
       console.log(opts.json ? JSON.stringify(outcomes) : describeOutcomes(outcomes, opts.verbose));
-      if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
+      // 130 when Ctrl-C stopped a collection (as shells report it), else 1 when one failed.
+      if (outcomes.some((o) => !o.ok && o.interrupted)) process.exitCode = 130;
+      else if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
     },
   );
 

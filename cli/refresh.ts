@@ -112,7 +112,9 @@ export function describeOutcomes(outcomes: CollectionOutcome[], verbose = false)
     .map((o) =>
       o.ok
         ? describeSummary(o.summary, verbose)
-        : `Refresh of ${o.collection} failed: ${o.error} (the previous version keeps serving)`,
+        : o.interrupted
+          ? `${o.collection}: ${o.error}`
+          : `Refresh of ${o.collection} failed: ${o.error} (the previous version keeps serving)`,
     )
     .join("\n");
 }

@@ -181,6 +181,8 @@ export async function publishVersion(
   files: Partial<Record<BundleFileName, Uint8Array | string>>,
   draft: ManifestDraft,
   expectedPointer?: string | null,
+  /** Aborts the publish before the pointer moves (its files are then removed); after the move it is done. */
+  signal?: AbortSignal,
 ): Promise<Manifest> {
   const expected =
     expectedPointer !== undefined
@@ -190,7 +192,7 @@ export async function publishVersion(
   const live = await readPointer(store, collection).catch(() => undefined);
   if (live) await markLive(store, collection, live.version);
   try {
-    return await uploadAndSwap(store, collection, version, files, draft, expected);
+    return await uploadAndSwap(store, collection, version, files, draft, expected, signal);
   } catch (error) {
     if (!(error instanceof ConcurrentPublishError)) {
       // A failed run leaves nothing behind (best effort: a killed process is cleaned up by the next prune).
@@ -209,10 +211,12 @@ async function uploadAndSwap(
   files: Partial<Record<BundleFileName, Uint8Array | string>>,
   draft: ManifestDraft,
   expected: string | null,
+  signal?: AbortSignal,
 ): Promise<Manifest> {
   const entries: Manifest["files"] = {};
   for (const [name, body] of Object.entries(files)) {
     if (body === undefined) continue;
+    signal?.throwIfAborted();
     const bytes = toBytes(body);
     const key = bundleKeys.file(collection, version, name);
     await store.put(key, bytes, { contentType: name.endsWith(".json") ? "application/json" : undefined });
@@ -235,6 +239,8 @@ async function uploadAndSwap(
   await store.put(bundleKeys.manifest(collection, version), manifestBytes, {
     contentType: "application/json",
   });
+  // The last moment a stop leaves nothing published.
+  signal?.throwIfAborted();
   if (
     !(await movePointer(store, collection, version, BUNDLE_FORMAT_VERSION, sha256(manifestBytes), expected))
   ) {

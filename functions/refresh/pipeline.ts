@@ -30,7 +30,13 @@ import { openVersion } from "../core/version-reader.js";
 import { DocumentParser } from "./document-parser.js";
 import type { PreviousVersion, RefreshProgress, RefreshSummary } from "./refresh-types.js";
 import { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
-import { buildBundleFiles, collectDocuments, embedMissing, isUnchanged } from "./stages.js";
+import {
+  RefreshInterruptedError,
+  buildBundleFiles,
+  collectDocuments,
+  embedMissing,
+  isUnchanged,
+} from "./stages.js";
 
 export { RefreshInterruptedError } from "./stages.js";
 
@@ -238,6 +244,13 @@ async function refreshWith(
     ...(checkpoint ? { checkpoint } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // From here to the pointer swap a stop still publishes nothing; the embeddings are flushed for the next run.
+  const stopIfInterrupted = async () => {
+    if (!options.signal?.aborted) return;
+    await checkpoint?.flush(true).catch(() => undefined);
+    throw new RefreshInterruptedError(chunksEmbedded, chunksEmbedded, checkpoint, "publish");
+  };
+  await stopIfInterrupted();
   // Once the run's vectors are in a published version (or it had nothing to publish), the checkpoint is spent.
   const clearCheckpoint = () =>
     record("the embedding checkpoint", () => EmbeddingCheckpoint.clear(options.store, collection));
@@ -256,6 +269,7 @@ async function refreshWith(
     builder: keyword,
     file: options.keywordCodec.file,
   });
+  await stopIfInterrupted();
 
   progress({ phase: "publish" });
   const version = newVersionId();
@@ -280,7 +294,12 @@ async function refreshWith(
       counts: { documents: documents.length, chunks: chunks.length, skipped: skipped.length },
     },
     etag,
-  );
+    options.signal,
+  ).catch(async (error: unknown) => {
+    if (options.signal?.aborted) await stopIfInterrupted();
+    throw error;
+  });
+  // Live now: a stop from here on lets the run finish its bookkeeping, and the summary says it published.
   await record("the document cache", () =>
     options.cache?.replaceDocuments(
       collection,

@@ -10,9 +10,13 @@ import {
 } from "./pipeline.js";
 import { createSource } from "./sources/index.js";
 
+/**
+ * What became of one collection in a run. `interrupted`: stopped by Ctrl-C before its version went live, or
+ * not started because of it (its live version is unchanged either way).
+ */
 export type CollectionOutcome =
   | { collection: string; ok: true; summary: RefreshSummary }
-  | { collection: string; ok: false; error: string };
+  | { collection: string; ok: false; error: string; interrupted?: true };
 
 const CollectionsSchema = z.array(CollectionConfigSchema).min(1);
 
@@ -45,7 +49,10 @@ export async function refreshCollections(options: {
   only?: string[];
   keepVersions?: number;
   onProgress?: (collection: string, progress: RefreshProgress) => void;
-  /** Stops the run (Ctrl-C): the collection being refreshed throws RefreshInterruptedError, the rest are not run. */
+  /**
+   * Stops the run (Ctrl-C): the collection being refreshed stops before its version goes live (or finishes,
+   * when it already went live), the rest are not started; each one's outcome says which.
+   */
   signal?: AbortSignal;
 }): Promise<CollectionOutcome[]> {
   const unknown = (options.only ?? []).filter((name) => !options.collections.some((c) => c.name === name));
@@ -59,6 +66,15 @@ export async function refreshCollections(options: {
     : options.collections;
   const outcomes: CollectionOutcome[] = [];
   for (const collection of selected) {
+    if (options.signal?.aborted) {
+      outcomes.push({
+        collection: collection.name,
+        ok: false,
+        error: "not started: interrupted; its live version is unchanged",
+        interrupted: true,
+      });
+      continue;
+    }
     try {
       const summary = await refreshCollection(options.kit, {
         collection: collection.name,
@@ -70,11 +86,11 @@ export async function refreshCollections(options: {
       });
       outcomes.push({ collection: collection.name, ok: true, summary });
     } catch (error) {
-      if (error instanceof RefreshInterruptedError) throw error;
       outcomes.push({
         collection: collection.name,
         ok: false,
         error: error instanceof Error ? error.message : String(error),
+        ...(error instanceof RefreshInterruptedError ? { interrupted: true as const } : {}),
       });
     }
   }

@@ -118,7 +118,7 @@ export async function collectDocuments(options: {
   };
 
   for await (const raw of source.documents(known)) {
-    if (signal?.aborted) throw new RefreshInterruptedError(0, 0);
+    if (signal?.aborted) throw new RefreshInterruptedError(0, 0, undefined, "collect");
     seen++;
     progress({ phase: "read", documents: seen });
     if (paths.has(raw.path)) {
@@ -269,17 +269,24 @@ export async function embedMissing(
   return { embedded, resumed: checkpoint?.taken ?? 0 };
 }
 
-/** The run was stopped (Ctrl-C); what it embedded is in the checkpoint for the next run. */
+/**
+ * The run was stopped (Ctrl-C) before its version went live: nothing was published, and what it embedded is
+ * in the checkpoint for the next run. `stage` says where it stopped.
+ */
 export class RefreshInterruptedError extends ThothError {
   constructor(
     readonly embedded: number,
     readonly toEmbed: number,
     checkpoint?: EmbeddingCheckpoint,
+    readonly stage: "collect" | "embed" | "publish" = "embed",
   ) {
+    const kept = checkpoint && embedded;
     super(
-      checkpoint && embedded
-        ? `interrupted after embedding ${embedded} of ${toEmbed} chunks; they are kept, and the same command resumes from there`
-        : "interrupted before anything was embedded; nothing was published",
+      stage === "publish"
+        ? `interrupted before the new version went live; nothing was published${kept ? ` (the ${embedded} chunks embedded are kept, and the same command resumes from there)` : ""}`
+        : kept
+          ? `interrupted after embedding ${embedded} of ${toEmbed} chunks; they are kept, and the same command resumes from there; nothing was published`
+          : "interrupted before anything was embedded; nothing was published",
     );
   }
 }

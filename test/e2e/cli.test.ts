@@ -105,7 +105,9 @@ describe("thoth command", () => {
     expect(code).toBe(130);
     expect(stderr).toMatch(/^loading the embedding model thoth\/tiny…$/m);
     expect(stderr).toMatch(/^handbook: reading documents… \d+ so far$/m);
-    expect(stderr).toMatch(/stopping after the current batch; the embeddings finished so far are kept/);
+    expect(stderr).toMatch(
+      /stopping at the next safe point: no version goes live from here on, and the embeddings finished so far are kept/,
+    );
     const kept = Number(/interrupted after embedding (\d+) of (\d+) chunks; they are kept/.exec(stderr)?.[1]);
     expect(kept).toBeGreaterThan(0);
 

@@ -96,13 +96,13 @@ describe("a rollback racing a prune", () => {
     // pointer (still v6); the swap lands; then the prune deletes v1.
     const realPut = store.putIfUnchanged.bind(store);
     let pruneDone!: Promise<string[]>;
-    store.putIfUnchanged = async (key, body, expected, options) => {
+    store.putIfUnchanged = async (key: string, body: Uint8Array | string, expected: string | null) => {
       if (key.endsWith("current.json") && !pruneDone) {
         const beforeSwap = pruneVersions(store, "docs", 5, Date.parse("2026-12-01"));
         pruneDone = beforeSwap;
         await beforeSwap;
       }
-      return realPut(key, body, expected, options);
+      return realPut(key, body, expected);
     };
     await expect(rollbackCollection(store, "docs", "v1")).rejects.toThrow(
       /version v1 of "docs" (was pruned while the rollback ran|is being pruned)/,
