@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { McpLambdaHandler } from "../functions/mcp-server/handler.js";
 import { logger } from "../functions/lib/logger.js";
-import { MAX_BODY_BYTES, parseHost } from "../functions/mcp-server/http.js";
+import { MAX_BODY_BYTES, parseHost, unauthorized } from "../functions/mcp-server/http.js";
+import { MCP_PATH } from "../shared/names.js";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -82,10 +83,19 @@ function sendJsonError(res: ServerResponse, status: number, message: string): vo
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
 }
 
+/** Connections the local server holds at once: more than any set of local clients opens. */
+export const MAX_LOCAL_CONNECTIONS = 128;
+
 export async function startDevServer(options: {
   handler: McpLambdaHandler;
   port: number;
   host?: string;
+  /**
+   * The handler's own key check, made from the headers before the body is read: a caller without a valid
+   * key gets its 401 at once and costs no body buffer (400 unauthenticated 900 KB bodies held 360 MB).
+   */
+  authenticate?: (headers: Headers) => Promise<unknown>;
+  maxConnections?: number;
 }): Promise<DevServer> {
   const host = options.host ?? "127.0.0.1";
   const server = createServer(async (req, res) => {
@@ -96,6 +106,22 @@ export async function startDevServer(options: {
       const declared = Number(req.headers["content-length"] ?? 0);
       if (declared > MAX_BODY_BYTES)
         return sendJsonError(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
+      // Only where the handler itself would ask for a key next (a POST to the endpoint), so every other
+      // answer (404, 405) stays the handler's.
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (options.authenticate && req.method === "POST" && path.endsWith(MCP_PATH)) {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(req.headers))
+          if (typeof value === "string") headers.set(name, value);
+        const principal = await options.authenticate(headers).catch(() => "let the handler answer");
+        if (!principal) {
+          const refusal = unauthorized();
+          res.writeHead(refusal.status, { ...Object.fromEntries(refusal.headers), connection: "close" });
+          res.end(await refusal.text());
+          req.destroy();
+          return;
+        }
+      }
       const body = await readBody(req);
       if (body === "too-large")
         return sendJsonError(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`);
@@ -112,6 +138,7 @@ export async function startDevServer(options: {
       else res.end();
     }
   });
+  server.maxConnections = options.maxConnections ?? MAX_LOCAL_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, host, () => resolve());

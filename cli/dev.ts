@@ -118,7 +118,12 @@ export async function runDev(options: {
   // setting (several keys, allowlists) goes to the server; the snippets get one usable key.
   const app = await openMcpApp({ ...process.env, [ENV.apiKey]: process.env[ENV.apiKey]?.trim() || key });
   const handler = createHandler(async () => app);
-  const server = await startDevServer({ handler, port: options.port, host: options.host });
+  const server = await startDevServer({
+    handler,
+    port: options.port,
+    host: options.host,
+    authenticate: (headers) => app.authenticate(headers),
+  });
   const url = `${server.url}${MCP_PATH}`;
   options.log(`Thoth MCP server listening on ${url}`);
   options.log(

@@ -3,7 +3,7 @@ import { PROJECT } from "../../shared/names.js";
 import type { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
 import { createRuntime, openKnowledgeBase } from "../composition.js";
-import { ApiKeyAuthenticator } from "./auth.js";
+import { ApiKeyAuthenticator, type Principal } from "./auth.js";
 import { handleMcpRequest } from "./http.js";
 import type { ServerInfo } from "./deps.js";
 import { TOOL_NAMES, createMcpServer } from "./server.js";
@@ -14,6 +14,8 @@ export interface McpApp {
   kb: KnowledgeBase;
   info: ServerInfo;
   handle(request: Request): Promise<Response>;
+  /** The key check `handle` makes, for a front that wants it before reading a body (the local server). */
+  authenticate(headers: Headers): Promise<Principal | undefined>;
 }
 
 /** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
@@ -28,6 +30,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   return {
     kb,
     info,
+    authenticate: (headers) => auth.authenticate(headers),
     handle: (request) =>
       handleMcpRequest(request, {
         createServer: (principal) => createMcpServer({ kb: kb.forScope(principal.scope), info }),

@@ -70,6 +70,15 @@ export function jsonRpcError(
   });
 }
 
+/** The answer to a request without a valid key (also sent by the local server before it reads a body). */
+export const unauthorized = () =>
+  jsonRpcError(
+    401,
+    RPC_ERRORS.unauthorized,
+    "missing or invalid API key; send Authorization: Bearer <key> or x-api-key",
+    { "www-authenticate": 'Bearer realm="thoth"' },
+  );
+
 const tooLarge = () =>
   jsonRpcError(
     413,
@@ -258,14 +267,7 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
   if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
   try {
     const principal = await deps.authenticate(request.headers);
-    if (!principal) {
-      return jsonRpcError(
-        401,
-        RPC_ERRORS.unauthorized,
-        "missing or invalid API key; send Authorization: Bearer <key> or x-api-key",
-        { "www-authenticate": 'Bearer realm="thoth"' },
-      );
-    }
+    if (!principal) return unauthorized();
     const raw = new Uint8Array(await request.arrayBuffer());
     if (raw.byteLength > MAX_BODY_BYTES) return tooLarge();
     let parsed: unknown;

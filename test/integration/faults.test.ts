@@ -10,6 +10,7 @@ import { GitLabSource } from "../../functions/refresh/sources/gitlab.js";
 import { SigmaSource } from "../../functions/refresh/sources/sigma.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { startDevServer } from "../../cli/dev-server.js";
+import { connect, type AddressInfo, type Socket } from "node:net";
 import { createHandler } from "../../functions/mcp-server/handler.js";
 import { CACHE_TABLE, startDynamo, startSecretsManager } from "../../scripts/emulators.js";
 import { FakeGitLab } from "../helpers/fake-gitlab.js";
@@ -227,6 +228,71 @@ describe("secrets never reach the logs", () => {
 });
 
 describe("the local server", () => {
+  it("answers 401 from the headers alone: a caller without a key never gets its body read", async () => {
+    let handled = 0;
+    const server = await startDevServer({
+      handler: async () => (handled++, { statusCode: 200, body: "{}" }),
+      port: 0,
+      authenticate: async (h) => (h.get("authorization") === "Bearer good" ? {} : undefined),
+    });
+    try {
+      const { port } = server.server.address() as AddressInfo;
+      // Headers promising 900 KB, then nothing: the answer comes without waiting for (or buffering) the body.
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, "127.0.0.1", () =>
+          socket.write(
+            "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+              "Authorization: Bearer wrong\r\nContent-Length: 900000\r\n\r\n" +
+              "x".repeat(1000),
+          ),
+        );
+        let text = "";
+        socket.on("data", (d: Buffer) => (text += d.toString()));
+        socket.on("close", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 401/);
+      expect(answer).toContain('www-authenticate: Bearer realm="thoth"');
+      expect(answer).toContain("missing or invalid API key");
+      expect(handled).toBe(0);
+      // The right key is served as before, and other answers stay the handler's (a GET is its 405).
+      const ok = await fetch(`${server.url}/mcp`, {
+        method: "POST",
+        headers: { authorization: "Bearer good" },
+        body: "{}",
+      });
+      expect(ok.status).toBe(200);
+      await fetch(`${server.url}/mcp`);
+      expect(handled).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("holds at most maxConnections connections; more are closed at once", async () => {
+    const server = await startDevServer({
+      handler: async () => ({ statusCode: 200, body: "" }),
+      port: 0,
+      maxConnections: 4,
+    });
+    const { port } = server.server.address() as AddressInfo;
+    const sockets: Socket[] = [];
+    try {
+      const open = () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect(port, "127.0.0.1", () => resolve(socket));
+          sockets.push(socket);
+        });
+      for (let i = 0; i < 4; i++) await open();
+      const extra = await open();
+      await new Promise((resolve) => extra.once("close", resolve));
+      expect(sockets.slice(0, 4).every((s) => !s.destroyed)).toBe(true);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await server.close();
+    }
+  });
+
   it("binds to loopback unless told otherwise", async () => {
     const server = await startDevServer({ handler: async () => ({ statusCode: 200, body: "" }), port: 0 });
     try {

@@ -165,6 +165,7 @@ describe("odd requests", () => {
     kb,
     info,
     handle: (request: Request) => handleMcpRequest(request, deps()),
+    authenticate: (headers: Headers) => deps().authenticate(headers),
   }));
 
   it.each([
@@ -256,6 +257,7 @@ describe("Lambda context, logs and metrics", () => {
       kb,
       info,
       handle: (request: Request) => handleMcpRequest(request, deps()),
+      authenticate: (headers: Headers) => deps().authenticate(headers),
     }));
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
