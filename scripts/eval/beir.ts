@@ -34,8 +34,15 @@ async function jsonl<T>(path: string): Promise<T[]> {
     });
 }
 
-async function markdownCorpus(folder: string): Promise<BeirDataset["corpus"]> {
-  const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
+async function markdownCorpus(folder: string, pointer: string): Promise<BeirDataset["corpus"]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch((cause: unknown) => {
+    throw new Error(
+      `cannot read the corpus folder ${folder}, which ${pointer} names: it is outside this repository ` +
+        "(../shared, the materials beside it) and this machine does not have it",
+      { cause },
+    );
+  });
+  const files = entries
     .filter((e) => e.isFile() && /\.(md|markdown)$/i.test(e.name))
     .map((e) => relative(folder, join(e.parentPath, e.name)).split(sep).join("/"))
     .sort();
@@ -48,7 +55,7 @@ export async function readBeir(dir: string, split = "test"): Promise<BeirDataset
   const pointer = await readFile(join(dir, "corpus.json"), "utf8").catch(() => undefined);
   const folder = pointer ? resolve(dir, (JSON.parse(pointer) as { folder: string }).folder) : undefined;
   const corpus = folder
-    ? await markdownCorpus(folder)
+    ? await markdownCorpus(folder, join(dir, "corpus.json"))
     : (await jsonl<{ _id: string; title?: string; text?: string }>(join(dir, "corpus.jsonl"))).map((d) => ({
         _id: String(d._id),
         title: d.title ?? "",
@@ -61,7 +68,14 @@ export async function readBeir(dir: string, split = "test"): Promise<BeirDataset
     ]),
   );
   const qrels = new Map<string, Map<string, number>>();
-  const tsv = await readFile(join(dir, "qrels", `${split}.tsv`), "utf8");
+  const tsv = await readFile(join(dir, "qrels", `${split}.tsv`), "utf8").catch((cause: unknown) => {
+    throw new Error(
+      `cannot read ${join(dir, "qrels", `${split}.tsv`)}: is there a "${split}" split (--split)?`,
+      {
+        cause,
+      },
+    );
+  });
   for (const line of tsv.split("\n").slice(1)) {
     const [query, doc, score] = line.trim().split("\t");
     if (!query || !doc || Number(score) <= 0) continue;

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
+import { needsShared, sharedPath } from "../helpers/shared-materials.js";
 
 const exec = promisify(execFile);
 
@@ -75,7 +76,8 @@ describe("thoth command", () => {
     expect(result.results[0]).not.toHaveProperty("docId");
   });
 
-  it("shows progress lines without a terminal, stops cleanly on Ctrl-C, and the next run resumes", async () => {
+  it("shows progress lines without a terminal, stops cleanly on Ctrl-C, and the next run resumes", async (context) => {
+    needsShared(context, "corpora/sourcegraph-handbook/company-info-and-process");
     const env = {
       ...process.env,
       THOTH_LOG_LEVEL: "",
@@ -84,7 +86,7 @@ describe("thoth command", () => {
       THOTH_EMBEDDING_MODEL: "thoth/tiny",
     };
     // The real handbook's company section (~2,000 chunks: seconds of embedding, so there is time to interrupt).
-    const folder = join(REPO_ROOT, "../shared/corpora/sourcegraph-handbook/company-info-and-process");
+    const folder = sharedPath("corpora/sourcegraph-handbook/company-info-and-process");
     const args = [join(REPO_ROOT, "bin/thoth.js"), "index", folder, "-c", "handbook"];
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env });
     let stderr = "";

@@ -143,9 +143,11 @@ describe("thoth dev and thoth index on one data dir", () => {
         { env: { ...process.env, THOTH_DATA_DIR: dataDir, THOTH_LOG_LEVEL: "ERROR" } },
       );
       expect(stdout).toMatch(/A running thoth dev on this data dir serves notes@\S+ within 1 s/);
+      // Picked up by the next pointer check (every second locally; hot-swap.test.ts pins the interval with
+      // a fake clock): here only that it is, with a generous bound for a busy machine.
       const indexed = Date.now();
       let names: string[] = [];
-      while (!names.includes("notes") && Date.now() - indexed < 5000) {
+      while (!names.includes("notes") && Date.now() - indexed < 30_000) {
         const listed = await client.callTool({ name: "list_collections", arguments: {} });
         names = (listed.structuredContent as { collections: { name: string }[] }).collections.map(
           (c) => c.name,
@@ -153,7 +155,6 @@ describe("thoth dev and thoth index on one data dir", () => {
         if (!names.includes("notes")) await new Promise((r) => setTimeout(r, 100));
       }
       expect(names).toContain("notes");
-      expect(Date.now() - indexed).toBeLessThan(2500);
     } finally {
       await client.close();
       server.child.kill("SIGTERM");
@@ -223,7 +224,6 @@ describe("thoth dev on a port in use", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const started = Date.now();
       const error = await startThothDev({ THOTH_DATA_DIR: await tempDir("thoth-e2e-") }, port).then(
         () => undefined,
         (e: Error) => e,
@@ -231,8 +231,8 @@ describe("thoth dev on a port in use", () => {
       expect(error?.message).toMatch(/exited with 1/);
       expect(error?.message).toContain(`port ${port} on 127.0.0.1 is already in use`);
       expect(error?.message).toContain(`PORT=${port + 1} npm start`);
+      // Before indexing or loading anything: it never got as far as the first run's indexing.
       expect(error?.message).not.toMatch(/First run|Indexed|EADDRINUSE/);
-      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       blocker.close();
     }

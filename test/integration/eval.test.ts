@@ -4,7 +4,8 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ndcgAt, recallAt } from "../../scripts/eval/beir.js";
 import { evaluate } from "../../scripts/eval/main.js";
-import { REPO_ROOT, tempDir } from "../helpers/folders.js";
+import { REPO_ROOT, folderWith, tempDir } from "../helpers/folders.js";
+import { needsShared } from "../helpers/shared-materials.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 
 const SAMPLE = join(REPO_ROOT, "examples", "beir-sample");
@@ -41,12 +42,14 @@ describe("npm run eval on the shipped BEIR sample", () => {
   });
 
   // Real text, not only our own sample: the handbook questions (a folder of Markdown) and SciFact's train split.
-  it.each([
-    ["eval/handbook-questions", undefined, 0.1],
-    ["../shared/eval/scifact-train", "train", 0.02],
+  it.for([
+    ["eval/handbook-questions", undefined, 0.1, "corpora/sourcegraph-handbook"],
+    ["../shared/eval/scifact-train", "train", 0.02, "eval/scifact-train"],
   ] as const)(
     "keyword mode beats the plain BM25 baseline on %s",
-    async (dir, split, margin) => {
+    { timeout: 120_000 },
+    async ([dir, split, margin, material], context) => {
+      needsShared(context, material);
       const saved = process.env.THOTH_MODEL_DIR;
       delete process.env.THOTH_MODEL_DIR;
       try {
@@ -59,7 +62,6 @@ describe("npm run eval on the shipped BEIR sample", () => {
         if (saved !== undefined) process.env.THOTH_MODEL_DIR = saved;
       }
     },
-    120_000,
   );
 
   it("prints one JSON object with every mode when a model is available", async () => {
@@ -83,5 +85,21 @@ describe("npm run eval on the shipped BEIR sample", () => {
     }).catch((e: { code: number; stderr: string }) => e);
     expect((result as { code: number }).code).toBe(1);
     expect((result as { stderr: string }).stderr).toMatch(/is this a BEIR folder/);
+  });
+
+  it("explains a dataset whose corpus folder is not on this machine (a clone without ../shared)", async () => {
+    const dir = await folderWith({
+      "corpus.json": JSON.stringify({ folder: "../not-here/sourcegraph-handbook" }),
+      "queries.jsonl": '{"_id":"q1","text":"x"}\n',
+      "qrels/test.tsv": "query-id\tcorpus-id\tscore\nq1\ta.md\t1\n",
+    });
+    const result = await promisify(execFile)("npm", ["run", "--silent", "eval", "--", dir], {
+      cwd: REPO_ROOT,
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((result as { code: number }).code).toBe(1);
+    expect((result as { stderr: string }).stderr).toMatch(
+      /^eval: cannot read the corpus folder .*not-here\/sourcegraph-handbook, which .*corpus\.json names: it is outside this repository/m,
+    );
+    expect((result as { stderr: string }).stderr).not.toMatch(/ENOENT|\n\s+at /);
   });
 });

@@ -109,10 +109,10 @@ const hostileDocument = fc
   }));
 
 describe("hostile documents, generated", () => {
+  // Bounded time: a super-linear shape shows as this test's time-out (120 s; the 60 runs take a few seconds).
   it("normalize and chunk in bounded time, or fail with an error the pipeline reports", () => {
     fc.assert(
       fc.property(hostileDocument, ({ path, text }) => {
-        const started = performance.now();
         const normalized = normalizeDocument({ path, bytes: new TextEncoder().encode(text) });
         if (normalized.ok) {
           try {
@@ -126,7 +126,6 @@ describe("hostile documents, generated", () => {
             expect(error).toBeInstanceOf(RangeError);
           }
         }
-        expect(performance.now() - started).toBeLessThan(3_000);
       }),
       { numRuns: 60 },
     );
