@@ -1,4 +1,5 @@
-import { loadVersion, versionStates, readPointer, bundleKeys, sha256 } from "../functions/core/bundle.js";
+import { loadVersion, readPointer, bundleKeys, sha256 } from "../functions/core/bundle.js";
+import { versionStates } from "../functions/core/bundle-versions.js";
 import type { ObjectStore } from "../functions/core/ports.js";
 
 export interface VersionRow {

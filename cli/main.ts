@@ -12,7 +12,7 @@ import { stackClientConfig, writeClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { localClientConfig, runDev } from "./dev.js";
 import { searchDeployed } from "./remote-search.js";
-import { rollbackCollection } from "../functions/core/bundle.js";
+import { rollbackCollection } from "../functions/core/bundle-versions.js";
 import { describeVersions, listCollectionVersions } from "./index-versions.js";
 import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
 import { describeSummary, indexFolder } from "./index-folder.js";

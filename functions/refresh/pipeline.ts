@@ -6,13 +6,8 @@
  * untouched and is recorded as a failed run.
  */
 import { randomUUID } from "node:crypto";
-import {
-  bundleKeys,
-  newVersionId,
-  publishVersion,
-  pruneVersions,
-  readPointerTagged,
-} from "../core/bundle.js";
+import { bundleKeys, readPointerTagged } from "../core/bundle.js";
+import { newVersionId, publishVersion, pruneVersions } from "../core/bundle-versions.js";
 import { DEFAULT_CHUNKING, estimateTokens } from "../core/chunking.js";
 import { documentFacts } from "../core/documents.js";
 import { ModelUnavailableError, ThothError } from "../core/errors.js";

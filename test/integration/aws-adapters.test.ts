@@ -9,7 +9,8 @@ import {
   SecretsManagerSource,
   secretsManagerClient,
 } from "../../functions/adapters/aws/secrets-manager-source.js";
-import { listVersions, readPointer } from "../../functions/core/bundle.js";
+import { readPointer } from "../../functions/core/bundle.js";
+import { listVersions } from "../../functions/core/bundle-versions.js";
 import { ConcurrentPublishError } from "../../functions/core/errors.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { CachedDocument } from "../../functions/core/ports.js";

@@ -2,13 +2,8 @@ import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import {
-  BUNDLE_FORMAT_VERSION,
-  bundleKeys,
-  readPointer,
-  rollbackCollection,
-  sha256,
-} from "../../functions/core/bundle.js";
+import { BUNDLE_FORMAT_VERSION, bundleKeys, readPointer, sha256 } from "../../functions/core/bundle.js";
+import { rollbackCollection } from "../../functions/core/bundle-versions.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bundleKeys, listVersions, readPointer } from "../../functions/core/bundle.js";
+import { bundleKeys, readPointer } from "../../functions/core/bundle.js";
+import { listVersions } from "../../functions/core/bundle-versions.js";
 import type { Runtime } from "../../functions/composition.js";
 import { RefreshInterruptedError, refreshCollection } from "../../functions/refresh/pipeline.js";
 import { refreshCollections } from "../../functions/refresh/run.js";

@@ -2,19 +2,21 @@ import { describe, expect, it } from "vitest";
 import {
   bundleKeys,
   listPublishedCollections,
-  listVersions,
   loadVersion,
+  readPointer,
+  readPointerTagged,
+  sha256,
+} from "../../../functions/core/bundle.js";
+import {
+  listVersions,
   newVersionId,
   ORPHAN_GRACE_MS,
   pruneVersions,
   versionStates,
   publishVersion,
-  readPointer,
-  readPointerTagged,
   rollbackCollection,
-  sha256,
   type ManifestDraft,
-} from "../../../functions/core/bundle.js";
+} from "../../../functions/core/bundle-versions.js";
 import {
   BundleIntegrityError,
   ConcurrentPublishError,

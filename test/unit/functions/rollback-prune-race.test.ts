@@ -1,13 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { loadVersion, readPointer } from "../../../functions/core/bundle.js";
 import {
-  loadVersion,
   publishVersion,
   pruneVersions,
-  readPointer,
   rollbackCollection,
   type ManifestDraft,
-} from "../../../functions/core/bundle.js";
+} from "../../../functions/core/bundle-versions.js";
 import {
   BundleIntegrityError,
   ConcurrentPublishError,
