@@ -7,7 +7,9 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { McpLambdaHandler } from "../functions/mcp-server/handler.js";
 import { logger } from "../functions/lib/logger.js";
-import { MAX_BODY_BYTES, parseHost, unauthorized } from "../functions/mcp-server/http.js";
+import { MAX_BODY_BYTES } from "../functions/mcp-server/http.js";
+import { unauthorized } from "../functions/mcp-server/json-rpc.js";
+import { parseHost } from "../functions/mcp-server/api-gateway.js";
 import { MCP_PATH } from "../shared/names.js";
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);

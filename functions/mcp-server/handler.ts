@@ -2,7 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { logger } from "../lib/logger.js";
 import { createMetrics, metricsEnabled } from "../lib/metrics.js";
 import { openMcpApp, type McpApp } from "./app.js";
-import { BadRequestError, RPC_ERRORS, eventToRequest, jsonRpcError, responseToResult } from "./http.js";
+import { BadRequestError, eventToRequest, responseToResult } from "./api-gateway.js";
+import { RPC_ERRORS, jsonRpcError } from "./json-rpc.js";
 
 export type McpLambdaHandler = (
   event: APIGatewayProxyEventV2,

@@ -1,19 +1,17 @@
 /**
- * All HTTP and transport wiring of the MCP server: API Gateway v2 events ⇄ web Requests/Responses, method,
- * path, size and authentication rules, and one stateless Streamable HTTP transport per request.
- *
- * Over 300 lines on purpose: the design keeps every transport rule in this one module (DESIGN.md), and the
- * rules are checked in a fixed order (path, method, Origin, size, auth, parse, transport checks, batches,
- * unknown tools, answer size and error convention) that reads best in one place.
+ * The MCP endpoint's HTTP rules and its stateless Streamable HTTP transport: one ordered list of checks (path,
+ * method, Origin, size, auth, parse, message shape, transport checks, batches, unknown tools), then the SDK's
+ * transport, then the answer's size and error convention. Each rule answers a Response or passes; the order is
+ * the contract, so it reads in one place. API Gateway's shapes are api-gateway.ts; JSON-RPC errors json-rpc.ts.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { MCP_PATH } from "../../shared/names.js";
 import { DependencyUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import type { Principal } from "./auth.js";
+import { RPC_ERRORS, jsonResponse, jsonRpcError, normalizeErrors, unauthorized } from "./json-rpc.js";
 import { unknownToolError } from "./sdk-overrides.js";
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
@@ -42,43 +40,6 @@ export interface McpHttpDeps {
   maxResponseBytes?: number;
 }
 
-/** JSON-RPC error codes used outside the SDK's own handling. */
-export const RPC_ERRORS = {
-  parse: -32700,
-  invalidRequest: -32600,
-  invalidParams: -32602,
-  internal: -32603,
-  unauthorized: -32001,
-  notFound: -32004,
-  methodNotAllowed: -32005,
-  tooLarge: -32006,
-  forbidden: -32007,
-  /** MCP's "resource not found". */
-  resourceNotFound: -32002,
-} as const;
-
-export function jsonRpcError(
-  status: number,
-  code: number,
-  message: string,
-  headers: Record<string, string> = {},
-  id: string | number | null = null,
-): Response {
-  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id }), {
-    status,
-    headers: { "content-type": "application/json", ...headers },
-  });
-}
-
-/** The answer to a request without a valid key (also sent by the local server before it reads a body). */
-export const unauthorized = () =>
-  jsonRpcError(
-    401,
-    RPC_ERRORS.unauthorized,
-    "missing or invalid API key; send Authorization: Bearer <key> or x-api-key",
-    { "www-authenticate": 'Bearer realm="thoth"' },
-  );
-
 const tooLarge = () =>
   jsonRpcError(
     413,
@@ -88,9 +49,6 @@ const tooLarge = () =>
 
 type RpcId = string | number;
 const isRpcId = (id: unknown): id is RpcId => typeof id === "string" || typeof id === "number";
-
-const json = (body: unknown) =>
-  new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
 
 /**
  * The transport's own checks, done before anything answers in its place: Accept (406), Content-Type (415),
@@ -164,55 +122,6 @@ function batchRejection(request: Request, parsed: unknown): Response | undefined
   return undefined;
 }
 
-interface RpcErrorObject {
-  code: number;
-  message: string;
-}
-
-/**
- * One error convention for every method, whatever part of the SDK raised it: invalid params are -32602 with a
- * short sentence (not a zod dump, not "internal error"); any missing resource is -32002; messages carry no
- * "MCP error <code>:" prefix (clients add their own, which doubled it).
- */
-export function normalizeRpcError(error: RpcErrorObject, method: unknown): RpcErrorObject {
-  const message = error.message.replace(/^(MCP error -?\d+: )+/, "");
-  if (message.startsWith("[")) {
-    try {
-      const [issue] = JSON.parse(message) as { path?: (string | number)[]; message?: string }[];
-      if (issue?.message) {
-        const where = (issue.path ?? []).join(".");
-        return {
-          code: RPC_ERRORS.invalidParams,
-          message: `invalid params${where ? ` (${where})` : ""}: ${issue.message}`,
-        };
-      }
-    } catch {
-      // not a zod dump after all
-    }
-  }
-  if (method === "resources/read" && /^Invalid URL/.test(message)) {
-    return {
-      code: RPC_ERRORS.invalidParams,
-      message: "invalid params (params.uri): not a valid URI; resources are thoth://<collection>/<doc-id>",
-    };
-  }
-  if (method === "resources/read" && /^Resource .* not found$/.test(message)) {
-    return {
-      code: RPC_ERRORS.resourceNotFound,
-      message: `resource not found: ${message.slice("Resource ".length, -" not found".length).slice(0, 200)}; resources are thoth://<collection>/<doc-id>`,
-    };
-  }
-  return { code: error.code, message };
-}
-
-function normalizeErrors(body: unknown, methods: Map<unknown, unknown>): unknown {
-  const fix = (answer: unknown) => {
-    const a = answer as { id?: unknown; error?: RpcErrorObject } | null;
-    return a?.error ? { ...a, error: normalizeRpcError(a.error, methods.get(a.id)) } : answer;
-  };
-  return Array.isArray(body) ? body.map(fix) : fix(body);
-}
-
 /**
  * Finishes a JSON answer: errors in one convention, and an answer too large for Lambda replaced by an error per
  * request id, so the client learns why.
@@ -245,7 +154,7 @@ async function boundedResponse(response: Response, messages: unknown[], limit: n
     },
     id,
   });
-  return json(ids.length > 1 ? ids.map(error) : error(ids[0] ?? null));
+  return jsonResponse(ids.length > 1 ? ids.map(error) : error(ids[0] ?? null));
 }
 
 /** Answers one HTTP request to the MCP endpoint. Never throws: faults become a generic 500. */
@@ -282,7 +191,7 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
     if (rejected) return rejected;
     const unknownTools = messages.flatMap((m) => unknownToolError(m, deps.toolNames) ?? []);
     const forwarded = messages.filter((m) => !unknownToolError(m, deps.toolNames));
-    if (!forwarded.length) return json(Array.isArray(parsed) ? unknownTools : unknownTools[0]);
+    if (!forwarded.length) return jsonResponse(Array.isArray(parsed) ? unknownTools : unknownTools[0]);
     await deps.beforeRequest?.();
     const server = deps.createServer(principal);
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -301,7 +210,7 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
     if (unknownTools.length) {
       // A batch with calls to unknown tools: their protocol errors join the transport's answers.
       const answered = response.status === 200 ? ((await response.json()) as unknown) : [];
-      response = json([...(Array.isArray(answered) ? answered : [answered]), ...unknownTools]);
+      response = jsonResponse([...(Array.isArray(answered) ? answered : [answered]), ...unknownTools]);
     }
     return await boundedResponse(response, forwarded, deps.maxResponseBytes ?? MAX_RESPONSE_BYTES);
   } catch (error) {
@@ -319,74 +228,4 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
     logger.error("request failed", { error: error as Error });
     return jsonRpcError(500, RPC_ERRORS.internal, "internal server error");
   }
-}
-
-/** A request refused before it becomes a web Request; `status` is 400 or 405. */
-export class BadRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 405 = 400,
-  ) {
-    super(message);
-    this.name = "BadRequestError";
-  }
-}
-
-/** Methods a web Request can carry (fetch forbids CONNECT, TRACE and TRACK). */
-const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
-
-/**
- * A Host header parsed strictly: a DNS name or IPv4 address, or a bracketed IPv6 address, then an optional
- * port. Anything else (`localhost:abc`, `127.0.0.1:80@evil.com`) is undefined.
- */
-export function parseHost(value: string): { hostname: string; port?: number } | undefined {
-  const m = /^([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]{2,45}\])(?::(\d{1,5}))?$/i.exec(value);
-  if (!m) return undefined;
-  const port = m[2] === undefined ? undefined : Number(m[2]);
-  if (port !== undefined && port > 65535) return undefined;
-  return port === undefined ? { hostname: m[1]!.toLowerCase() } : { hostname: m[1]!.toLowerCase(), port };
-}
-
-/** An API Gateway HTTP API (payload format 2.0) event as a web Request; a BadRequestError when it cannot be. */
-export function eventToRequest(event: APIGatewayProxyEventV2): Request {
-  const requestMethod = event.requestContext.http.method.toUpperCase();
-  if (!METHODS.has(requestMethod))
-    throw new BadRequestError(
-      `method ${requestMethod.slice(0, 20)} not allowed; send MCP messages with POST`,
-      405,
-    );
-  const hostHeader = event.headers?.host ?? event.requestContext.domainName ?? "localhost";
-  if (!parseHost(hostHeader)) throw new BadRequestError("bad request: malformed Host header");
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers.set(name, value);
-  }
-  if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
-  const host = hostHeader;
-  const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
-  const method = event.requestContext.http.method.toUpperCase();
-  const body =
-    event.body === undefined || method === "GET" || method === "HEAD"
-      ? undefined
-      : event.isBase64Encoded
-        ? Buffer.from(event.body, "base64")
-        : event.body;
-  return new Request(`https://${host}${event.rawPath}${query}`, { method, headers, body });
-}
-
-/** A web Response as an API Gateway v2 structured result. */
-export async function responseToResult(response: Response): Promise<APIGatewayProxyStructuredResultV2> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
-  });
-  const cookies = response.headers.getSetCookie();
-  const body = await response.text();
-  return {
-    statusCode: response.status,
-    headers,
-    body,
-    isBase64Encoded: false,
-    ...(cookies.length ? { cookies } : {}),
-  };
 }

@@ -4,17 +4,15 @@
  */
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { InvalidRequestError, NotFoundError } from "../core/errors.js";
+import { RPC_ERRORS } from "./json-rpc.js";
 
-/** MCP's code for a resource that does not exist: used for every missing collection or document. */
-export const RESOURCE_NOT_FOUND = -32002;
-
-/** Runs `read`, turning a missing thing into -32002 and a bad argument into -32602; anything else goes up. */
+/** Runs `read`, turning a missing collection or document into -32002 (MCP's resource not found) and a bad argument into -32602; anything else goes up. */
 export function asProtocolErrors<T>(read: () => T): T {
   try {
     return read();
   } catch (error) {
     if (error instanceof NotFoundError)
-      throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${error.message}`);
+      throw new McpError(RPC_ERRORS.resourceNotFound, `resource not found: ${error.message}`);
     if (error instanceof InvalidRequestError) throw new McpError(ErrorCode.InvalidParams, error.message);
     throw error;
   }

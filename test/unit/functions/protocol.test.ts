@@ -7,9 +7,9 @@ import {
   MAX_BATCH,
   MAX_RESPONSE_BYTES,
   handleMcpRequest,
-  parseHost,
   type McpHttpDeps,
 } from "../../../functions/mcp-server/http.js";
+import { parseHost } from "../../../functions/mcp-server/api-gateway.js";
 import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
 import { isLocalRequest } from "../../../cli/dev-server.js";
 import { folderWith } from "../../helpers/folders.js";
