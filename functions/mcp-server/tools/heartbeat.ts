@@ -1,12 +1,7 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { defineTool } from "./define-tool.js";
 import { SEARCH_MODES } from "../../../shared/types.js";
-import type { ServerDeps } from "../deps.js";
-import type { ToolModule } from "./index.js";
-import { runTool, toolResult } from "../tool-results.js";
-import { READ_ONLY } from "./schemas.js";
 
-/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
 const INPUT = {};
 
 const OUTPUT = {
@@ -28,48 +23,39 @@ const OUTPUT = {
 };
 
 /** `heartbeat`: liveness plus what a caller needs to trust the answers: versions, freshness, degraded modes. */
-export const heartbeatTool: ToolModule = {
+export const heartbeatTool = defineTool({
   name: "heartbeat",
-  register(server: McpServer, { kb, info }: ServerDeps): void {
-    server.registerTool(
-      this.name,
-      {
-        title: "Heartbeat",
-        description:
-          "Check that the server is up; reports its version, stack, index freshness and any degraded mode.",
-        inputSchema: INPUT,
-        outputSchema: OUTPUT,
-        annotations: READ_ONLY,
-      },
-      () =>
-        runTool("heartbeat", () => {
-          const now = new Date();
-          const degraded = kb.degradations();
-          const collections = kb.listCollections().map((c) => ({
-            name: c.name,
-            version: c.version,
-            builtAt: c.builtAt,
-            ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(c.builtAt)) / 1000)),
-          }));
-          const semantic = kb.listCollections().some((c) => c.modes.includes("semantic"));
-          const structured = {
-            status: degraded.length ? ("degraded" as const) : ("ok" as const),
-            server: { name: info.name, version: info.version },
-            stack: info.stack,
-            time: now.toISOString(),
-            embeddingModel: kb.embedder?.modelId ?? null,
-            searchModes: semantic ? [...SEARCH_MODES] : (["keyword"] as "keyword"[]),
-            collections,
-            degraded,
-          };
-          const text = [
-            `${info.name} ${info.version} on stack ${info.stack}: ${structured.status}`,
-            `search modes: ${structured.searchModes.join(", ")}; model: ${structured.embeddingModel ?? "none"}`,
-            ...collections.map((c) => `- ${c.name} version ${c.version}, built ${c.ageSeconds}s ago`),
-            ...degraded.map((d) => `degraded: ${d}`),
-          ].join("\n");
-          return toolResult(structured, text);
-        }),
-    );
+  title: "Heartbeat",
+  description:
+    "Check that the server is up; reports its version, stack, index freshness and any degraded mode.",
+  input: INPUT,
+  output: OUTPUT,
+  run(_args, { kb, info }) {
+    const now = new Date();
+    const degraded = kb.degradations();
+    const collections = kb.listCollections().map((c) => ({
+      name: c.name,
+      version: c.version,
+      builtAt: c.builtAt,
+      ageSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(c.builtAt)) / 1000)),
+    }));
+    const semantic = kb.listCollections().some((c) => c.modes.includes("semantic"));
+    const structured = {
+      status: degraded.length ? ("degraded" as const) : ("ok" as const),
+      server: { name: info.name, version: info.version },
+      stack: info.stack,
+      time: now.toISOString(),
+      embeddingModel: kb.embedder?.modelId ?? null,
+      searchModes: semantic ? [...SEARCH_MODES] : (["keyword"] as "keyword"[]),
+      collections,
+      degraded,
+    };
+    const text = [
+      `${info.name} ${info.version} on stack ${info.stack}: ${structured.status}`,
+      `search modes: ${structured.searchModes.join(", ")}; model: ${structured.embeddingModel ?? "none"}`,
+      ...collections.map((c) => `- ${c.name} version ${c.version}, built ${c.ageSeconds}s ago`),
+      ...degraded.map((d) => `degraded: ${d}`),
+    ].join("\n");
+    return { structured, text };
   },
-};
+});

@@ -1,22 +1,16 @@
 /**
  * Every tool of the server, registered from here (as the reference MCP servers do): a new tool is one file
- * exporting a ToolModule, listed below. TOOL_NAMES comes from this list, so the unknown-tool check can never
- * disagree with what is registered.
+ * exporting `defineTool({...})` (define-tool.ts), listed below. TOOL_NAMES comes from this list, so the
+ * unknown-tool check can never disagree with what is registered.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerDeps } from "../deps.js";
+import type { ToolModule } from "./define-tool.js";
 import { getDocumentTool } from "./get-document.js";
 import { heartbeatTool } from "./heartbeat.js";
 import { listCollectionsTool } from "./list-collections.js";
 import { listDocumentsTool } from "./list-documents.js";
 import { searchDocumentsTool } from "./search-documents.js";
-
-export interface ToolModule {
-  /** The tool's MCP name (snake_case). */
-  readonly name: string;
-  /** Registers the tool on a per-request server, with that request's dependencies. */
-  register(server: McpServer, deps: ServerDeps): void;
-}
 
 export const TOOLS: readonly ToolModule[] = [
   searchDocumentsTool,

@@ -1,12 +1,8 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { defineTool } from "./define-tool.js";
 import { SOURCE_TYPES } from "../../../shared/types.js";
-import type { ServerDeps } from "../deps.js";
-import type { ToolModule } from "./index.js";
-import { runTool, toolResult } from "../tool-results.js";
-import { DocumentListingShape, READ_ONLY } from "./schemas.js";
+import { DocumentListingShape } from "./schemas.js";
 
-/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
 const INPUT = {
   collection: z.string().optional(),
   pathPrefix: z.string().optional().describe("Only paths starting with this, e.g. security/"),
@@ -29,33 +25,24 @@ const OUTPUT = {
 };
 
 /** `list_documents`: a paged listing of documents, filtered by collection, path prefix or source. */
-export const listDocumentsTool: ToolModule = {
+export const listDocumentsTool = defineTool({
   name: "list_documents",
-  register(server: McpServer, { kb }: ServerDeps): void {
-    server.registerTool(
-      this.name,
-      {
-        title: "List documents",
-        description:
-          "List indexed documents (id, path, title), sorted by path. Filter by collection, path prefix or source type; pass nextCursor back as cursor for the next page.",
-        inputSchema: INPUT,
-        outputSchema: OUTPUT,
-        annotations: READ_ONLY,
-      },
-      (args) =>
-        runTool("list_documents", () => {
-          const page = kb.listDocuments(args);
-          const text = [
-            page.documents.length
-              ? `Documents ${page.offset + 1}–${page.offset + page.documents.length} of ${page.total}:`
-              : `No documents (${page.total} in all).`,
-            ...page.documents.map(
-              (d) => `- ${d.title}${d.type ? ` (${d.type})` : ""} (${d.collection}: ${d.path}) [id ${d.id}]`,
-            ),
-            ...(page.nextCursor ? [`More: call again with cursor "${page.nextCursor}".`] : []),
-          ].join("\n");
-          return toolResult(page, text);
-        }),
-    );
+  title: "List documents",
+  description:
+    "List indexed documents (id, path, title), sorted by path. Filter by collection, path prefix or source type; pass nextCursor back as cursor for the next page.",
+  input: INPUT,
+  output: OUTPUT,
+  run(args, { kb }) {
+    const page = kb.listDocuments(args);
+    const text = [
+      page.documents.length
+        ? `Documents ${page.offset + 1}–${page.offset + page.documents.length} of ${page.total}:`
+        : `No documents (${page.total} in all).`,
+      ...page.documents.map(
+        (d) => `- ${d.title}${d.type ? ` (${d.type})` : ""} (${d.collection}: ${d.path}) [id ${d.id}]`,
+      ),
+      ...(page.nextCursor ? [`More: call again with cursor "${page.nextCursor}".`] : []),
+    ].join("\n");
+    return { structured: page, text };
   },
-};
+});

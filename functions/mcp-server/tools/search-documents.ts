@@ -1,18 +1,13 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { defineTool } from "./define-tool.js";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import { citation } from "../../core/citation.js";
 import { SearchHitSchema } from "../../core/contracts.js";
 import { MAX_QUERY_TERMS } from "../../core/ports.js";
 import { DEFAULT_PER_DOCUMENT, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/knowledge-base.js";
-import type { ServerDeps } from "../deps.js";
-import type { ToolModule } from "./index.js";
-import { runTool, toolResult } from "../tool-results.js";
-import { READ_ONLY } from "./schemas.js";
 
 export const MAX_QUERY_LENGTH = 1000;
 
-/** Built once per cold start, not per request: the server itself is rebuilt for every request. */
 const INPUT = {
   query: z
     .string()
@@ -58,34 +53,25 @@ const OUTPUT = {
 };
 
 /** `search_documents`: hybrid (default), semantic or keyword search with citations. */
-export const searchDocumentsTool: ToolModule = {
+export const searchDocumentsTool = defineTool({
   name: "search_documents",
-  register(server: McpServer, { kb }: ServerDeps): void {
-    server.registerTool(
-      this.name,
-      {
-        title: "Search documents",
-        description:
-          "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's id to read the whole document.",
-        inputSchema: INPUT,
-        outputSchema: OUTPUT,
-        annotations: READ_ONLY,
-      },
-      (args) =>
-        runTool("search_documents", async () => {
-          const { mode, results: hits, notices } = await kb.search(args);
-          const lines = hits.map(
-            (h, i) => `${i + 1}. ${citation(h)} [id ${h.id}, score ${h.score}]\n   ${h.snippet}`,
-          );
-          const text = [
-            hits.length
-              ? `${hits.length} result(s) for "${args.query}" (${mode}):`
-              : `No results for "${args.query}" (${mode}).`,
-            ...lines,
-            ...notices.map((n) => `Note: ${n}`),
-          ].join("\n");
-          return toolResult({ mode, results: hits, notices }, text);
-        }),
+  title: "Search documents",
+  description:
+    "Search the indexed knowledge base. Returns the best-matching passages with their document id, title, path, heading and a snippet, for citation. Use get_document with a result's id to read the whole document.",
+  input: INPUT,
+  output: OUTPUT,
+  async run(args, { kb }) {
+    const { mode, results: hits, notices } = await kb.search(args);
+    const lines = hits.map(
+      (h, i) => `${i + 1}. ${citation(h)} [id ${h.id}, score ${h.score}]\n   ${h.snippet}`,
     );
+    const text = [
+      hits.length
+        ? `${hits.length} result(s) for "${args.query}" (${mode}):`
+        : `No results for "${args.query}" (${mode}).`,
+      ...lines,
+      ...notices.map((n) => `Note: ${n}`),
+    ].join("\n");
+    return { structured: { mode, results: hits, notices }, text };
   },
-};
+});
