@@ -1,8 +1,10 @@
 import { stat } from "node:fs/promises";
 import type { RuntimeEnv } from "../shared/config.js";
 import { CollectionNameSchema } from "../shared/config.js";
-import { createRuntime, loadEmbedder, refreshKit } from "../functions/composition.js";
-import { refreshCollection, type RefreshSummary } from "../functions/refresh/pipeline.js";
+import { createRuntime, loadEmbedder } from "../functions/composition.js";
+import { refreshKit } from "../functions/refresh/pipeline.js";
+import { refreshCollection } from "../functions/refresh/pipeline.js";
+import { type RefreshSummary } from "../functions/refresh/refresh-types.js";
 import { LocalFolderSource } from "../functions/refresh/sources/local.js";
 import { interruptible } from "./interrupt.js";
 import type { ProgressReporter } from "./progress.js";

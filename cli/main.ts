@@ -7,7 +7,7 @@ import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
 import { logger } from "../functions/lib/logger.js";
 import { createRuntime, openKnowledgeBase, pointerCheckSeconds } from "../functions/composition.js";
 import { citation } from "../functions/core/citation.js";
-import { RefreshInterruptedError } from "../functions/refresh/pipeline.js";
+import { RefreshInterruptedError } from "../functions/refresh/stages.js";
 import { stackClientConfig, writeClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { localClientConfig, runDev } from "./dev.js";

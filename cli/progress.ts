@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { RefreshProgress } from "../functions/refresh/pipeline.js";
+import type { RefreshProgress } from "../functions/refresh/refresh-types.js";
 
 export interface ProgressReporter {
   /** A phase's progress for one collection (`label`). */

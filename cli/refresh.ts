@@ -6,7 +6,8 @@ import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "
 import { ENV } from "../shared/names.js";
 import { invokeFunction } from "../functions/adapters/aws/lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
-import { createRuntime, loadEmbedder, refreshKit, type Runtime } from "../functions/composition.js";
+import { createRuntime, loadEmbedder, type Runtime } from "../functions/composition.js";
+import { refreshKit } from "../functions/refresh/pipeline.js";
 import type { RefreshResult } from "../functions/refresh/handler.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
 import { describeSummary } from "./index-folder.js";
@@ -78,7 +79,7 @@ export async function refreshLocally(options: {
     return await interruptible((signal) =>
       refreshCollections({
         kit,
-        runtime,
+        sources: runtime,
         ...(options.keywordOnly ? { allowKeywordOnly: true } : {}),
         collections,
         ...(options.only.length ? { only: options.only } : {}),

@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { SearchHit } from "../functions/core/knowledge-base.js";
+import type { SearchHit } from "../functions/core/contracts.js";
 import type { SearchMode } from "../shared/types.js";
 import { readStackOutputs, requireOutput } from "./stack-outputs.js";
 

@@ -16,18 +16,11 @@ import { minisearchCodec } from "./adapters/ml/keyword-index.js";
 import { hnswCodec } from "./adapters/ml/hnsw-vector-index.js";
 import { loadTransformersEmbedder } from "./adapters/ml/transformers-embedder.js";
 import { KnowledgeBase } from "./core/knowledge-base.js";
-import type {
-  DocumentCache,
-  Embedder,
-  KeywordIndexCodec,
-  ObjectStore,
-  SecretSource,
-  VectorIndexCodec,
-} from "./core/ports.js";
+import type { DocumentCache, IndexCodecs, ModelLoad, ObjectStore, SecretSource } from "./core/ports.js";
 import { logger } from "./lib/logger.js";
-import type { RefreshKit } from "./refresh/pipeline.js";
 
-export interface Runtime {
+/** The adapters this process uses, chosen from its environment, and the index codecs. */
+export interface Runtime extends Required<IndexCodecs> {
   env: RuntimeEnv;
   store: ObjectStore;
   cache: DocumentCache;
@@ -36,10 +29,6 @@ export interface Runtime {
   bucket: (name: string) => Promise<ObjectStore>;
   /** The stack's own bucket, uncached (for `s3` sources without a bucket, such as the sample handbook). */
   ownBucket: () => Promise<ObjectStore>;
-  vectorCodec: VectorIndexCodec;
-  keywordCodec: KeywordIndexCodec;
-  /** Reads format-1 bundles (a rollback target, or a collection not refreshed since format 2). */
-  legacyKeywordCodec: KeywordIndexCodec;
 }
 
 /**
@@ -128,9 +117,7 @@ export const LOCAL_POINTER_CHECK_SECONDS = 1;
 export const DEFAULT_CACHE_MB = 200;
 
 /** The codecs every writer and reader of bundles uses: hnswlib vectors, the format-2 keyword index, format 1's. */
-export function indexCodecs(
-  keywordWorkerFromChunks?: number,
-): Pick<Runtime, "vectorCodec" | "keywordCodec" | "legacyKeywordCodec"> {
+export function indexCodecs(keywordWorkerFromChunks?: number): Required<IndexCodecs> {
   return {
     vectorCodec: hnswCodec(),
     keywordCodec: bm25Codec(
@@ -139,12 +126,6 @@ export function indexCodecs(
     ),
     legacyKeywordCodec: minisearchCodec,
   };
-}
-
-export interface EmbedderLoad {
-  embedder: Embedder | null;
-  /** Why there is no embedder, when there is none. */
-  reason?: string;
 }
 
 /** Each "no model" warning once per process (`thoth dev` loads for its first index, then for serving). */
@@ -156,12 +137,12 @@ function warnNoModel(modelId: string, reason: string): void {
 }
 
 /** Loads the configured model, or explains why search runs in keyword mode. Never throws. */
-export async function loadEmbedder(env: RuntimeEnv): Promise<EmbedderLoad> {
+export async function loadEmbedder(env: RuntimeEnv): Promise<ModelLoad> {
   const modelId = env.THOTH_EMBEDDING_MODEL;
   if (!env.THOTH_MODEL_DIR) {
     const reason = `THOTH_MODEL_DIR is not set, so ${modelId} cannot be loaded`;
     warnNoModel(modelId, reason);
-    return { embedder: null, reason };
+    return { embedder: null, embedderUnavailableReason: reason };
   }
   try {
     const embedder = await loadTransformersEmbedder({ modelId, modelDir: env.THOTH_MODEL_DIR });
@@ -170,31 +151,18 @@ export async function loadEmbedder(env: RuntimeEnv): Promise<EmbedderLoad> {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     warnNoModel(modelId, reason);
-    return { embedder: null, reason };
+    return { embedder: null, embedderUnavailableReason: reason };
   }
-}
-
-/** What each refresh of this process shares: the runtime's store, cache and codecs, and the loaded model. */
-export function refreshKit(runtime: Runtime, load: EmbedderLoad): RefreshKit {
-  return {
-    store: runtime.store,
-    cache: runtime.cache,
-    embedder: load.embedder,
-    ...(load.reason ? { embedderUnavailableReason: load.reason } : {}),
-    vectorCodec: runtime.vectorCodec,
-    keywordCodec: runtime.keywordCodec,
-  };
 }
 
 /** Loads the model (or not) and every published collection: what a reader of the bundles needs. */
 export async function openKnowledgeBase(runtime: Runtime): Promise<KnowledgeBase> {
   const started = performance.now();
-  const { embedder, reason } = await loadEmbedder(runtime.env);
+  const model = await loadEmbedder(runtime.env);
   const modelLoadMs = Math.round(performance.now() - started);
   const kb = await KnowledgeBase.open({
     store: runtime.store,
-    embedder,
-    ...(reason ? { embedderUnavailableReason: reason } : {}),
+    ...model,
     vectorCodec: runtime.vectorCodec,
     keywordCodec: runtime.keywordCodec,
     legacyKeywordCodec: runtime.legacyKeywordCodec,

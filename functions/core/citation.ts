@@ -1,4 +1,4 @@
-import type { SearchHit } from "./knowledge-base.js";
+import type { SearchHit } from "./contracts.js";
 
 /** "Title › Section › Subsection (path or url)"; a top heading equal to the title is not repeated. */
 export function citation(hit: Pick<SearchHit, "title" | "heading" | "path" | "url">): string {

@@ -5,23 +5,17 @@
 import { bundleKeys, listPublishedCollections, readPointer, type Pointer } from "./bundle.js";
 import { ModelMismatchError, NotFoundError } from "./errors.js";
 import { message, pathFree } from "./messages.js";
-import type { Embedder, KeywordIndexCodec, ObjectStore, VectorIndexCodec } from "./ports.js";
+import type { IndexCodecs, ModelLoad, ObjectStore } from "./ports.js";
 import type { CollectionSummary, LoadedCollection, Scope } from "./read-model.js";
 import { openVersion } from "./version-reader.js";
 
-export interface CollectionRegistryDeps {
+/** What a registry reads with: the store, the model (or why none), the codecs, and how often to look. */
+export type CollectionRegistryDeps = {
   store: ObjectStore;
-  /** `null` when no embedding model could be loaded: search then runs in keyword mode only. */
-  embedder: Embedder | null;
-  /** Why the embedder is missing, for heartbeat and notices. */
-  embedderUnavailableReason?: string;
-  vectorCodec: VectorIndexCodec;
-  keywordCodec: KeywordIndexCodec;
-  /** Reads format-1 bundles' keyword index (MiniSearch JSON) until none is live or kept. */
-  legacyKeywordCodec?: KeywordIndexCodec;
   /** How often, at most, `checkForNewVersions` reads the pointers. Default 60; 0 checks on every call. */
   pointerCheckSeconds?: number;
-}
+} & ModelLoad &
+  IndexCodecs;
 
 /** What a caller limited to some collections is told when the store cannot be listed. */
 const STORE_UNLISTABLE =

@@ -4,12 +4,8 @@ import type { StoredDocument } from "./bundle.js";
 import { InvalidRequestError, NotFoundError } from "./errors.js";
 import { MAX_DESCRIPTION_CHARS, MAX_PATH_CHARS, MAX_TITLE_CHARS, label, shownUrl } from "./labels.js";
 import { truncate } from "./messages.js";
-import {
-  DEFAULT_PAGE_CHARS,
-  type DocumentListing,
-  type DocumentPage,
-  type LoadedCollection,
-} from "./read-model.js";
+import { DEFAULT_PAGE_CHARS, type DocumentPage, type LoadedCollection } from "./read-model.js";
+import { type DocumentListing } from "./contracts.js";
 
 export interface DocumentRef {
   id?: string;

@@ -16,8 +16,6 @@ import type { CollectionSummary, DocumentPage, Scope, SearchRequest, SearchRespo
 import { rankDocuments, searchCollections } from "./search.js";
 import type { SearchMode } from "../../shared/types.js";
 
-export * from "./read-model.js";
-export { pathFree } from "./messages.js";
 export type KnowledgeBaseDeps = CollectionRegistryDeps;
 
 /**

@@ -45,9 +45,6 @@ export interface SecretSource {
   getSecret(name: SecretName): Promise<string | undefined>;
 }
 
-/** What the document cache keeps of a document (in DynamoDB on AWS): listing metadata, not the text. */
-export type { CachedDocument } from "./contracts.js";
-
 /** One refresh run of one collection: what it did, or what failed. */
 export interface RefreshRun {
   collection: string;
@@ -125,7 +122,7 @@ export interface KeywordEntry {
 export interface KeywordSearchOptions {
   /** Only chunks for which this holds: a condition on the chunk's document (path, source, type). */
   filter?: (label: number) => boolean;
-  /** At most this many chunks of one document among the results. */
+  /** At most this many chunks of one document among the results (default: no limit). */
   maxPerDocument?: number;
 }
 
@@ -159,6 +156,21 @@ export interface KeywordIndexCodec {
   readonly file: string;
   builder(): KeywordIndexBuilder;
   load(bytes: Uint8Array): KeywordIndex;
+}
+
+/** The codecs every writer and reader of bundles uses. */
+export interface IndexCodecs {
+  vectorCodec: VectorIndexCodec;
+  keywordCodec: KeywordIndexCodec;
+  /** Reads format-1 bundles' keyword index (MiniSearch JSON): a rollback target, or a collection not refreshed since. */
+  legacyKeywordCodec?: KeywordIndexCodec;
+}
+
+/** The embedding model a process loaded, or none and why: search then runs in keyword mode, and says why. */
+export interface ModelLoad {
+  embedder: Embedder | null;
+  /** Why there is no embedder, when there is none. */
+  embedderUnavailableReason?: string;
 }
 
 /** One document as a source hands it over, before normalisation. */

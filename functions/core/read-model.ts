@@ -8,8 +8,6 @@ import type { ChunkTable } from "./bundle-files.js";
 import type { DocumentListing, SearchHit } from "./contracts.js";
 import type { KeywordIndex, VectorIndex } from "./ports.js";
 
-export type { DocumentListing, SearchHit } from "./contracts.js";
-
 export interface LoadedCollection {
   name: string;
   manifest: Manifest;

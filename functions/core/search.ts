@@ -10,10 +10,10 @@ import {
   DEFAULT_SEARCH_LIMIT,
   MAX_SEARCH_LIMIT,
   type LoadedCollection,
-  type SearchHit,
   type SearchRequest,
   type SearchResponse,
 } from "./read-model.js";
+import { type SearchHit } from "./contracts.js";
 import { nothingIndexed, pathFree } from "./messages.js";
 
 const CANDIDATES = 50;

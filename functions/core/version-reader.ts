@@ -19,12 +19,12 @@ import { TextStore, openChunkTable, type ChunkTable, type TextRef } from "./bund
 import { BundleIntegrityError, NativeModuleUnavailableError } from "./errors.js";
 import { message } from "./messages.js";
 import type {
-  Embedder,
+  IndexCodecs,
   KeywordIndex,
   KeywordIndexCodec,
+  ModelLoad,
   ObjectStore,
   VectorIndex,
-  VectorIndexCodec,
 } from "./ports.js";
 import { z } from "zod";
 
@@ -51,15 +51,8 @@ export async function openVersion(
   store: ObjectStore,
   collection: string,
   pointer: Pointer,
-  options: {
-    embedder: Embedder | null;
-    embedderUnavailableReason?: string;
-    vectorCodec: VectorIndexCodec;
-    /** Loads the keyword index when given. */
-    keywordCodec?: KeywordIndexCodec;
-    /** Reads the keyword index of older bundle formats (format 1's MiniSearch JSON). */
-    legacyKeywordCodec?: KeywordIndexCodec;
-  },
+  /** The keyword index is loaded only when `keywordCodec` is given (a refresh reads the previous version without). */
+  options: ModelLoad & Pick<IndexCodecs, "vectorCodec"> & Partial<IndexCodecs>,
 ): Promise<OpenedVersion> {
   const started = performance.now();
   const { manifest, files } = await loadVersion(store, collection, pointer);

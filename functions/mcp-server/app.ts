@@ -6,7 +6,8 @@ import { createRuntime, openKnowledgeBase } from "../composition.js";
 import { ApiKeyAuthenticator, type Principal } from "./auth.js";
 import { handleMcpRequest } from "./http.js";
 import type { ServerInfo } from "./deps.js";
-import { TOOL_NAMES, createMcpServer } from "./server.js";
+import { createMcpServer } from "./server.js";
+import { TOOL_NAMES } from "./tools/index.js";
 
 export const SERVER_VERSION = "0.1.0";
 

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { ApiKeySettingError, parseApiKeyEntries, type ApiKeyEntry } from "../../shared/api-keys.js";
 import { DependencyUnavailableError } from "../core/errors.js";
-import type { Scope } from "../core/knowledge-base.js";
+import type { Scope } from "../core/read-model.js";
 import type { SecretSource } from "../core/ports.js";
 import { logger } from "../lib/logger.js";
 

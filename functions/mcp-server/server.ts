@@ -6,8 +6,6 @@ import { registerDocumentResources } from "./resources/documents.js";
 import { declareNoListChanged } from "./sdk-overrides.js";
 import { registerTools } from "./tools/index.js";
 
-export { TOOL_NAMES } from "./tools/index.js";
-
 const INSTRUCTIONS =
   "Thoth answers questions from an indexed knowledge base. Start with search_documents; cite results by title and path or URL; read a whole document with get_document. list_collections shows what is indexed; heartbeat shows freshness.";
 

@@ -11,15 +11,15 @@ import { newVersionId, publishVersion, pruneVersions } from "../core/bundle-vers
 import { DEFAULT_CHUNKING, estimateTokens } from "../core/chunking.js";
 import { documentFacts } from "../core/documents.js";
 import { ModelUnavailableError, ThothError } from "../core/errors.js";
+import type { Runtime } from "../composition.js";
 import type {
   DocumentCache,
-  Embedder,
+  IndexCodecs,
   KeywordIndexBuilder,
-  KeywordIndexCodec,
+  ModelLoad,
   ObjectStore,
   RefreshRun,
   Source,
-  VectorIndexCodec,
 } from "../core/ports.js";
 import { openVersion } from "../core/version-reader.js";
 import { DocumentParser } from "./document-parser.js";
@@ -33,26 +33,24 @@ import {
   isUnchanged,
 } from "./stages.js";
 
-export { RefreshInterruptedError } from "./stages.js";
-
 export class RefreshError extends ThothError {}
 
-export * from "./refresh-types.js";
-
 /**
- * What every refresh in a process shares: where bundles and run records go, the model (or why there is none),
- * and the index codecs. Made once (by `refreshKit()` from a Runtime, or by a test) and passed to each run.
+ * What every refresh in a process shares: where bundles and run records go, the model (or why there is none:
+ * a `null` embedder builds keyword-only bundles), and the index codecs. Made once (by `refreshKit()` from a
+ * Runtime, or by a test) and passed to each run.
  */
-export interface RefreshKit {
+export type RefreshKit = {
   store: ObjectStore;
   /** Where run records and document metadata go; optional. */
   cache?: DocumentCache;
-  /** `null` builds a keyword-only bundle. */
-  embedder: Embedder | null;
-  /** Why there is no embedder (for the refusal below). */
-  embedderUnavailableReason?: string;
-  vectorCodec: VectorIndexCodec;
-  keywordCodec: KeywordIndexCodec;
+} & ModelLoad &
+  IndexCodecs;
+
+/** The refresh kit of a process: its runtime's store, cache and codecs, and the model it loaded. */
+export function refreshKit(runtime: Runtime, model: ModelLoad): RefreshKit {
+  const { store, cache, vectorCodec, keywordCodec } = runtime;
+  return { store, cache, ...model, vectorCodec, keywordCodec };
 }
 
 /** One run: which collection, from which source, and how. */

@@ -1,14 +1,9 @@
 import { z } from "zod";
 import { CollectionConfigSchema, type CollectionConfig } from "../../shared/config.js";
-import type { Runtime } from "../composition.js";
-import {
-  RefreshInterruptedError,
-  refreshCollection,
-  type RefreshKit,
-  type RefreshProgress,
-  type RefreshSummary,
-} from "./pipeline.js";
-import { createSource } from "./sources/index.js";
+import { refreshCollection, type RefreshKit } from "./pipeline.js";
+import { type RefreshProgress, type RefreshSummary } from "./refresh-types.js";
+import { RefreshInterruptedError } from "./stages.js";
+import { createSource, type SourceDeps } from "./sources/index.js";
 
 /**
  * What became of one collection in a run. `interrupted`: stopped by Ctrl-C before its version went live, or
@@ -41,8 +36,8 @@ export function parseCollections(json: string | undefined): CollectionConfig[] {
 export async function refreshCollections(options: {
   /** The store, cache, model and codecs every run shares. */
   kit: RefreshKit;
-  /** Where `s3`, `gitlab` and `sigma` sources find their clients and secrets. */
-  runtime: Runtime;
+  /** Where `s3`, `gitlab` and `sigma` sources find their buckets and secrets (a Runtime has them). */
+  sources: SourceDeps;
   /** Replace hybrid versions with keyword-only ones when there is no embedder (`--keyword-only`). */
   allowKeywordOnly?: boolean;
   collections: CollectionConfig[];
@@ -78,7 +73,7 @@ export async function refreshCollections(options: {
     try {
       const summary = await refreshCollection(options.kit, {
         collection: collection.name,
-        source: await createSource(collection, options.runtime),
+        source: await createSource(collection, options.sources),
         ...(options.allowKeywordOnly ? { allowKeywordOnly: true } : {}),
         ...(options.keepVersions ? { keepVersions: options.keepVersions } : {}),
         onProgress: (p) => options.onProgress?.(collection.name, p),

@@ -31,7 +31,7 @@ export interface ModeScores {
 export async function evaluate(dir: string, options: { modes?: SearchMode[]; split?: string } = {}) {
   const dataset = await readBeir(dir, options.split);
   const env = parseRuntimeEnv(process.env);
-  const { embedder, reason } = await loadEmbedder(env);
+  const { embedder, embedderUnavailableReason: reason } = await loadEmbedder(env);
   const work = await mkdtemp(join(tmpdir(), "thoth-eval-"));
   try {
     const store = new FsObjectStore(work);

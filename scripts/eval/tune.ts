@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Bm25Builder } from "../../functions/adapters/keyword/bm25-builder.js";
-import { DEFAULT_BM25, type Bm25Params } from "../../functions/adapters/keyword/bm25-index.js";
+import { DEFAULT_BM25, type Bm25Params } from "../../functions/adapters/keyword/params.js";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import { indexCodecs } from "../../functions/composition.js";
 import { readPointer } from "../../functions/core/bundle.js";
@@ -81,7 +81,7 @@ export async function tune(dir: string, split?: string, rounds = 2) {
       for (const q of judged) {
         const ranking = index
           .search(dataset.queries.get(q)!, 10, { maxPerDocument: 1 })
-          .map((s) => documents[index.docOf(s.id)]!.path);
+          .map((s) => documents[index.docOf(s.label)]!.path);
         sum += ndcgAt(ranking, dataset.qrels.get(q)!, 10);
       }
       return sum / Math.max(1, judged.length);

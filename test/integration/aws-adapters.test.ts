@@ -13,7 +13,7 @@ import { readPointer } from "../../functions/core/bundle.js";
 import { listVersions } from "../../functions/core/bundle-versions.js";
 import { ConcurrentPublishError } from "../../functions/core/errors.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
-import type { CachedDocument } from "../../functions/core/ports.js";
+import type { CachedDocument } from "../../functions/core/contracts.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { CACHE_TABLE, startDynamo, startS3, startSecretsManager } from "../../scripts/emulators.js";

@@ -9,7 +9,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { describe, expect, it } from "vitest";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { handleMcpRequest } from "../../functions/mcp-server/http.js";
-import { TOOL_NAMES, createMcpServer } from "../../functions/mcp-server/server.js";
+import { createMcpServer } from "../../functions/mcp-server/server.js";
+import { TOOL_NAMES } from "../../functions/mcp-server/tools/index.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";

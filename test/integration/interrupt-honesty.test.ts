@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { bundleKeys, readPointer } from "../../functions/core/bundle.js";
 import { listVersions } from "../../functions/core/bundle-versions.js";
-import type { Runtime } from "../../functions/composition.js";
-import { RefreshInterruptedError, refreshCollection } from "../../functions/refresh/pipeline.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { RefreshInterruptedError } from "../../functions/refresh/stages.js";
 import { refreshCollections } from "../../functions/refresh/run.js";
+import type { SourceDeps } from "../../functions/refresh/sources/index.js";
 import type { KeywordIndexCodec } from "../../functions/core/ports.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";
@@ -80,7 +81,7 @@ describe("Ctrl-C after embedding", () => {
 });
 
 describe("Ctrl-C during a refresh of several collections", () => {
-  const runtime = {} as Runtime; // local sources need nothing from it
+  const sources = {} as SourceDeps; // local sources need nothing from it
   const collections = ["first", "second"].map((name) => ({
     name,
     description: "",
@@ -94,7 +95,7 @@ describe("Ctrl-C during a refresh of several collections", () => {
     });
     const outcomes = await refreshCollections({
       kit: { store, embedder: null, ...codecs },
-      runtime,
+      sources,
       collections,
       signal: controller.signal,
     });
@@ -123,7 +124,7 @@ describe("Ctrl-C during a refresh of several collections", () => {
     });
     const outcomes = await refreshCollections({
       kit: { store, embedder: null, ...codecs },
-      runtime,
+      sources,
       collections,
       signal: controller.signal,
     });

@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadVersion, readPointer } from "../../functions/core/bundle.js";
 import { bundleWriteStatements } from "../../infra/policies.js";
-import {
-  RefreshInterruptedError,
-  refreshCollection,
-  type RefreshSummary,
-} from "../../functions/refresh/pipeline.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { type RefreshSummary } from "../../functions/refresh/refresh-types.js";
+import { RefreshInterruptedError } from "../../functions/refresh/stages.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { SAMPLE_HANDBOOK } from "../helpers/folders.js";

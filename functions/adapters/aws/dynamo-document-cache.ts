@@ -1,7 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { endpoint, region } from "./config.js";
 import { BatchWriteCommand, PutCommand, QueryCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { CachedDocument, DocumentCache, RefreshRun } from "../../core/ports.js";
+import type { DocumentCache, RefreshRun } from "../../core/ports.js";
+import type { CachedDocument } from "../../core/contracts.js";
 
 /** How long refresh-run records live before DynamoDB's TTL removes them. */
 const RUN_TTL_SECONDS = 90 * 24 * 3600;

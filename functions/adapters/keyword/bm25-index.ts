@@ -13,20 +13,11 @@
  * effects) and `search` returns exactly what the plain reference `scoreAll` ranks, with the per-document cap
  * (test/unit/functions/keyword-index.test.ts checks it on random corpora).
  */
-import { MAX_QUERY_TERMS } from "../../core/ports.js";
+import { MAX_QUERY_TERMS, type KeywordSearchOptions, type ScoredLabel } from "../../core/ports.js";
 import { forEachTerm } from "./analyzer.js";
 import { decode, encode } from "./bm25-file.js";
 import { IDF_SCALE, idf, type Bm25Params, type IndexParts, type Postings } from "./params.js";
-import { KthLargest, Scratch, accumulate, capped, type Scored, type TermList } from "./top-k.js";
-
-export { DEFAULT_BM25, type Bm25Params } from "./params.js";
-
-export interface KeywordSearchOptions {
-  /** Only chunks for which this returns true (a document-level condition: path, source, type). */
-  filter?: (label: number) => boolean;
-  /** At most this many chunks of one document among the results (default: no limit). */
-  maxPerDocument?: number;
-}
+import { KthLargest, Scratch, accumulate, capped, type TermList } from "./top-k.js";
 
 export class Bm25Index {
   readonly #firstChunk: Uint32Array;
@@ -107,7 +98,7 @@ export class Bm25Index {
    * term-at-a-time with the "continue" strategy 2×, because with 10–20-word queries most touched chunks stay
    * in the running until the last lists; pruning whole documents by their bound is what paid.
    */
-  search(query: string, k: number, options: KeywordSearchOptions = {}): Scored[] {
+  search(query: string, k: number, options: KeywordSearchOptions = {}): ScoredLabel[] {
     if (k <= 0 || !this.parts.chunkCount) return [];
     const { chunk, doc } = this.lists(query);
     if (!chunk.length) return [];

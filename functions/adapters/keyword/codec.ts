@@ -1,7 +1,8 @@
 /** The keyword index as the KeywordIndex port: Thoth's BM25F + document BM25 index (bundle format 2). */
 import type { KeywordIndex, KeywordIndexCodec, KeywordSearchOptions } from "../../core/ports.js";
 import { ThreadedBm25Builder } from "./threaded-builder.js";
-import { Bm25Index, DEFAULT_BM25, type Bm25Params } from "./bm25-index.js";
+import { Bm25Index } from "./bm25-index.js";
+import { DEFAULT_BM25, type Bm25Params } from "./params.js";
 import { IDF_SCALE } from "./params.js";
 
 /** Integer scores back to BM25's usual scale (what clients see as a hit's score). */
@@ -15,7 +16,7 @@ class Bm25KeywordIndex implements KeywordIndex {
   }
 
   search(query: string, k: number, options: KeywordSearchOptions = {}) {
-    return this.index.search(query, k, options).map((s) => ({ label: s.id, score: s.score / SCORE_UNIT }));
+    return this.index.search(query, k, options).map((s) => ({ label: s.label, score: s.score / SCORE_UNIT }));
   }
 
   serialize(): Uint8Array {

@@ -2,8 +2,9 @@
  * Top-k selection for the keyword index: a query term's posting list (ascending ids, a one-byte impact each,
  * an integer weight), reusable accumulators, and the selection of the k best with at most `cap` per document.
  * Scores are integer sums (weight × impact), so the order of summation cannot change a score, and results are
- * ordered by score, then by the smaller id, exactly as exhaustive scoring orders them.
+ * ordered by score, then by the smaller label, exactly as exhaustive scoring orders them.
  */
+import type { ScoredLabel } from "../../core/ports.js";
 
 /** One query term's postings: `ids[start, end)` ascending, with `impacts` aligned to `ids`. */
 export interface TermList {
@@ -15,13 +16,9 @@ export interface TermList {
   weight: number;
 }
 
-export interface Scored {
-  id: number;
-  score: number;
-}
-
-/** Orders by score (higher first), then by id (smaller first): the one order every caller and test uses. */
-export const byScoreThenId = (a: Scored, b: Scored): number => b.score - a.score || a.id - b.id;
+/** Orders by score (higher first), then by label (smaller first): the one order every caller and test uses. */
+export const byScoreThenLabel = (a: ScoredLabel, b: ScoredLabel): number =>
+  b.score - a.score || a.label - b.label;
 
 /**
  * Reusable per-index buffers (one query at a time: search is synchronous). Accumulators are 32-bit integers:
@@ -110,7 +107,7 @@ export class KthLargest {
 }
 
 /**
- * The candidates' best first (by score, then smaller id), skipping an id whose document already has `cap`
+ * The candidates' best first (by score, then smaller label), skipping a label whose document already has `cap`
  * above it; at most k.
  */
 export function capped(
@@ -119,15 +116,15 @@ export function capped(
   n: number,
   k: number,
   cap: number,
-  docOf: (id: number) => number,
-): Scored[] {
-  const top: Scored[] = [];
-  for (let i = 0; i < n; i++) top.push({ id: ids[i]!, score: scores[i]! });
-  top.sort(byScoreThenId);
+  docOf: (label: number) => number,
+): ScoredLabel[] {
+  const top: ScoredLabel[] = [];
+  for (let i = 0; i < n; i++) top.push({ label: ids[i]!, score: scores[i]! });
+  top.sort(byScoreThenLabel);
   const perDoc = new Map<number, number>();
-  const out: Scored[] = [];
+  const out: ScoredLabel[] = [];
   for (const c of top) {
-    const d = docOf(c.id);
+    const d = docOf(c.label);
     const seen = perDoc.get(d) ?? 0;
     if (seen >= cap) continue;
     perDoc.set(d, seen + 1);

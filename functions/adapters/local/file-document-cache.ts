@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CachedDocument, DocumentCache, RefreshRun } from "../../core/ports.js";
+import type { DocumentCache, RefreshRun } from "../../core/ports.js";
+import type { CachedDocument } from "../../core/contracts.js";
 
 const MAX_RUNS = 100;
 

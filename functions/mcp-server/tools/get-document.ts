@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "./define-tool.js";
-import { DEFAULT_PAGE_CHARS } from "../../core/knowledge-base.js";
+import { DEFAULT_PAGE_CHARS } from "../../core/read-model.js";
 import { DocumentListingShape } from "./schemas.js";
 
 const INPUT = {

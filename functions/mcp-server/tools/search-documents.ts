@@ -4,7 +4,7 @@ import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import { citation } from "../../core/citation.js";
 import { SearchHitSchema } from "../../core/contracts.js";
 import { MAX_QUERY_TERMS } from "../../core/ports.js";
-import { DEFAULT_PER_DOCUMENT, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/knowledge-base.js";
+import { DEFAULT_PER_DOCUMENT, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from "../../core/read-model.js";
 
 export const MAX_QUERY_LENGTH = 1000;
 

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { handleMcpRequest, MAX_BODY_BYTES, type McpHttpDeps } from "../../../functions/mcp-server/http.js";
-import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
+import { createMcpServer } from "../../../functions/mcp-server/server.js";
+import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
 

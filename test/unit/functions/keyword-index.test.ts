@@ -6,8 +6,9 @@ import { MAX_QUERY_TERMS } from "../../../functions/core/ports.js";
 import { Bm25Builder, type IndexedChunk } from "../../../functions/adapters/keyword/bm25-builder.js";
 import { KeywordIndexFormatError, decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
 import type { IndexParts } from "../../../functions/adapters/keyword/params.js";
-import { Bm25Index, DEFAULT_BM25, type Bm25Params } from "../../../functions/adapters/keyword/bm25-index.js";
-import { byScoreThenId } from "../../../functions/adapters/keyword/top-k.js";
+import { Bm25Index } from "../../../functions/adapters/keyword/bm25-index.js";
+import { DEFAULT_BM25, type Bm25Params } from "../../../functions/adapters/keyword/params.js";
+import { byScoreThenLabel } from "../../../functions/adapters/keyword/top-k.js";
 
 // Random corpora of real-ish words: a small vocabulary makes many terms shared, long lists and many ties.
 const WORDS =
@@ -42,15 +43,15 @@ function exhaustiveSearch(
   cap = Infinity,
 ) {
   const all = [...index.scoreAll(query)]
-    .map((score, id) => ({ id, score }))
-    .filter((s) => s.score > 0 && (!filter || filter(s.id)))
-    .sort(byScoreThenId);
+    .map((score, label) => ({ label, score }))
+    .filter((s) => s.score > 0 && (!filter || filter(s.label)))
+    .sort(byScoreThenLabel);
   // The cap, walked in order: the simplest statement of "at most cap per document".
   const perDoc = new Map<number, number>();
   return all
     .filter((s) => {
-      const n = perDoc.get(index.docOf(s.id)) ?? 0;
-      perDoc.set(index.docOf(s.id), n + 1);
+      const n = perDoc.get(index.docOf(s.label)) ?? 0;
+      perDoc.set(index.docOf(s.label), n + 1);
       return n < cap;
     })
     .slice(0, k);
@@ -266,7 +267,7 @@ describe("the keyword index", () => {
       bounds: { maxChunkImpact: Uint8Array.of(150, 100), df: Uint32Array.of(2) },
     };
     const index = new Bm25Index(parts);
-    expect(index.search("rollback", 2).map((s) => s.id)).toEqual([1, 0]);
+    expect(index.search("rollback", 2).map((s) => s.label)).toEqual([1, 0]);
     expect(index.search("rollback", 2)).toEqual(exhaustiveSearch(index, "rollback", 2));
   });
 
@@ -326,8 +327,8 @@ describe("the keyword index", () => {
     const expected = idf(1, 3) * chunkImpact + 0.5 * idf(1, 2) * docImpact;
     expect(index.scoreAll("vacation")[0]).toBe(expected);
     expect(index.search("vacation", 3)).toEqual([
-      { id: 0, score: expected },
-      { id: 1, score: 0.5 * idf(1, 2) * docImpact },
+      { label: 0, score: expected },
+      { label: 1, score: 0.5 * idf(1, 2) * docImpact },
     ]);
   });
 

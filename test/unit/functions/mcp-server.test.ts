@@ -1,9 +1,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { KnowledgeBase, pathFree } from "../../../functions/core/knowledge-base.js";
+import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
+import { pathFree } from "../../../functions/core/messages.js";
 import { handleMcpRequest } from "../../../functions/mcp-server/http.js";
-import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
+import { createMcpServer } from "../../../functions/mcp-server/server.js";
+import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { HashingEmbedder } from "../../helpers/fake-embedder.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs as codecs } from "../../helpers/knowledge-base.js";

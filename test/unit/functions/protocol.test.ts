@@ -10,7 +10,8 @@ import {
   type McpHttpDeps,
 } from "../../../functions/mcp-server/http.js";
 import { parseHost } from "../../../functions/mcp-server/api-gateway.js";
-import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
+import { createMcpServer } from "../../../functions/mcp-server/server.js";
+import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { isLocalRequest } from "../../../cli/dev-server.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";

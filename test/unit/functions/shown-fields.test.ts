@@ -7,7 +7,8 @@ import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { MAX_TITLE_CHARS } from "../../../functions/core/labels.js";
 import type { LoadedCollection } from "../../../functions/core/read-model.js";
 import { handleMcpRequest } from "../../../functions/mcp-server/http.js";
-import { TOOL_NAMES, createMcpServer } from "../../../functions/mcp-server/server.js";
+import { createMcpServer } from "../../../functions/mcp-server/server.js";
+import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
 
