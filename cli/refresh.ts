@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "../shared/config.js";
 import { ENV } from "../shared/names.js";
-import { invokeFunction } from "../functions/adapters/aws/lambda-invoker.js";
+import { invokeFunction } from "./lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
 import { createRuntime, loadEmbedder, type Runtime } from "../functions/composition.js";
 import { refreshKit } from "../functions/refresh/pipeline.js";

@@ -12,7 +12,7 @@ import { FileDocumentCache } from "./adapters/local/file-document-cache.js";
 import { FsObjectStore } from "./adapters/local/fs-object-store.js";
 import { bm25Codec } from "./adapters/keyword/codec.js";
 import { DEFAULT_BM25 } from "./adapters/keyword/params.js";
-import { minisearchCodec } from "./adapters/ml/keyword-index.js";
+import { minisearchCodec } from "./adapters/keyword/minisearch-codec.js";
 import { hnswCodec } from "./adapters/ml/hnsw-vector-index.js";
 import { loadTransformersEmbedder } from "./adapters/ml/transformers-embedder.js";
 import { KnowledgeBase } from "./core/knowledge-base.js";

@@ -1,7 +1,7 @@
 /**
- * A benchmark corpus of real English: sentences from the SciFact abstracts (../shared/eval/scifact-train, for
- * evaluation and measurement only, never shipped) and from a real company handbook
- * (../shared/corpora/sourcegraph-handbook, Apache-2.0), sampled with a seed into documents of five sections
+ * A benchmark corpus of real English: sentences from the SciFact abstracts (BEIR's train split, for evaluation
+ * and measurement only, never shipped) and from a real company handbook (Sourcegraph's, Apache-2.0), both from
+ * the materials beside the repository (SHARED below; CI has them), sampled with a seed into documents of five sections
  * of five consecutive sentences each: the shape the scale issue was measured on. Queries are long natural
  * language: SciFact's claims and 10–20-word stretches of handbook sentences.
  */

@@ -1,6 +1,6 @@
 import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
 import { bm25Codec } from "../../functions/adapters/keyword/codec.js";
-import { minisearchCodec } from "../../functions/adapters/ml/keyword-index.js";
+import { minisearchCodec } from "../../functions/adapters/keyword/minisearch-codec.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { Embedder, ObjectStore } from "../../functions/core/ports.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";

@@ -15,7 +15,7 @@ interface FieldParams {
 }
 
 /**
- * k1, text b and title weight tuned by coordinate ascent on ../shared/eval/scifact-train (`npm run eval:tune`):
+ * k1, text b and title weight tuned by coordinate ascent on SciFact's BEIR train split (`npm run eval:tune`):
  * nDCG@10 0.7046 → 0.7072 there (plain BM25: 0.6677). Checked, not tuned, on eval/handbook-questions (0.7762;
  * plain BM25 0.5412) and examples/beir-sample (0.9531; 0.9330). docs/benchmarks.md has the table.
  */
@@ -29,7 +29,7 @@ export const DEFAULT_BM25: Bm25Params = {
   doc: { k1: 1.2, b: 0.75, weight: 1 },
 };
 
-/** What the index knows of one chunk while it is built. */
+/** Integer idf weights are idf × IDF_SCALE, rounded: scores stay exact integers (see bm25-index.ts). */
 export const IDF_SCALE = 4096;
 
 /** BM25's idf (the Lucene form: never negative). */

@@ -1,5 +1,5 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import { endpoint, region } from "./config.js";
+import { endpoint, region } from "../functions/adapters/aws/config.js";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 
 /** Invokes a deployed function synchronously and returns its JSON answer, or its error. */
