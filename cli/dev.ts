@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { ApiKeySettingError, clientKey, parseApiKeyEntries } from "../shared/api-keys.js";
 import { parseRuntimeEnv } from "../shared/config.js";
 import { clientConfig, type ClientKind } from "../shared/client-config.js";
-import { DEFAULT_PORT, ENV, MCP_PATH } from "../shared/names.js";
+import { DEFAULT_PORT, MCP_PATH } from "../shared/names.js";
+import { ENV } from "../shared/config.js";
 import { listPublishedCollections, readManifest, readPointer } from "../functions/core/bundle.js";
 import type { ObjectStore } from "../functions/core/ports.js";
 import { openMcpApp } from "../functions/mcp-server/app.js";
@@ -37,10 +38,10 @@ async function localApiKey(dataDir: string): Promise<{ key: string; generated: b
 
 /** The local key without generating one: THOTH_API_KEY's first usable key, else the data dir's key file. */
 async function readLocalApiKey(dataDir: string): Promise<string | undefined> {
-  const fromEnv = process.env[ENV.apiKey]?.trim();
+  const fromEnv = process.env[ENV.THOTH_API_KEY]?.trim();
   if (fromEnv) {
-    const key = clientKey(parseApiKeyEntries(fromEnv, ENV.apiKey));
-    if (!key) throw new ApiKeySettingError(`${ENV.apiKey} holds no key`);
+    const key = clientKey(parseApiKeyEntries(fromEnv, ENV.THOTH_API_KEY));
+    if (!key) throw new ApiKeySettingError(`${ENV.THOTH_API_KEY} holds no key`);
     return key;
   }
   return (await readFile(join(dataDir, "local-api-key"), "utf8").catch(() => "")).trim() || undefined;
@@ -116,7 +117,10 @@ export async function runDev(options: {
   }
   // Opened before listening, so the first client request does not pay for loading the bundles. The whole
   // setting (several keys, allowlists) goes to the server; the snippets get one usable key.
-  const app = await openMcpApp({ ...process.env, [ENV.apiKey]: process.env[ENV.apiKey]?.trim() || key });
+  const app = await openMcpApp({
+    ...process.env,
+    [ENV.THOTH_API_KEY]: process.env[ENV.THOTH_API_KEY]?.trim() || key,
+  });
   const handler = createHandler(async () => app);
   const server = await startDevServer({
     handler,
@@ -129,7 +133,7 @@ export async function runDev(options: {
   options.log(
     generated
       ? `API key (generated, kept in ${join(env.THOTH_DATA_DIR, "local-api-key")}): ${key}`
-      : `API key: from ${process.env[ENV.apiKey] ? ENV.apiKey : join(env.THOTH_DATA_DIR, "local-api-key")}`,
+      : `API key: from ${process.env[ENV.THOTH_API_KEY] ? ENV.THOTH_API_KEY : join(env.THOTH_DATA_DIR, "local-api-key")}`,
   );
   options.log(
     `Claude Desktop (claude_desktop_config.json):\n${clientConfig("claude", { url, apiKey: key })}`,
@@ -164,13 +168,13 @@ export async function localClientConfig(client: ClientKind): Promise<{ config: s
     .then((text) => JSON.parse(text) as { url: string; pid: number })
     .then((r) => (isAlive(r.pid) ? r.url : undefined))
     .catch(() => undefined);
-  const url = running ?? `http://127.0.0.1:${process.env[ENV.port] ?? DEFAULT_PORT}${MCP_PATH}`;
+  const url = running ?? `http://127.0.0.1:${env.PORT ?? DEFAULT_PORT}${MCP_PATH}`;
   if (!running)
     notes.push(`no thoth dev is running on ${env.THOTH_DATA_DIR}; the configuration points at ${url}`);
   const key = await readLocalApiKey(env.THOTH_DATA_DIR);
   if (!key) {
     throw new Error(
-      `there is no local API key yet: run npm start once (it generates one in ${env.THOTH_DATA_DIR}), or set ${ENV.apiKey}`,
+      `there is no local API key yet: run npm start once (it generates one in ${env.THOTH_DATA_DIR}), or set ${ENV.THOTH_API_KEY}`,
     );
   }
   return { config: clientConfig(client, { url, apiKey: key }), notes };

@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CLIENT_KINDS, type ClientKind } from "../shared/client-config.js";
 import { parseRuntimeEnv } from "../shared/config.js";
-import { DEFAULT_PORT, ENV } from "../shared/names.js";
+import { DEFAULT_PORT } from "../shared/names.js";
+import { ENV } from "../shared/config.js";
 import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
 import { logger } from "../functions/lib/logger.js";
 import { createRuntime, openKnowledgeBase, pointerCheckSeconds } from "../functions/composition.js";
@@ -25,7 +26,7 @@ const positiveInt = (value: string) => {
 };
 
 function quietUnlessAsked(level: "WARN" | "INFO") {
-  if (!process.env[ENV.logLevel]) logger.setLogLevel(level);
+  if (!process.env[ENV.THOTH_LOG_LEVEL]) logger.setLogLevel(level);
 }
 
 /** The data dir's store, or with `--stack` the deployed stack's bundle bucket (AWS credentials from the environment). */
@@ -34,7 +35,7 @@ async function storeFor(stack: string | undefined) {
   const outputs = await readStackOutputs(stack);
   const env = {
     ...stackAwsEnv(outputs),
-    [ENV.bundleBucket]: requireOutput(outputs, "indexBucketName", stack),
+    [ENV.THOTH_BUNDLE_BUCKET]: requireOutput(outputs, "indexBucketName", stack),
   };
   return (await createRuntime(parseRuntimeEnv(env), env)).store;
 }
@@ -43,20 +44,23 @@ const program = new Command()
   .enablePositionalOptions()
   .name("thoth")
   .description("Index documents and serve them to MCP clients (local mode of the Thoth platform).")
-  .option("--data-dir <dir>", `where the local object store lives (env ${ENV.dataDir}, default .thoth)`)
+  .option(
+    "--data-dir <dir>",
+    `where the local object store lives (env ${ENV.THOTH_DATA_DIR}, default .thoth)`,
+  )
   .hook("preAction", (cmd) => {
     const dataDir = cmd.opts<{ dataDir?: string }>().dataDir;
-    if (dataDir) process.env[ENV.dataDir] = dataDir;
+    if (dataDir) process.env[ENV.THOTH_DATA_DIR] = dataDir;
   });
 
 program
   .command("dev")
   .description("index the sample handbook on first run, then serve MCP on http://127.0.0.1:8787/mcp")
-  .option("-p, --port <port>", `port (env ${ENV.port})`, positiveInt)
+  .option("-p, --port <port>", `port (env ${ENV.PORT})`, positiveInt)
   .option("--host <host>", "interface to bind (loopback by default)", "127.0.0.1")
   .action(async (opts: { port?: number; host: string }) => {
     quietUnlessAsked("INFO");
-    const port = opts.port ?? (process.env[ENV.port] ? positiveInt(process.env[ENV.port]!) : DEFAULT_PORT);
+    const port = opts.port ?? (process.env[ENV.PORT] ? positiveInt(process.env[ENV.PORT]!) : DEFAULT_PORT);
     const server = await runDev({ port, host: opts.host, log: (line) => console.error(line) });
     const stop = () => void server.close().then(() => process.exit(0));
     process.once("SIGINT", stop);

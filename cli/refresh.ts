@@ -3,7 +3,6 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "../shared/config.js";
-import { ENV } from "../shared/names.js";
 import { invokeFunction } from "./lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
 import { createRuntime, loadEmbedder, type Runtime } from "../functions/composition.js";
@@ -26,7 +25,7 @@ export async function localCollections(
   configStack?: string,
   repoRoot = process.cwd(),
 ): Promise<CollectionConfig[]> {
-  if (process.env[ENV.collections]) return parseCollections(process.env[ENV.collections]);
+  if (runtime.env.THOTH_COLLECTIONS) return parseCollections(runtime.env.THOTH_COLLECTIONS);
   if (configStack) {
     const path = join(repoRoot, `Pulumi.${configStack}.yaml`);
     const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {

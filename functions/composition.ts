@@ -5,8 +5,8 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RuntimeEnv } from "../shared/config.js";
-import type { SecretName } from "../shared/names.js";
+import { SECRET_VARIABLES, type RuntimeEnv } from "../shared/config.js";
+import { SECRET_NAMES, type SecretName } from "../shared/names.js";
 import { EnvSecretSource } from "./adapters/local/env-secret-source.js";
 import { FileDocumentCache } from "./adapters/local/file-document-cache.js";
 import { FsObjectStore } from "./adapters/local/fs-object-store.js";
@@ -40,13 +40,12 @@ export async function createRuntime(
   env: RuntimeEnv,
   processEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<Runtime> {
-  const arns: Partial<Record<SecretName, string>> = {
-    ...(env.THOTH_API_KEYS_SECRET_ARN ? { "api-keys": env.THOTH_API_KEYS_SECRET_ARN } : {}),
-    ...(env.THOTH_GITLAB_TOKEN_SECRET_ARN ? { "gitlab-token": env.THOTH_GITLAB_TOKEN_SECRET_ARN } : {}),
-    ...(env.THOTH_SIGMA_CREDENTIALS_SECRET_ARN
-      ? { "sigma-credentials": env.THOTH_SIGMA_CREDENTIALS_SECRET_ARN }
-      : {}),
-  };
+  const arns: Partial<Record<SecretName, string>> = Object.fromEntries(
+    SECRET_NAMES.flatMap((name) => {
+      const arn = env[SECRET_VARIABLES[name].arn];
+      return arn ? [[name, arn]] : [];
+    }),
+  );
   const s3 = () => import("./adapters/aws/s3-object-store.js");
   const bucket = async (name: string) => {
     const { S3ObjectStore, s3Client } = await s3();

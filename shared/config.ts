@@ -5,6 +5,7 @@ import {
   DEFAULT_EMBEDDING_MODEL,
   LOCAL_STACK,
   SAMPLE_PREFIX,
+  type SecretName,
 } from "./names.js";
 
 /** A collection name: lowercase, digits and dashes; it becomes part of S3 keys and `thoth://` URIs. */
@@ -179,7 +180,10 @@ export function describeIssues(error: z.ZodError, prefix = ""): string {
     .join("\n");
 }
 
-/** The environment contract of the functions and the local CLI (names in shared/names.ts ENV). */
+/**
+ * The environment contract of the functions and the local CLI: every variable Thoth reads is a key here (ENV
+ * and the secrets table below derive from it), and code reads the parsed object, not `process.env`.
+ */
 export const RuntimeEnvSchema = z.object({
   THOTH_STACK: z.string().min(1).default(LOCAL_STACK),
   THOTH_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
@@ -223,27 +227,48 @@ export const RuntimeEnvSchema = z.object({
   THOTH_CACHE_MB: z.coerce.number().int().min(0).optional(),
   /** From this many chunks on, a refresh builds the keyword index on a worker thread. Default 10,000. */
   THOTH_KEYWORD_WORKER_CHUNKS: z.coerce.number().int().min(0).optional(),
+  /** Local runs only: the secret values themselves (in AWS the *_SECRET_ARN variables name the secrets). */
+  THOTH_API_KEY: z.string().optional(),
+  THOTH_GITLAB_TOKEN: z.string().optional(),
+  THOTH_SIGMA_CREDENTIALS: z.string().optional(),
+  /** Read by the logger, which keeps its default (and says so) on a value it does not know. */
+  THOTH_LOG_LEVEL: z.string().optional(),
+  THOTH_LOG_FORMAT: z.string().optional(),
+  /** The local server's port (`thoth dev`; the CLI checks it). */
+  PORT: z.string().optional(),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
 
+/** The name of a variable of the environment contract. */
+export type EnvName = keyof typeof RuntimeEnvSchema.shape;
+
+/** Every variable name of the contract, as itself (`ENV.THOTH_STACK`): derived from the schema, never re-spelt. */
+export const ENV = Object.fromEntries(Object.keys(RuntimeEnvSchema.shape).map((name) => [name, name])) as {
+  readonly [K in EnvName]: K;
+};
+
 /**
- * The variables infra sets on the functions, by role. Each must be a key of RuntimeEnvSchema (the type says so),
- * so what the stack sets and what the functions read cannot drift apart.
+ * Where each secret's value comes from: in AWS the stack puts the secret's ARN in `arn` (and the function reads
+ * Secrets Manager); locally `local` holds the value. Composition, the local secret source and the Pulumi
+ * secrets component all loop over this one table.
  */
-export const LAMBDA_ENV = {
-  stack: "THOTH_STACK",
-  modelDir: "THOTH_MODEL_DIR",
-  embeddingModel: "THOTH_EMBEDDING_MODEL",
-  bundleBucket: "THOTH_BUNDLE_BUCKET",
-  cacheTable: "THOTH_CACHE_TABLE",
-  apiKeysSecretArn: "THOTH_API_KEYS_SECRET_ARN",
-  gitlabTokenSecretArn: "THOTH_GITLAB_TOKEN_SECRET_ARN",
-  sigmaCredentialsSecretArn: "THOTH_SIGMA_CREDENTIALS_SECRET_ARN",
-  allowedOrigins: "THOTH_ALLOWED_ORIGINS",
-  collections: "THOTH_COLLECTIONS",
-  keepVersions: "THOTH_KEEP_VERSIONS",
-  cacheMb: "THOTH_CACHE_MB",
-} as const satisfies Record<string, keyof z.input<typeof RuntimeEnvSchema>>;
+export const SECRET_VARIABLES = {
+  "api-keys": { arn: ENV.THOTH_API_KEYS_SECRET_ARN, local: ENV.THOTH_API_KEY },
+  "gitlab-token": { arn: ENV.THOTH_GITLAB_TOKEN_SECRET_ARN, local: ENV.THOTH_GITLAB_TOKEN },
+  "sigma-credentials": { arn: ENV.THOTH_SIGMA_CREDENTIALS_SECRET_ARN, local: ENV.THOTH_SIGMA_CREDENTIALS },
+} as const satisfies Record<SecretName, { arn: EnvName; local: EnvName }>;
+
+/**
+ * How long a secret value read from Secrets Manager is reused: a rotated API key is accepted, and a revoked one
+ * refused, within this time (the only cache between the secret and the key check).
+ */
+export const SECRET_CACHE_SECONDS = 60;
+
+/** The stack a process serves, for metrics: the parsed THOTH_STACK, or `local`; never throws. */
+export function stackOf(env: Record<string, string | undefined>): string {
+  const parsed = RuntimeEnvSchema.shape.THOTH_STACK.safeParse(env.THOTH_STACK || undefined);
+  return parsed.success ? parsed.data : LOCAL_STACK;
+}
 
 export function parseRuntimeEnv(env: Record<string, string | undefined>): RuntimeEnv {
   const result = RuntimeEnvSchema.safeParse(

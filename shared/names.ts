@@ -1,33 +1,10 @@
 /**
- * Every physical name and environment variable name Thoth uses. Infra and functions both import these, so a
- * name is spelled once. Physical names always carry the stack.
+ * Every physical name Thoth uses (environment variable names are the keys of shared/config.ts's
+ * RuntimeEnvSchema). Infra and functions both import these, so a name is spelled once. Physical names always
+ * carry the stack.
  */
 
 export const PROJECT = "thoth";
-
-/** Environment variables read by the functions and the CLI (the runtime contract). */
-export const ENV = {
-  stack: "THOTH_STACK",
-  dataDir: "THOTH_DATA_DIR",
-  modelDir: "THOTH_MODEL_DIR",
-  embeddingModel: "THOTH_EMBEDDING_MODEL",
-  apiKey: "THOTH_API_KEY",
-  gitlabToken: "THOTH_GITLAB_TOKEN",
-  sigmaCredentials: "THOTH_SIGMA_CREDENTIALS",
-  logLevel: "THOTH_LOG_LEVEL",
-  logFormat: "THOTH_LOG_FORMAT",
-  pointerCheckSeconds: "THOTH_POINTER_CHECK_SECONDS",
-  bundleBucket: "THOTH_BUNDLE_BUCKET",
-  cacheTable: "THOTH_CACHE_TABLE",
-  apiKeysSecretArn: "THOTH_API_KEYS_SECRET_ARN",
-  gitlabTokenSecretArn: "THOTH_GITLAB_TOKEN_SECRET_ARN",
-  sigmaCredentialsSecretArn: "THOTH_SIGMA_CREDENTIALS_SECRET_ARN",
-  collections: "THOTH_COLLECTIONS",
-  allowedOrigins: "THOTH_ALLOWED_ORIGINS",
-  keepVersions: "THOTH_KEEP_VERSIONS",
-  cacheMb: "THOTH_CACHE_MB",
-  port: "PORT",
-} as const;
 
 export const DEFAULT_EMBEDDING_MODEL = "Xenova/all-MiniLM-L6-v2";
 /** The model id under which `npm run model:tiny` writes the generated test model. */

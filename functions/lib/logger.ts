@@ -1,6 +1,7 @@
 import type { LogItem } from "@aws-lambda-powertools/logger";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { ENV, PROJECT } from "../../shared/names.js";
+import { PROJECT } from "../../shared/names.js";
+import { ENV } from "../../shared/config.js";
 
 type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT" | "CRITICAL";
 
@@ -13,12 +14,12 @@ export type LogFormat = "json" | "text";
  */
 export function logFormatFor(env: NodeJS.ProcessEnv): { format: LogFormat; invalid?: string } {
   const fallback: LogFormat = env.AWS_LAMBDA_FUNCTION_NAME ? "json" : "text";
-  const asked = env[ENV.logFormat]?.trim().toLowerCase();
+  const asked = env[ENV.THOTH_LOG_FORMAT]?.trim().toLowerCase();
   if (!asked) return { format: fallback };
   if (asked === "json" || asked === "text") return { format: asked };
   return {
     format: fallback,
-    invalid: `${ENV.logFormat} must be "json" or "text" (was "${asked}"); using ${fallback}`,
+    invalid: `${ENV.THOTH_LOG_FORMAT} must be "json" or "text" (was "${asked}"); using ${fallback}`,
   };
 }
 
@@ -89,6 +90,6 @@ class ThothLogger extends Logger {
 const chosen = logFormatFor(process.env);
 export const logger = new ThothLogger(
   chosen.format,
-  ((process.env[ENV.logLevel] ?? "INFO").toUpperCase() as LogLevel) || "INFO",
+  ((process.env[ENV.THOTH_LOG_LEVEL] ?? "INFO").toUpperCase() as LogLevel) || "INFO",
 );
 if (chosen.invalid) logger.warn(chosen.invalid);

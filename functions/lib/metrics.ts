@@ -1,4 +1,5 @@
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
+import { stackOf } from "../../shared/config.js";
 import { METRICS_NAMESPACE, PROJECT } from "../../shared/names.js";
 
 /**
@@ -29,7 +30,7 @@ let toolMetrics: Metrics | undefined;
 export function recordToolCall(tool: string, durationMs: number, failed: boolean): void {
   if (!metricsEnabled()) return;
   // One instance per process, not per call: publishing clears the metrics and the per-call `tool` dimension.
-  const metrics = (toolMetrics ??= createMetrics(process.env.THOTH_STACK ?? "local"));
+  const metrics = (toolMetrics ??= createMetrics(stackOf(process.env)));
   metrics.addDimension("tool", tool);
   metrics.addMetric("ToolCalls", MetricUnit.Count, 1);
   metrics.addMetric("ToolLatency", MetricUnit.Milliseconds, durationMs);

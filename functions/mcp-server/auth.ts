@@ -25,20 +25,22 @@ interface KnownKey {
   scope: Scope;
 }
 
-/** Checks API keys against the `api-keys` secret, re-read at most every `ttlMs`. Fails closed. */
+/**
+ * Checks API keys against the `api-keys` secret on every request. Fails closed. It keeps no copy of its own: the
+ * secret source's cache (SECRET_CACHE_SECONDS in AWS; none for environment variables) is the only time a rotated
+ * or revoked key waits for; the setting is parsed again only when its value changed.
+ */
 export class ApiKeyAuthenticator {
-  #cache?: { keys: KnownKey[]; expires: number };
+  #parsed?: { setting: string | undefined; keys: KnownKey[] };
 
-  constructor(
-    private readonly secrets: SecretSource,
-    private readonly ttlMs = 60_000,
-  ) {}
+  constructor(private readonly secrets: SecretSource) {}
 
   async #keys(): Promise<KnownKey[]> {
-    if (this.#cache && this.#cache.expires > Date.now()) return this.#cache.keys;
+    const setting = await this.secrets.getSecret("api-keys");
+    if (this.#parsed && this.#parsed.setting === setting) return this.#parsed.keys;
     let entries: ApiKeyEntry[];
     try {
-      entries = parseApiKeyEntries(await this.secrets.getSecret("api-keys"), "the api-keys secret");
+      entries = parseApiKeyEntries(setting, "the api-keys secret");
     } catch (error) {
       if (!(error instanceof ApiKeySettingError)) throw error;
       // Fail closed, and loudly: no request is served with a key list that cannot be read exactly. Not cached,
@@ -51,7 +53,7 @@ export class ApiKeyAuthenticator {
       digest: digest(e.key),
       scope: e.collections ? new Set(e.collections) : undefined,
     }));
-    this.#cache = { keys, expires: Date.now() + this.ttlMs };
+    this.#parsed = { setting, keys };
     return keys;
   }
 

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { stackOf } from "../../shared/config.js";
 import { logger } from "../lib/logger.js";
 import { createMetrics, metricsEnabled } from "../lib/metrics.js";
 import { openMcpApp, type McpApp } from "./app.js";
@@ -19,7 +20,7 @@ export function createHandler(open: () => Promise<McpApp> = () => openMcpApp()):
     if (context) logger.addContext(context);
     if (coldStart) {
       coldStart = false;
-      if (metricsEnabled()) createMetrics(process.env.THOTH_STACK ?? "local").captureColdStartMetric();
+      if (metricsEnabled()) createMetrics(stackOf(process.env)).captureColdStartMetric();
     }
     app ??= open().catch((error: unknown) => {
       app = undefined;

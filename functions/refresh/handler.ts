@@ -1,6 +1,5 @@
 import type { Context } from "aws-lambda";
-import { parseRuntimeEnv, type RuntimeEnv } from "../../shared/config.js";
-import { ENV, LOCAL_STACK } from "../../shared/names.js";
+import { parseRuntimeEnv, stackOf, type RuntimeEnv } from "../../shared/config.js";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { ModelUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
@@ -23,7 +22,7 @@ export interface RefreshResult {
 export async function handler(event: RefreshEvent = {}, context?: Context): Promise<RefreshResult> {
   if (context) logger.addContext(context);
   // Like the MCP handler: EMF lines in Lambda (or when asked for), not on a laptop's console.
-  const metrics = metricsEnabled() ? createMetrics(process.env[ENV.stack] ?? LOCAL_STACK) : undefined;
+  const metrics = metricsEnabled() ? createMetrics(stackOf(process.env)) : undefined;
   if (coldStart) {
     coldStart = false;
     metrics?.captureColdStartMetric();

@@ -1,12 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  LAMBDA_ENV,
-  MCP_CACHE_SHARE,
-  McpTimeoutSchema,
-  ThrottleSchema,
-  assertValid,
-} from "../../shared/config.js";
+import { ENV, MCP_CACHE_SHARE, McpTimeoutSchema, ThrottleSchema, assertValid } from "../../shared/config.js";
 import { LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
 import { functionRole, mergeLinks, type Link } from "../link.js";
 
@@ -88,12 +82,12 @@ export class McpApi extends pulumi.ComponentResource {
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
           variables: {
-            [LAMBDA_ENV.stack]: args.stack,
-            [LAMBDA_ENV.embeddingModel]: args.embeddingModel,
+            [ENV.THOTH_STACK]: args.stack,
+            [ENV.THOTH_EMBEDDING_MODEL]: args.embeddingModel,
             // The handler answers 403 to a browser Origin that is not listed (the MCP spec's Origin rule).
-            [LAMBDA_ENV.allowedOrigins]: JSON.stringify(args.corsOrigins),
-            [LAMBDA_ENV.cacheMb]: String(Math.floor(args.tmpMb * MCP_CACHE_SHARE)),
-            ...(args.modelDir ? { [LAMBDA_ENV.modelDir]: args.modelDir } : {}),
+            [ENV.THOTH_ALLOWED_ORIGINS]: JSON.stringify(args.corsOrigins),
+            [ENV.THOTH_CACHE_MB]: String(Math.floor(args.tmpMb * MCP_CACHE_SHARE)),
+            ...(args.modelDir ? { [ENV.THOTH_MODEL_DIR]: args.modelDir } : {}),
             ...linked.env,
           },
         },

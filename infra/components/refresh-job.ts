@@ -1,11 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  LAMBDA_ENV,
-  RefreshScheduleSchema,
-  assertValid,
-  type CollectionConfig,
-} from "../../shared/config.js";
+import { ENV, RefreshScheduleSchema, assertValid, type CollectionConfig } from "../../shared/config.js";
 import { functionRole, mergeLinks, type Link } from "../link.js";
 import { queueSendStatements, sourceBucketReadStatements } from "../policies.js";
 
@@ -106,11 +101,11 @@ export class RefreshJob extends pulumi.ComponentResource {
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
         environment: {
           variables: {
-            [LAMBDA_ENV.stack]: args.stack,
-            [LAMBDA_ENV.embeddingModel]: args.embeddingModel,
-            ...(args.modelDir ? { [LAMBDA_ENV.modelDir]: args.modelDir } : {}),
-            [LAMBDA_ENV.collections]: JSON.stringify(args.collections),
-            [LAMBDA_ENV.keepVersions]: String(args.keepVersions),
+            [ENV.THOTH_STACK]: args.stack,
+            [ENV.THOTH_EMBEDDING_MODEL]: args.embeddingModel,
+            ...(args.modelDir ? { [ENV.THOTH_MODEL_DIR]: args.modelDir } : {}),
+            [ENV.THOTH_COLLECTIONS]: JSON.stringify(args.collections),
+            [ENV.THOTH_KEEP_VERSIONS]: String(args.keepVersions),
             ...linked.env,
           },
         },

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { clientKey, parseApiKeyEntries } from "../../shared/api-keys.js";
-import { LAMBDA_ENV, SecretRecoveryDaysSchema, assertValid } from "../../shared/config.js";
+import { SECRET_VARIABLES, SecretRecoveryDaysSchema, assertValid } from "../../shared/config.js";
 import { type SecretName } from "../../shared/names.js";
 import type { Link } from "../link.js";
 import { secretReadStatements } from "../policies.js";
@@ -87,19 +87,24 @@ export class Secrets extends pulumi.ComponentResource {
   /** For the MCP function: read the API keys. */
   apiKeysLink(): Link {
     return {
-      env: { [LAMBDA_ENV.apiKeysSecretArn]: this.apiKeys.arn },
+      env: { [SECRET_VARIABLES["api-keys"].arn]: this.apiKeys.arn },
       statements: this.apiKeys.arn.apply((arn) => secretReadStatements("ReadApiKeys", [arn])),
     };
   }
 
   /** For the refresh function: read the source credentials that exist. */
   sourceCredentialsLink(): Link {
+    const sources = { "gitlab-token": this.gitlabToken, "sigma-credentials": this.sigmaCredentials } as const;
     const env: Record<string, pulumi.Input<string>> = {};
-    if (this.gitlabToken) env[LAMBDA_ENV.gitlabTokenSecretArn] = this.gitlabToken.arn;
-    if (this.sigmaCredentials) env[LAMBDA_ENV.sigmaCredentialsSecretArn] = this.sigmaCredentials.arn;
-    const arns = [this.gitlabToken?.arn, this.sigmaCredentials?.arn].filter(
-      (a): a is pulumi.Output<string> => !!a,
-    );
+    const arns: pulumi.Output<string>[] = [];
+    for (const [name, secret] of Object.entries(sources) as [
+      keyof typeof sources,
+      aws.secretsmanager.Secret | undefined,
+    ][]) {
+      if (!secret) continue;
+      env[SECRET_VARIABLES[name].arn] = secret.arn;
+      arns.push(secret.arn);
+    }
     return {
       env,
       statements: pulumi.all(arns).apply((list) => secretReadStatements("ReadSourceCredentials", list)),

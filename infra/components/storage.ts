@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LAMBDA_ENV } from "../../shared/config.js";
+import { ENV } from "../../shared/config.js";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Link } from "../link.js";
@@ -116,7 +116,7 @@ export class Storage extends pulumi.ComponentResource {
   /** For the MCP function: read bundles and the cache. */
   readLink(): Link {
     return {
-      env: { [LAMBDA_ENV.bundleBucket]: this.bucket.bucket, [LAMBDA_ENV.cacheTable]: this.table.name },
+      env: { [ENV.THOTH_BUNDLE_BUCKET]: this.bucket.bucket, [ENV.THOTH_CACHE_TABLE]: this.table.name },
       statements: pulumi
         .all([this.bucket.arn, this.table.arn])
         .apply(([bucket, table]) => [...bundleReadStatements(bucket), ...tableReadStatements(table)]),
@@ -129,7 +129,7 @@ export class Storage extends pulumi.ComponentResource {
    */
   writeLink(sourcePrefixes: string[] = []): Link {
     return {
-      env: { [LAMBDA_ENV.bundleBucket]: this.bucket.bucket, [LAMBDA_ENV.cacheTable]: this.table.name },
+      env: { [ENV.THOTH_BUNDLE_BUCKET]: this.bucket.bucket, [ENV.THOTH_CACHE_TABLE]: this.table.name },
       statements: pulumi
         .all([this.bucket.arn, this.table.arn])
         .apply(([bucket, table]) => [

@@ -1,5 +1,6 @@
 import { endpoint, region } from "./config.js";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SECRET_CACHE_SECONDS } from "../../../shared/config.js";
 import type { SecretName } from "../../../shared/names.js";
 import { DependencyUnavailableError } from "../../core/errors.js";
 import type { SecretSource } from "../../core/ports.js";
@@ -8,7 +9,7 @@ export class SecretUnavailableError extends DependencyUnavailableError {}
 
 /**
  * Secrets from AWS Secrets Manager, by the ARNs the stack put in the environment. Values are cached for
- * `ttlMs` (a rotated value is picked up within that time) and never logged.
+ * `ttlMs` (SECRET_CACHE_SECONDS: a rotated value is picked up within that time) and never logged.
  */
 export class SecretsManagerSource implements SecretSource {
   readonly #cache = new Map<SecretName, { value: string | undefined; expires: number }>();
@@ -16,7 +17,7 @@ export class SecretsManagerSource implements SecretSource {
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly arns: Partial<Record<SecretName, string>>,
-    private readonly ttlMs = 5 * 60_000,
+    private readonly ttlMs = SECRET_CACHE_SECONDS * 1000,
   ) {}
 
   async getSecret(name: SecretName): Promise<string | undefined> {
