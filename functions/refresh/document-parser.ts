@@ -1,6 +1,8 @@
 import type { Worker } from "node:worker_threads";
 import { startModuleWorker } from "../lib/module-worker.js";
-import { runParseTask, type ParseResult, type ParseTask } from "./parse.js";
+import type { NormalizeResult } from "../core/normalize.js";
+import type { SourceDocument } from "../core/ports.js";
+import { runParseTask, type ParseResult, type ParseTask, type SectionsResult } from "./parse.js";
 
 export interface DocumentParserOptions {
   /** How long one task (normalizing or sectioning one document) may take. Default 10 s. */
@@ -38,7 +40,17 @@ export class DocumentParser {
     this.inlineBytes = options.inlineBytes ?? 16 * 1024;
   }
 
-  async run(task: ParseTask): Promise<ParseResult> {
+  /** A source document as clean Markdown and a title, or why it cannot be (normalize.ts). */
+  normalize(doc: SourceDocument, maxBytes: number): Promise<NormalizeResult> {
+    return this.#run({ kind: "normalize", doc, maxBytes });
+  }
+
+  /** Markdown split at headings into sections (chunking.ts), or why it cannot be. */
+  sections(markdown: string): Promise<SectionsResult> {
+    return this.#run({ kind: "sections", markdown });
+  }
+
+  async #run<T extends ParseTask>(task: T): Promise<ParseResult<T>> {
     const size = task.kind === "normalize" ? task.doc.bytes.byteLength : task.markdown.length;
     if (size <= this.inlineBytes) return runParseTask(task);
     return this.#inWorker(task);
@@ -70,7 +82,7 @@ export class DocumentParser {
     });
   }
 
-  async #inWorker(task: ParseTask): Promise<ParseResult> {
+  async #inWorker<T extends ParseTask>(task: T): Promise<ParseResult<T>> {
     const starting = (this.#worker ??= this.#start());
     let worker: Worker;
     try {
@@ -80,7 +92,7 @@ export class DocumentParser {
       throw error;
     }
     const id = this.#nextId++;
-    return new Promise<ParseResult>((resolve, reject) => {
+    return new Promise<ParseResult<T>>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
         worker.off("message", onMessage);
@@ -91,7 +103,7 @@ export class DocumentParser {
         if (this.#worker === starting) this.#worker = undefined;
         void worker.terminate();
       };
-      const onMessage = (message: { id: number; result: ParseResult }) => {
+      const onMessage = (message: { id: number; result: ParseResult<T> }) => {
         if (message.id !== id) return;
         done();
         resolve(message.result);

@@ -7,20 +7,27 @@ import { parseSections, type Section } from "../core/chunking.js";
 import { normalizeDocument, type NormalizeResult } from "../core/normalize.js";
 import type { SourceDocument } from "../core/ports.js";
 
+/** Markdown's sections, or why it cannot be split (nesting over the limit, a parser failure). */
+export type SectionsResult = { ok: true; sections: Section[] } | { ok: false; reason: string };
+
 export type ParseTask =
   { kind: "normalize"; doc: SourceDocument; maxBytes: number } | { kind: "sections"; markdown: string };
 
-export type ParseResult =
-  | { kind: "normalize"; result: NormalizeResult }
-  | { kind: "sections"; ok: true; sections: Section[] }
-  | { kind: "sections"; ok: false; reason: string };
+/** What a task gives: a normalized document, or sections. */
+export type ParseResult<T extends ParseTask> = T extends { kind: "normalize" }
+  ? NormalizeResult
+  : SectionsResult;
 
-export function runParseTask(task: ParseTask): ParseResult {
-  if (task.kind === "normalize")
-    return { kind: "normalize", result: normalizeDocument(task.doc, task.maxBytes) };
+export function runParseTask<T extends ParseTask>(task: T): ParseResult<T> {
+  return (
+    task.kind === "normalize" ? normalizeDocument(task.doc, task.maxBytes) : sections(task.markdown)
+  ) as ParseResult<T>;
+}
+
+function sections(markdown: string): SectionsResult {
   try {
-    return { kind: "sections", ok: true, sections: parseSections(task.markdown) };
+    return { ok: true, sections: parseSections(markdown) };
   } catch (error) {
-    return { kind: "sections", ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -1,5 +1,5 @@
 /** Shapes shared by the refresh pipeline and its stages. */
-import { sha256, type ChunkRecord, type Manifest, type StoredDocument } from "../core/bundle.js";
+import type { Manifest, StoredDocument } from "../core/bundle.js";
 import type { ChunkTable } from "../core/bundle-files.js";
 import type { VectorIndex } from "../core/ports.js";
 
@@ -30,17 +30,6 @@ export interface RefreshSummary {
   /** What went wrong without failing the run (e.g. the run record could not be written). */
   warnings: string[];
   durationMs: number;
-}
-
-/** A document's id: stable across runs for the same path, safe in URIs. */
-export function documentId(path: string): string {
-  return sha256(path).slice(0, 16);
-}
-
-/** What the embedder sees of a chunk: the document title and heading path give it context. */
-export function embeddingText(title: string, chunk: Pick<ChunkRecord, "headingPath" | "text">): string {
-  const context = [title, ...chunk.headingPath.filter((h) => h !== title)].join(" › ");
-  return `${context}\n\n${chunk.text}`;
 }
 
 export interface PreviousVersion {

@@ -5,35 +5,21 @@
  */
 import {
   BUNDLE_FILES,
-  sha256,
   type BundleFileName,
   type ChunkRecord,
   type DocumentRecord,
   type StoredDocument,
 } from "../core/bundle.js";
 import { TextStoreWriter, encodeChunkTable, type ChunkEntry } from "../core/bundle-files.js";
-import { chunkSections, type TokenCounter } from "../core/chunking.js";
-import { DEFAULT_MAX_DOCUMENT_BYTES, type NormalizeResult } from "../core/normalize.js";
+import type { TokenCounter } from "../core/chunking.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES } from "../core/normalize.js";
 import { ThothError } from "../core/errors.js";
-import {
-  MAX_HEADING_CHARS,
-  MAX_PATH_CHARS,
-  MAX_TITLE_CHARS,
-  hasUnprintable,
-  label,
-  shownUrl,
-} from "../core/labels.js";
+import { MAX_HEADING_CHARS, MAX_TITLE_CHARS, label } from "../core/labels.js";
 import type { Embedder, KeywordIndexBuilder, Source, VectorIndexCodec } from "../core/ports.js";
 import type { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
-import { ParseBudgetError, type DocumentParser } from "./document-parser.js";
-import type { ParseResult } from "./parse.js";
-import {
-  documentId,
-  embeddingText,
-  type PreviousVersion,
-  type RefreshProgress,
-  type RefreshSummary,
-} from "./refresh-types.js";
+import type { DocumentParser } from "./document-parser.js";
+import { prepareDocument } from "./prepare.js";
+import type { PreviousVersion, RefreshProgress, RefreshSummary } from "./refresh-types.js";
 
 /** What the collect stage gathered: the new version's documents and chunks, and the vectors it could reuse. */
 export interface Collected {
@@ -82,7 +68,7 @@ export async function collectDocuments(options: {
   let reused = 0;
 
   /** A chunk of the last document pushed; the keyword index gets it at once (it may build on another thread). */
-  const push = (chunk: ChunkRecord, vector: Float32Array | undefined) => {
+  const push = (chunk: ChunkRecord, vector?: Float32Array) => {
     chunks.push(chunk);
     vectors.push(vector);
     keyword?.add({
@@ -117,103 +103,32 @@ export async function collectDocuments(options: {
     reused++;
   };
 
+  const context = {
+    paths,
+    parser,
+    chunking: { ...chunking, countTokens },
+    maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
+    sourceType: source.type,
+  };
   for await (const raw of source.documents(known)) {
     if (signal?.aborted) throw new RefreshInterruptedError(0, 0, undefined, "collect");
-    seen++;
-    progress({ phase: "read", documents: seen });
-    if (paths.has(raw.path)) {
-      skipped.push({ path: raw.path, reason: "duplicate path" });
-      continue;
+    progress({ phase: "read", documents: ++seen });
+    const prepared = await prepareDocument(raw, previous, context);
+    if (prepared.kind === "skip") skipped.push({ path: prepared.path, reason: prepared.reason });
+    else if (prepared.kind === "reuse") reuse(prepared.document);
+    else {
+      documents.push({ ...prepared.document, firstChunk: chunks.length, chunkCount: prepared.chunks.length });
+      for (const c of prepared.chunks)
+        push({ docId: prepared.document.id, headingPath: c.headingPath, text: c.text, tokens: c.tokens });
     }
-    paths.add(raw.path);
-    const badPath = pathProblem(raw.path);
-    if (badPath) {
-      skipped.push({ path: label(raw.path, MAX_PATH_CHARS), reason: badPath });
-      continue;
-    }
-    const prev = previous?.docsByPath.get(raw.path);
-    if ("unchanged" in raw) {
-      if (prev && previous?.sameChunking) reuse(prev);
-      else
-        skipped.push({
-          path: raw.path,
-          reason: "reported unchanged, but the previous version cannot be reused",
-        });
-      continue;
-    }
-    if (raw.skip) {
-      skipped.push({ path: raw.path, reason: raw.skip });
-      continue;
-    }
-    let normalized: NormalizeResult;
-    try {
-      const parsed = await parser.run({
-        kind: "normalize",
-        doc: raw,
-        maxBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
-      });
-      normalized = (parsed as Extract<ParseResult, { kind: "normalize" }>).result;
-    } catch (error) {
-      if (!(error instanceof ParseBudgetError)) throw error;
-      skipped.push({ path: raw.path, reason: error.message });
-      continue;
-    }
-    if (!normalized.ok) {
-      skipped.push({ path: raw.path, reason: normalized.reason });
-      continue;
-    }
-    const contentHash = sha256(normalized.document.text);
-    const fields = {
-      title: normalized.document.title,
-      ...(shownUrl(raw.url) ? { url: raw.url } : {}),
-      ...(raw.updatedAt ? { updatedAt: raw.updatedAt } : {}),
-      ...(raw.revision ? { revision: raw.revision } : {}),
-      ...(raw.metadata ? { metadata: raw.metadata } : {}),
-    };
-    if (prev && previous?.sameChunking && prev.contentHash === contentHash && prev.title === fields.title) {
-      const { url: _u, updatedAt: _t, revision: _r, metadata: _m, ...kept } = prev;
-      reuse({ ...kept, ...fields } as StoredDocument);
-      continue;
-    }
-    const id = documentId(raw.path);
-    // One document the parser cannot take (nesting that overflows its stack, a shape that takes longer than
-    // the budget) is skipped and reported, not fatal.
-    let sections: ParseResult;
-    try {
-      sections = await parser.run({ kind: "sections", markdown: normalized.document.text });
-    } catch (error) {
-      if (!(error instanceof ParseBudgetError)) throw error;
-      skipped.push({ path: raw.path, reason: `cannot be chunked (${error.message})` });
-      continue;
-    }
-    if (sections.kind !== "sections" || !sections.ok) {
-      const reason = sections.kind === "sections" && !sections.ok ? sections.reason : "no sections";
-      skipped.push({ path: raw.path, reason: `cannot be chunked (${reason})` });
-      continue;
-    }
-    const docChunks = chunkSections(sections.sections, { ...chunking, countTokens });
-    documents.push({
-      id,
-      path: raw.path,
-      source: source.type,
-      contentHash,
-      ...fields,
-      text: normalized.document.text,
-      firstChunk: chunks.length,
-      chunkCount: docChunks.length,
-    });
-    for (const c of docChunks)
-      push({ docId: id, headingPath: c.headingPath, text: c.text, tokens: c.tokens }, undefined);
   }
   return { documents, chunks, vectors, skipped, paths, seen, reused };
 }
 
-/** Why a source path cannot name a document (it is an id and is shown as it is), or undefined when it can. */
-function pathProblem(path: string): string | undefined {
-  if (path.length > MAX_PATH_CHARS)
-    return `path too long (${path.length} characters; limit ${MAX_PATH_CHARS})`;
-  if (hasUnprintable(path)) return "path holds control characters";
-  return undefined;
+/** What the embedder sees of a chunk: the document title and heading path give it context. */
+export function embeddingText(title: string, chunk: Pick<ChunkRecord, "headingPath" | "text">): string {
+  const context = [title, ...chunk.headingPath.filter((h) => h !== title)].join(" › ");
+  return `${context}\n\n${chunk.text}`;
 }
 
 /**

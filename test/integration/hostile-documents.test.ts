@@ -61,14 +61,11 @@ describe("the parse budget", () => {
     try {
       const slow = { path: "slow.html", bytes: new TextEncoder().encode("<br>".repeat(400_000)) };
       // The budget's own timer gives this message: the parse was stopped, not left to finish.
-      await expect(parser.run({ kind: "normalize", doc: slow, maxBytes: LIMIT_FOR_TEST })).rejects.toThrow(
+      await expect(parser.normalize(slow, LIMIT_FOR_TEST)).rejects.toThrow(
         "took longer than 300 ms to parse",
       );
-      const next = await parser.run({
-        kind: "sections",
-        markdown: `# Next\n\n${"fine text ".repeat(3_000)}`,
-      });
-      expect(next).toMatchObject({ kind: "sections", ok: true, sections: [{ headingPath: ["Next"] }] });
+      const next = await parser.sections(`# Next\n\n${"fine text ".repeat(3_000)}`);
+      expect(next).toMatchObject({ ok: true, sections: [{ headingPath: ["Next"] }] });
     } finally {
       await parser.close();
     }
