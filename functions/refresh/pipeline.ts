@@ -6,7 +6,6 @@
  * untouched and is recorded as a failed run.
  */
 import { randomUUID } from "node:crypto";
-import { bundleKeys, readPointerTagged } from "../core/bundle.js";
 import { newVersionId, publishVersion, pruneVersions } from "../core/bundle-versions.js";
 import { DEFAULT_CHUNKING, estimateTokens } from "../core/chunking.js";
 import { documentFacts } from "../core/documents.js";
@@ -14,6 +13,7 @@ import { ModelUnavailableError, ThothError } from "../core/errors.js";
 import type { Runtime } from "../composition.js";
 import type {
   DocumentCache,
+  Embedder,
   IndexCodecs,
   KeywordIndexBuilder,
   ModelLoad,
@@ -21,9 +21,9 @@ import type {
   RefreshRun,
   Source,
 } from "../core/ports.js";
-import { openVersion } from "../core/version-reader.js";
 import { DocumentParser } from "./document-parser.js";
-import type { PreviousVersion, RefreshProgress, RefreshSummary } from "./refresh-types.js";
+import { loadPrevious, type PreviousVersion } from "./previous-version.js";
+import type { RefreshProgress, RefreshSummary } from "./refresh-types.js";
 import { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
 import {
   RefreshInterruptedError,
@@ -31,6 +31,7 @@ import {
   collectDocuments,
   embedMissing,
   isUnchanged,
+  type Collected,
 } from "./stages.js";
 
 export class RefreshError extends ThothError {}
@@ -79,42 +80,6 @@ export interface RefreshJob {
 }
 
 type RefreshOptions = RefreshKit & RefreshJob;
-
-async function loadPrevious(
-  options: RefreshOptions,
-  chunking: { maxTokens: number; overlapTokens: number },
-): Promise<{ etag: string | null; previous?: PreviousVersion }> {
-  const tagged = await readPointerTagged(options.store, options.collection).catch(() => undefined);
-  if (!tagged)
-    return {
-      etag: (await options.store.read(bundleKeys.pointer(options.collection)))?.etag ?? null,
-    };
-  try {
-    // Vectors come back only when they were embedded with this run's model (and hnswlib loads here).
-    const { manifest, documents, chunks, documentText, vectors } = await openVersion(
-      options.store,
-      options.collection,
-      tagged.pointer,
-      { embedder: options.embedder, vectorCodec: options.vectorCodec },
-    );
-    return {
-      etag: tagged.etag,
-      previous: {
-        manifest,
-        docsByPath: new Map(documents.map((d) => [d.path, d])),
-        chunks,
-        documentText,
-        ...(vectors ? { vectors } : {}),
-        sameChunking:
-          manifest.chunking.maxTokens === chunking.maxTokens &&
-          manifest.chunking.overlapTokens === chunking.overlapTokens,
-      },
-    };
-  } catch {
-    // A corrupt live version cannot be reused; this run rebuilds everything (and still publishes with CAS).
-    return { etag: tagged.etag };
-  }
-}
 
 export async function refreshCollection(kit: RefreshKit, job: RefreshJob): Promise<RefreshSummary> {
   const options: RefreshOptions = { ...kit, ...job };
@@ -170,10 +135,7 @@ export async function refreshCollection(kit: RefreshKit, job: RefreshJob): Promi
   }
 }
 
-async function refresh(
-  options: RefreshOptions,
-  record: (what: string, write: () => Promise<void> | undefined) => Promise<void>,
-): Promise<RefreshSummary> {
+async function refresh(options: RefreshOptions, record: Recorder): Promise<RefreshSummary> {
   // Fed during collect; stopped whatever happens (a no-op once it has given its file).
   const keyword = options.keywordCodec.builder();
   try {
@@ -185,41 +147,28 @@ async function refresh(
 
 async function refreshWith(
   options: RefreshOptions,
-  record: (what: string, write: () => Promise<void> | undefined) => Promise<void>,
+  record: Recorder,
   keyword: KeywordIndexBuilder,
 ): Promise<RefreshSummary> {
   const started = performance.now();
   const { collection, source, embedder } = options;
-  const configured = options.chunking ?? DEFAULT_CHUNKING;
-  const maxTokens = embedder ? Math.min(configured.maxTokens, embedder.maxTokens - 32) : configured.maxTokens;
-  const chunking = {
-    maxTokens,
-    overlapTokens: Math.min(configured.overlapTokens, Math.floor(maxTokens / 4)),
-  };
-  const countTokens = embedder ? (t: string) => embedder.countTokens(t) : estimateTokens;
+  const chunking = effectiveChunking(options.chunking ?? DEFAULT_CHUNKING, embedder);
   const progress = options.onProgress ?? (() => {});
   const { etag, previous } = await loadPrevious(options, chunking);
-  if (!embedder && previous?.manifest.model && !options.allowKeywordOnly) {
-    throw new ModelUnavailableError(
-      `${collection} is served with semantic search (built with ${previous.manifest.model.id}), but this run has no ` +
-        `embedding model${options.embedderUnavailableReason ? ` (${options.embedderUnavailableReason})` : ""}, so it ` +
-        `would publish a keyword-only version. Set THOTH_MODEL_DIR (and THOTH_EMBEDDING_MODEL) to that model, or ` +
-        `pass --keyword-only to replace it with keyword search anyway`,
-    );
-  }
+  refuseToDropSemanticSearch(options, previous);
   const parser = options.parser ?? new DocumentParser();
   const collected = await collectDocuments({
     source,
     previous,
     chunking,
-    countTokens,
+    countTokens: embedder ? (t: string) => embedder.countTokens(t) : estimateTokens,
     parser,
     ...(options.maxDocumentBytes ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
     progress,
     ...(options.signal ? { signal: options.signal } : {}),
     keyword,
   }).finally(() => (options.parser ? undefined : parser.close()));
-  const { documents, chunks, skipped, paths, seen, reused } = collected;
+  const { documents, skipped, paths, seen } = collected;
   if (!documents.length) {
     throw new RefreshError(
       `no document could be indexed from ${source.origin} (${seen} seen, ${skipped.length} skipped); the live version of "${collection}" is unchanged`,
@@ -231,7 +180,7 @@ async function refreshWith(
   const checkpoint = embedder
     ? await EmbeddingCheckpoint.open(options.store, collection, embedder)
     : undefined;
-  const { embedded: chunksEmbedded, resumed: chunksResumed } = await embedMissing(collected, embedder, {
+  const embedded = await embedMissing(collected, embedder, {
     batch: options.embedBatchSize ?? 64,
     progress,
     ...(checkpoint ? { checkpoint } : {}),
@@ -241,30 +190,71 @@ async function refreshWith(
   const stopIfInterrupted = async () => {
     if (!options.signal?.aborted) return;
     await checkpoint?.flush(true).catch(() => undefined);
-    throw new RefreshInterruptedError(chunksEmbedded, chunksEmbedded, checkpoint, "publish");
+    throw new RefreshInterruptedError(embedded.embedded, embedded.embedded, checkpoint, "publish");
   };
   await stopIfInterrupted();
-  // Once the run's vectors are in a published version (or it had nothing to publish), the checkpoint is spent.
-  const clearCheckpoint = () =>
-    record("the embedding checkpoint", () => EmbeddingCheckpoint.clear(options.store, collection));
-  if (isUnchanged(previous, collected, embedder, chunksEmbedded + chunksResumed, removed)) {
-    await clearCheckpoint();
-    return {
-      ...counts(),
-      version: previous!.manifest.version,
-      published: false,
-      prunedVersions: [],
-      warnings: [],
-      durationMs: Math.round(performance.now() - started),
-    };
+  const summary = (outcome: Pick<RefreshSummary, "version" | "published" | "prunedVersions">) =>
+    summarize(options, collected, { removed, ...embedded }, outcome, started);
+  if (isUnchanged(previous, collected, embedder, embedded.embedded + embedded.resumed, removed)) {
+    await clearCheckpoint(options, record);
+    return summary({ version: previous!.manifest.version, published: false, prunedVersions: [] });
   }
   const files = await buildBundleFiles(collected, embedder, options, {
     builder: keyword,
     file: options.keywordCodec.file,
   });
   await stopIfInterrupted();
-
   progress({ phase: "publish" });
+  return summary(await publishRun(options, collected, files, { etag, chunking, record, stopIfInterrupted }));
+}
+
+type Recorder = (what: string, write: () => Promise<void> | undefined) => Promise<void>;
+
+/** The chunk budget a run uses: the configured one, within the model's input (and an overlap of at most a quarter). */
+function effectiveChunking(
+  configured: { maxTokens: number; overlapTokens: number },
+  embedder: Embedder | null,
+) {
+  const maxTokens = embedder ? Math.min(configured.maxTokens, embedder.maxTokens - 32) : configured.maxTokens;
+  return { maxTokens, overlapTokens: Math.min(configured.overlapTokens, Math.floor(maxTokens / 4)) };
+}
+
+/** A run without a model never replaces a hybrid version with a keyword-only one, unless asked to. */
+function refuseToDropSemanticSearch(options: RefreshOptions, previous: PreviousVersion | undefined): void {
+  if (options.embedder || !previous?.manifest.model || options.allowKeywordOnly) return;
+  throw new ModelUnavailableError(
+    `${options.collection} is served with semantic search (built with ${previous.manifest.model.id}), but this run has no ` +
+      `embedding model${options.embedderUnavailableReason ? ` (${options.embedderUnavailableReason})` : ""}, so it ` +
+      `would publish a keyword-only version. Set THOTH_MODEL_DIR (and THOTH_EMBEDDING_MODEL) to that model, or ` +
+      `pass --keyword-only to replace it with keyword search anyway`,
+  );
+}
+
+/** Once the run's vectors are in a published version (or it had nothing to publish), the checkpoint is spent. */
+function clearCheckpoint(options: RefreshOptions, record: Recorder): Promise<void> {
+  return record("the embedding checkpoint", () =>
+    EmbeddingCheckpoint.clear(options.store, options.collection),
+  );
+}
+
+/**
+ * The publish step: the new version goes live (upload, verify, manifest, pointer swap; a stop before the swap
+ * publishes nothing), then the bookkeeping that follows it whatever happens (document cache, checkpoint,
+ * pruning old versions).
+ */
+async function publishRun(
+  options: RefreshOptions,
+  collected: Collected,
+  files: Awaited<ReturnType<typeof buildBundleFiles>>,
+  run: {
+    etag: string | null;
+    chunking: { maxTokens: number; overlapTokens: number };
+    record: Recorder;
+    stopIfInterrupted: () => Promise<void>;
+  },
+): Promise<Pick<RefreshSummary, "version" | "published" | "prunedVersions">> {
+  const { collection, source, embedder } = options;
+  const { documents, chunks, skipped } = collected;
   const version = newVersionId();
   const cursor = await source.cursor();
   await publishVersion(
@@ -283,17 +273,17 @@ async function refreshWith(
           }
         : null,
       source: { type: source.type, origin: source.origin, ...(cursor ? { cursor } : {}) },
-      chunking,
+      chunking: run.chunking,
       counts: { documents: documents.length, chunks: chunks.length, skipped: skipped.length },
     },
-    etag,
+    run.etag,
     options.signal,
   ).catch(async (error: unknown) => {
-    if (options.signal?.aborted) await stopIfInterrupted();
+    if (options.signal?.aborted) await run.stopIfInterrupted();
     throw error;
   });
   // Live now: a stop from here on lets the run finish its bookkeeping, and the summary says it published.
-  await record("the document cache", () =>
+  await run.record("the document cache", () =>
     options.cache?.replaceDocuments(
       collection,
       documents.map((d) => ({
@@ -302,30 +292,34 @@ async function refreshWith(
       })),
     ),
   );
-  await clearCheckpoint();
+  await clearCheckpoint(options, run.record);
   const prunedVersions = await pruneVersions(options.store, collection, options.keepVersions ?? 5);
+  return { version, published: true, prunedVersions };
+}
+
+/** The run's summary: what it saw, indexed, reused, skipped, removed and embedded, and what went live. */
+function summarize(
+  options: RefreshOptions,
+  collected: Collected,
+  counts: { removed: number; embedded: number; resumed: number },
+  outcome: Pick<RefreshSummary, "version" | "published" | "prunedVersions">,
+  started: number,
+): RefreshSummary {
+  const { documents, chunks, skipped, seen, reused } = collected;
   return {
-    ...counts(),
-    version,
-    published: true,
-    prunedVersions,
+    collection: options.collection,
+    model: options.embedder?.modelId ?? null,
+    documentsSeen: seen,
+    documentsIndexed: documents.length,
+    documentsReused: reused,
+    documentsSkipped: skipped.length,
+    documentsRemoved: counts.removed,
+    skipped,
+    chunks: chunks.length,
+    chunksEmbedded: counts.embedded,
+    chunksResumed: counts.resumed,
+    ...outcome,
     warnings: [],
     durationMs: Math.round(performance.now() - started),
   };
-
-  function counts() {
-    return {
-      collection,
-      model: embedder?.modelId ?? null,
-      documentsSeen: seen,
-      documentsIndexed: documents.length,
-      documentsReused: reused,
-      documentsSkipped: skipped.length,
-      documentsRemoved: removed,
-      skipped,
-      chunks: chunks.length,
-      chunksEmbedded,
-      chunksResumed,
-    };
-  }
 }

@@ -9,7 +9,7 @@ import { MAX_PATH_CHARS, hasUnprintable, label, shownUrl } from "../core/labels.
 import type { SourceDocument, UnchangedDocument } from "../core/ports.js";
 import type { SourceType } from "../../shared/types.js";
 import { ParseBudgetError, type DocumentParser } from "./document-parser.js";
-import type { PreviousVersion } from "./refresh-types.js";
+import type { PreviousVersion } from "./previous-version.js";
 
 /** What one source document becomes. */
 export type Prepared =

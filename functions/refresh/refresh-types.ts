@@ -1,7 +1,4 @@
 /** Shapes shared by the refresh pipeline and its stages. */
-import type { Manifest, StoredDocument } from "../core/bundle.js";
-import type { ChunkTable } from "../core/bundle-files.js";
-import type { VectorIndex } from "../core/ports.js";
 
 export type RefreshProgress =
   | { phase: "read"; documents: number }
@@ -30,15 +27,4 @@ export interface RefreshSummary {
   /** What went wrong without failing the run (e.g. the run record could not be written). */
   warnings: string[];
   durationMs: number;
-}
-
-export interface PreviousVersion {
-  manifest: Manifest;
-  docsByPath: Map<string, StoredDocument>;
-  chunks: ChunkTable;
-  documentText(document: StoredDocument): string;
-  /** Present when its vectors can be reused: same model, same dimensions. */
-  vectors?: VectorIndex;
-  /** Chunks can be reused only when they were cut with the same budget. */
-  sameChunking: boolean;
 }

@@ -19,7 +19,8 @@ import type { Embedder, KeywordIndexBuilder, Source, VectorIndexCodec } from "..
 import type { EmbeddingCheckpoint } from "./embedding-checkpoint.js";
 import type { DocumentParser } from "./document-parser.js";
 import { prepareDocument } from "./prepare.js";
-import type { PreviousVersion, RefreshProgress, RefreshSummary } from "./refresh-types.js";
+import type { RefreshProgress, RefreshSummary } from "./refresh-types.js";
+import type { PreviousVersion } from "./previous-version.js";
 
 /** What the collect stage gathered: the new version's documents and chunks, and the vectors it could reuse. */
 export interface Collected {
