@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, MCP_CACHE_SHARE, McpTimeoutSchema, ThrottleSchema, assertValid } from "../../shared/config.js";
 import { LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
-import { functionRole, mergeLinks, type Link } from "../link.js";
+import { mergeLinks, type Link } from "../link.js";
+import { imageFunction } from "./image-function.js";
 
 export interface McpApiArgs {
   stack: string;
@@ -49,11 +50,6 @@ export class McpApi extends pulumi.ComponentResource {
     assertValid(ThrottleSchema, args.throttle, "McpApi: throttle");
     const parent = { parent: this };
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
-      parent,
-    );
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
       { name: args.accessLogGroupName, retentionInDays: args.logRetentionDays, tags: args.tags },
@@ -61,40 +57,21 @@ export class McpApi extends pulumi.ComponentResource {
     );
 
     const linked = mergeLinks(args.links);
-    this.role = functionRole(name, this, {
-      logGroupArn: this.logGroup.arn,
+    ({
+      logGroup: this.logGroup,
+      role: this.role,
+      function: this.function,
+    } = imageFunction(name, this, {
+      ...args,
       statements: linked.statements,
-      tags: args.tags,
-    });
-
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        name: args.functionName,
-        packageType: "Image",
-        imageUri: args.imageUri,
-        architectures: ["x86_64"],
-        role: this.role.arn,
-        memorySize: args.memoryMb,
-        timeout: args.timeoutSeconds,
-        ephemeralStorage: { size: args.tmpMb },
-        publish: true,
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-        environment: {
-          variables: {
-            [ENV.THOTH_STACK]: args.stack,
-            [ENV.THOTH_EMBEDDING_MODEL]: args.embeddingModel,
-            // The handler answers 403 to a browser Origin that is not listed (the MCP spec's Origin rule).
-            [ENV.THOTH_ALLOWED_ORIGINS]: JSON.stringify(args.corsOrigins),
-            [ENV.THOTH_CACHE_MB]: String(Math.floor(args.tmpMb * MCP_CACHE_SHARE)),
-            ...(args.modelDir ? { [ENV.THOTH_MODEL_DIR]: args.modelDir } : {}),
-            ...linked.env,
-          },
-        },
-        tags: args.tags,
+      env: {
+        // The handler answers 403 to a browser Origin that is not listed (the MCP spec's Origin rule).
+        [ENV.THOTH_ALLOWED_ORIGINS]: JSON.stringify(args.corsOrigins),
+        [ENV.THOTH_CACHE_MB]: String(Math.floor(args.tmpMb * MCP_CACHE_SHARE)),
+        ...linked.env,
       },
-      { parent: this, dependsOn: [this.logGroup] },
-    );
+      settings: { publish: true },
+    }));
     this.alias = new aws.lambda.Alias(
       `${name}-alias`,
       { name: LIVE_ALIAS, functionName: this.function.name, functionVersion: this.function.version },

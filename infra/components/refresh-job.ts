@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, RefreshScheduleSchema, assertValid, type CollectionConfig } from "../../shared/config.js";
-import { functionRole, mergeLinks, type Link } from "../link.js";
+import { mergeLinks, type Link } from "../link.js";
+import { imageFunction } from "./image-function.js";
 import { queueSendStatements, sourceBucketReadStatements } from "../policies.js";
 
 export interface RefreshJobArgs {
@@ -47,11 +48,6 @@ export class RefreshJob extends pulumi.ComponentResource {
       throw new Error("RefreshJob: collections must name at least one collection");
     const parent = { parent: this };
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
-      parent,
-    );
     // A failed asynchronous run (the schedule) is not retried: the next scheduled run is the retry, and Lambda's
     // default (two retries, events kept six hours) would re-run a 15-minute job for up to 45 minutes. The failed
     // event lands in this queue, which an alarm watches.
@@ -72,8 +68,13 @@ export class RefreshJob extends pulumi.ComponentResource {
         ? sourceBucketReadStatements(i, c.source.bucket, c.source.prefix)
         : [],
     );
-    this.role = functionRole(name, this, {
-      logGroupArn: this.logGroup.arn,
+    ({
+      logGroup: this.logGroup,
+      role: this.role,
+      function: this.function,
+    } = imageFunction(name, this, {
+      ...args,
+      tmpMb: 2048,
       statements: pulumi
         .all([linked.statements, this.failureQueue.arn])
         .apply(([statements, queueArn]) => [
@@ -81,38 +82,15 @@ export class RefreshJob extends pulumi.ComponentResource {
           ...sourceStatements,
           ...queueSendStatements("RecordFailedRuns", queueArn),
         ]),
-      tags: args.tags,
-    });
-
-    this.function = new aws.lambda.Function(
-      `${name}-function`,
-      {
-        name: args.functionName,
-        packageType: "Image",
-        imageUri: args.imageUri,
-        architectures: ["x86_64"],
-        role: this.role.arn,
-        memorySize: args.memoryMb,
-        timeout: args.timeoutSeconds,
-        ephemeralStorage: { size: 2048 },
-        ...(args.reservedConcurrency !== undefined
-          ? { reservedConcurrentExecutions: args.reservedConcurrency }
-          : {}),
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-        environment: {
-          variables: {
-            [ENV.THOTH_STACK]: args.stack,
-            [ENV.THOTH_EMBEDDING_MODEL]: args.embeddingModel,
-            ...(args.modelDir ? { [ENV.THOTH_MODEL_DIR]: args.modelDir } : {}),
-            [ENV.THOTH_COLLECTIONS]: JSON.stringify(args.collections),
-            [ENV.THOTH_KEEP_VERSIONS]: String(args.keepVersions),
-            ...linked.env,
-          },
-        },
-        tags: args.tags,
+      env: {
+        [ENV.THOTH_COLLECTIONS]: JSON.stringify(args.collections),
+        [ENV.THOTH_KEEP_VERSIONS]: String(args.keepVersions),
+        ...linked.env,
       },
-      { parent: this, dependsOn: [this.logGroup] },
-    );
+      ...(args.reservedConcurrency !== undefined
+        ? { settings: { reservedConcurrentExecutions: args.reservedConcurrency } }
+        : {}),
+    }));
 
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-async`,
