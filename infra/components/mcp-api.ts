@@ -3,22 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV, MCP_CACHE_SHARE, McpTimeoutSchema, ThrottleSchema, assertValid } from "../../shared/config.js";
 import { LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
 import { mergeLinks, type Link } from "../link.js";
-import { imageFunction } from "./image-function.js";
+import { imageFunction, type ImageFunctionArgs } from "./image-function.js";
 
-export interface McpApiArgs {
-  stack: string;
-  functionName: string;
+/**
+ * The function's settings (`imageUri`: the `mcp` image, from the Images component; `tmpMb`: the bundle cache
+ * takes MCP_CACHE_SHARE of it), and the API's.
+ */
+export interface McpApiArgs extends Omit<ImageFunctionArgs, "statements" | "env" | "settings"> {
   apiName: string;
-  /** The `mcp` image (handler, runtime modules compiled for Lambda, model), from the Images component. */
-  imageUri: pulumi.Input<string>;
-  embeddingModel: string;
-  /** Where the image holds that model; unset for keyword-only images. */
-  modelDir?: string;
-  memoryMb: number;
-  timeoutSeconds: number;
-  /** Ephemeral storage (/tmp), MB: the bundle cache takes MCP_CACHE_SHARE of it. */
-  tmpMb: number;
-  logRetentionDays: number;
   accessLogGroupName: string;
   /** Stage-wide throttling of the HTTP API. */
   throttle: { rateLimit: number; burstLimit: number };
@@ -27,7 +19,6 @@ export interface McpApiArgs {
   /** Per-route CloudWatch metrics of the API (billed as custom metrics). Default false. */
   detailedMetrics?: boolean;
   links: Link[];
-  tags?: Record<string, string>;
 }
 
 /**

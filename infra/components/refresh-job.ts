@@ -2,32 +2,22 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, RefreshScheduleSchema, assertValid, type CollectionConfig } from "../../shared/config.js";
 import { mergeLinks, type Link } from "../link.js";
-import { imageFunction } from "./image-function.js";
+import { imageFunction, type ImageFunctionArgs } from "./image-function.js";
 import { queueSendStatements, sourceBucketReadStatements } from "../policies.js";
 
-export interface RefreshJobArgs {
-  stack: string;
-  functionName: string;
+/** The function's settings (`imageUri`: the `refresh` image, from the Images component), and the job's. */
+export interface RefreshJobArgs extends Omit<ImageFunctionArgs, "statements" | "env" | "settings" | "tmpMb"> {
   scheduleName: string;
-  /** The `refresh` image, from the Images component. */
-  imageUri: pulumi.Input<string>;
   collections: CollectionConfig[];
-  embeddingModel: string;
-  /** Where the image holds that model; unset for keyword-only images. */
-  modelDir?: string;
   keepVersions: number;
-  memoryMb: number;
-  timeoutSeconds: number;
   /** An EventBridge schedule expression: `rate(…)` or `cron(…)`. */
   schedule: string;
-  logRetentionDays: number;
   /** Concurrency reserved for the refresh (off by default: new accounts have too little to reserve any, and
    * the pointer's compare-and-swap already keeps concurrent runs consistent). */
   reservedConcurrency?: number;
   /** Where failed scheduled runs are recorded (an SQS queue the alarms watch). */
   failureQueueName: string;
   links: Link[];
-  tags?: Record<string, string>;
 }
 
 /**
