@@ -2,7 +2,8 @@
  * A deterministic synthetic corpus for benchmarks: `chunks` sections spread over documents of five sections
  * each, written from the tiny model's topic vocabulary so that semantic search has something to find.
  */
-import { TOPIC_GROUPS, mulberry32 } from "../tiny-model.js";
+import { mulberry32 } from "../tiny-model.js";
+import { TOPIC_GROUPS } from "../tiny-model-words.js";
 import type { Source, SourceDocument } from "../../functions/core/ports.js";
 
 const FILLER = "the team should review this before the next week and update the plan with the owner".split(

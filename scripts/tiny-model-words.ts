@@ -1,0 +1,151 @@
+/** The tiny model's vocabulary (tiny-model.ts): words grouped by topic, stopwords, and other common words. */
+
+/** Related words; each group gets one shared direction. */
+export const TOPIC_GROUPS: string[][] = [
+  [
+    "deploy",
+    "deploys",
+    "deployed",
+    "deploying",
+    "deployment",
+    "deployments",
+    "release",
+    "releases",
+    "rollout",
+    "ship",
+    "shipping",
+    "production",
+    "pipeline",
+    "canary",
+  ],
+  ["rollback", "revert", "roll", "undo", "previous"],
+  [
+    "incident",
+    "incidents",
+    "outage",
+    "outages",
+    "sev",
+    "severity",
+    "postmortem",
+    "postmortems",
+    "commander",
+    "downtime",
+    "broken",
+    "down",
+  ],
+  [
+    "oncall",
+    "call",
+    "rotation",
+    "shift",
+    "shifts",
+    "handoff",
+    "pager",
+    "page",
+    "paging",
+    "pagerduty",
+    "escalation",
+    "escalate",
+    "responder",
+  ],
+  [
+    "security",
+    "password",
+    "passwords",
+    "mfa",
+    "vulnerability",
+    "vulnerabilities",
+    "phishing",
+    "credentials",
+    "secret",
+    "secrets",
+    "encryption",
+    "breach",
+    "compromised",
+  ],
+  ["access", "permission", "permissions", "role", "roles", "sso", "account", "accounts", "login"],
+  [
+    "expense",
+    "expenses",
+    "reimbursement",
+    "reimburse",
+    "reimbursed",
+    "receipt",
+    "receipts",
+    "spend",
+    "spending",
+    "purchase",
+    "cost",
+    "costs",
+    "money",
+    "pay",
+    "paid",
+  ],
+  ["travel", "flight", "flights", "hotel", "trip", "trips", "conference", "per", "diem"],
+  ["vacation", "leave", "holiday", "holidays", "pto", "sick", "parental", "absence", "days", "off", "break"],
+  [
+    "onboarding",
+    "hire",
+    "hires",
+    "welcome",
+    "orientation",
+    "buddy",
+    "newcomer",
+    "joining",
+    "joined",
+    "starter",
+  ],
+  ["review", "reviews", "reviewer", "reviewers", "pull", "merge", "approval", "approve", "approved", "diff"],
+  ["test", "tests", "testing", "coverage", "ci", "flaky", "unit", "integration"],
+  [
+    "database",
+    "databases",
+    "backup",
+    "backups",
+    "restore",
+    "postgres",
+    "migration",
+    "migrations",
+    "schema",
+    "sql",
+  ],
+  ["interview", "interviews", "candidate", "candidates", "hiring", "recruiter", "offer", "offers"],
+  ["meeting", "meetings", "standup", "retro", "retrospective", "planning", "sprint", "agenda"],
+  ["remote", "office", "home", "commute", "desk", "workspace", "hybrid"],
+  ["slack", "email", "channel", "channels", "announcement", "announcements", "chat", "message"],
+  ["performance", "feedback", "promotion", "promotions", "career", "level", "levels", "goals", "growth"],
+  [
+    "monitoring",
+    "dashboard",
+    "dashboards",
+    "metrics",
+    "logs",
+    "logging",
+    "observability",
+    "latency",
+    "alert",
+    "alerts",
+    "alarm",
+    "alarms",
+  ],
+  ["laptop", "laptops", "hardware", "equipment", "monitor", "keyboard", "device", "devices"],
+  ["salary", "payroll", "compensation", "bonus", "benefits", "insurance", "pension", "equity"],
+  ["customer", "customers", "support", "ticket", "tickets", "sla", "escalations"],
+  ["document", "documents", "documentation", "docs", "handbook", "wiki", "guide", "runbook", "runbooks"],
+];
+
+export const STOPWORDS = (
+  "a an the and or but if of to in on at by for with from as is are was were be been being it its this that " +
+  "these those i you he she we they me my our your their us them what which who whom how when where why do " +
+  "does did done can could should would will shall may might must have has had not no yes so than then there " +
+  "here all any each every some such only own same too very just also about into over under again further once"
+).split(" ");
+
+/** Common words of the sample handbook outside any topic. */
+export const EXTRA_WORDS = (
+  "team teams engineer engineers engineering manager managers people person policy policies process week weeks " +
+  "month months year first new time request requests approve service services system systems change changes " +
+  "code repository repositories branch main issue issues bug bugs fix fixes customer data user users company " +
+  "office hours work working day night weekend status update updates plan plans rule rules step steps owner " +
+  "lead leads report reports form forms tool tools budget card cards limit limits manager week"
+).split(" ");
