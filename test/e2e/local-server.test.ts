@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { REPO_ROOT, folderWith, tempDir } from "../helpers/folders.js";
 import { startThothDev } from "../helpers/thoth-dev.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
+import { MCP_HEADERS } from "../helpers/mcp-http.js";
 
 const API_KEY = "e2e-test-key-123";
 
@@ -96,7 +97,7 @@ describe.each([
     await expect(connect(server.url, {})).rejects.toThrow(/missing or invalid API key/);
     const response = await fetch(server.url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      headers: MCP_HEADERS,
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(response.status).toBe(401);

@@ -19,23 +19,14 @@ import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { folderWith, tempDir } from "../helpers/folders.js";
 import { codecs } from "../helpers/knowledge-base.js";
 import { MemoryObjectStore } from "../helpers/memory-object-store.js";
+import { MCP_HEADERS, mcpPost } from "../helpers/mcp-http.js";
 
 const FAST = { retries: 2, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 300 };
 const mcpRequest = (key: string) =>
-  new Request("http://localhost/mcp", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      authorization: `Bearer ${key}`,
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name: "heartbeat", arguments: {} },
-    }),
-  });
+  mcpPost(
+    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "heartbeat", arguments: {} } },
+    { headers: { authorization: `Bearer ${key}` } },
+  );
 
 describe("a secret store that fails", () => {
   const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:thoth/faults/api-keys-AbCdEf";
@@ -198,8 +189,7 @@ describe("secrets never reach the logs", () => {
           await fetch(`${server.url}/mcp`, {
             method: "POST",
             headers: {
-              "content-type": "application/json",
-              accept: "application/json, text/event-stream",
+              ...MCP_HEADERS,
               authorization: `Bearer ${key}`,
               "x-api-key": key,
             },

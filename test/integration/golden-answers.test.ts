@@ -4,19 +4,15 @@
  * that built them. A restructuring must leave these byte for byte (after masking version ids, times and
  * durations); a deliberate change of behaviour updates the file (`vitest -u`) and says so in its commit.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { describe, expect, it } from "vitest";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
-import { handleMcpRequest } from "../../functions/mcp-server/http.js";
-import { createMcpServer } from "../../functions/mcp-server/server.js";
-import { TOOL_NAMES } from "../../functions/mcp-server/tools/index.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { SAMPLE_HANDBOOK, folderWith } from "../helpers/folders.js";
 import { unitCodecs } from "../helpers/knowledge-base.js";
 import { MemoryObjectStore } from "../helpers/memory-object-store.js";
+import { mcpClient, mcpDeps } from "../helpers/mcp-http.js";
 
 /** Version ids, ISO times, durations and ages vary per run; everything else must not. */
 function masked(value: unknown): unknown {
@@ -53,20 +49,8 @@ describe("the server's answers (golden)", () => {
       ),
     ];
     const kb = await KnowledgeBase.open({ store, embedder, ...unitCodecs, pointerCheckSeconds: 60 });
-    const client = new Client({ name: "golden", version: "1" });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
-        fetch: (url, init) =>
-          handleMcpRequest(new Request(url, init), {
-            createServer: (p) =>
-              createMcpServer({
-                kb: kb.forScope(p.scope),
-                info: { name: "thoth", version: "0.1.0", stack: "golden" },
-              }),
-            authenticate: async () => ({ scope: undefined }),
-            toolNames: TOOL_NAMES,
-          }),
-      }),
+    const client = await mcpClient(
+      mcpDeps(kb, { info: { name: "thoth", version: "0.1.0", stack: "golden" } }),
     );
     const call = (name: string, args: Record<string, unknown> = {}) =>
       client.callTool({ name, arguments: args });

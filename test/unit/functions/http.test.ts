@@ -5,6 +5,7 @@ import { MAX_BODY_BYTES, handleMcpRequest } from "../../../functions/mcp-server/
 import { eventToRequest, responseToResult } from "../../../functions/mcp-server/api-gateway.js";
 import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { mcpPost } from "../../helpers/mcp-http.js";
 
 const deps = (authenticated: boolean, createServer?: () => McpServer) => ({
   authenticate: async () => (authenticated ? { scope: undefined } : undefined),
@@ -16,12 +17,7 @@ const deps = (authenticated: boolean, createServer?: () => McpServer) => ({
     }),
 });
 
-const post = (body: unknown, path = "/mcp") =>
-  new Request(`http://localhost${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify(body),
-  });
+const post = (body: unknown, path = "/mcp") => mcpPost(body, { url: `http://localhost${path}` });
 
 function event(
   overrides: Partial<APIGatewayProxyEventV2> & { method?: string } = {},
@@ -119,15 +115,10 @@ describe("limits and malformed requests", () => {
   });
 
   it("answers an unsupported MCP-Protocol-Version with 400 and a clear message", async () => {
-    const request = new Request("http://localhost/mcp", {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "1999-01-01",
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-    });
+    const request = mcpPost(
+      { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      { headers: { "mcp-protocol-version": "1999-01-01" } },
+    );
     const response = await handleMcpRequest(request, deps(true, realServer));
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/Unsupported protocol version/);

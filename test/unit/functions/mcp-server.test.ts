@@ -1,33 +1,18 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { pathFree } from "../../../functions/core/messages.js";
-import { handleMcpRequest } from "../../../functions/mcp-server/http.js";
-import { createMcpServer } from "../../../functions/mcp-server/server.js";
-import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { HashingEmbedder } from "../../helpers/fake-embedder.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs as codecs } from "../../helpers/knowledge-base.js";
+import { mcpClient, mcpDeps } from "../../helpers/mcp-http.js";
 
 const KEY = "unit-test-key";
-const info = { name: "thoth", version: "0.0.0-test", stack: "unit" };
-
 /** A real SDK client whose fetch calls the server's request handler directly (no socket). */
 async function connect(kb: KnowledgeBase, scope?: ReadonlySet<string>): Promise<Client> {
-  const client = new Client({ name: "unit-test", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
-    requestInit: { headers: { authorization: `Bearer ${KEY}` } },
-    fetch: (url, init) =>
-      handleMcpRequest(new Request(url, init), {
-        createServer: (principal) => createMcpServer({ kb: kb.forScope(principal.scope), info }),
-        authenticate: async (headers) =>
-          headers.get("authorization") === `Bearer ${KEY}` ? { scope } : undefined,
-        toolNames: TOOL_NAMES,
-      }),
-  });
-  await client.connect(transport);
-  return client;
+  const authenticate = async (headers: Headers) =>
+    headers.get("authorization") === `Bearer ${KEY}` ? { scope } : undefined;
+  return mcpClient(mcpDeps(kb, { authenticate }), { headers: { authorization: `Bearer ${KEY}` } });
 }
 
 let clients: Client[] = [];

@@ -10,27 +10,16 @@ import {
   type McpHttpDeps,
 } from "../../../functions/mcp-server/http.js";
 import { parseHost } from "../../../functions/mcp-server/api-gateway.js";
-import { createMcpServer } from "../../../functions/mcp-server/server.js";
-import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { isLocalRequest } from "../../../cli/dev-server.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
+import { MCP_HEADERS, TEST_INFO, mcpDeps, mcpPost } from "../../helpers/mcp-http.js";
 
-const info = { name: "thoth", version: "0.0.0-test", stack: "unit" };
+const info = TEST_INFO;
 let kb: KnowledgeBase;
-const deps = (extra: Partial<McpHttpDeps> = {}): McpHttpDeps => ({
-  createServer: (principal) => createMcpServer({ kb: kb.forScope(principal.scope), info }),
-  toolNames: TOOL_NAMES,
-  authenticate: async () => ({ scope: undefined }),
-  ...extra,
-});
-const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-const post = (body: unknown, headers: Record<string, string> = {}) =>
-  new Request("http://localhost/mcp", {
-    method: "POST",
-    headers: { ...HEADERS, ...headers },
-    body: JSON.stringify(body),
-  });
+const deps = (extra: Partial<McpHttpDeps> = {}): McpHttpDeps => mcpDeps(() => kb, extra);
+const HEADERS = MCP_HEADERS;
+const post = (body: unknown, headers: Record<string, string> = {}) => mcpPost(body, { headers });
 const call = (id: number | undefined, name: string, args: object = {}) => ({
   jsonrpc: "2.0",
   ...(id === undefined ? {} : { id }),

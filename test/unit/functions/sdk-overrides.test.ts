@@ -7,6 +7,7 @@ import {
   replaceResourceListing,
   unknownToolError,
 } from "../../../functions/mcp-server/sdk-overrides.js";
+import { mcpPost } from "../../helpers/mcp-http.js";
 
 /** The SDK alone, as Thoth uses it: a stateless JSON transport per request. */
 async function ask(server: McpServer, method: string, params: object = {}) {
@@ -15,13 +16,7 @@ async function ask(server: McpServer, method: string, params: object = {}) {
     enableJsonResponse: true,
   });
   await server.connect(transport);
-  const response = await transport.handleRequest(
-    new Request("http://localhost/mcp", {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    }),
-  );
+  const response = await transport.handleRequest(mcpPost({ jsonrpc: "2.0", id: 1, method, params }));
   await server.close();
   return (await response.json()) as { result?: Record<string, unknown>; error?: { code: number } };
 }

@@ -1,16 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { StoredDocument } from "../../../functions/core/bundle.js";
 import { MAX_LISTING_PAGE_BYTES, documentFacts, listDocuments } from "../../../functions/core/documents.js";
 import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { MAX_TITLE_CHARS } from "../../../functions/core/labels.js";
 import type { LoadedCollection } from "../../../functions/core/read-model.js";
-import { handleMcpRequest } from "../../../functions/mcp-server/http.js";
-import { createMcpServer } from "../../../functions/mcp-server/server.js";
-import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
+import { mcpClient, mcpDeps } from "../../helpers/mcp-http.js";
 
 const stored = (over: Partial<StoredDocument>): StoredDocument =>
   ({
@@ -72,22 +69,11 @@ describe("one document with a 1 MB title of control characters", () => {
   });
 
   async function client(): Promise<Client> {
-    const c = new Client({ name: "t", version: "1" });
-    await c.connect(
-      new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
-        fetch: async (url, init) => {
-          const response = await handleMcpRequest(new Request(url, init), {
-            createServer: () => createMcpServer({ kb, info: { name: "thoth", version: "0", stack: "t" } }),
-            authenticate: async () => ({ scope: undefined }),
-            toolNames: TOOL_NAMES,
-          });
-          const text = await response.clone().text();
-          // Every answer stays small: nothing about the bad document is larger than a normal one's.
-          expect(Buffer.byteLength(text)).toBeLessThan(16 * 1024);
-          return response;
-        },
-      }),
-    );
+    const c = await mcpClient(mcpDeps(kb), {
+      // Every answer stays small: nothing about the bad document is larger than a normal one's.
+      onResponse: async (response) =>
+        expect(Buffer.byteLength(await response.text())).toBeLessThan(16 * 1024),
+    });
     clients.push(c);
     return c;
   }
