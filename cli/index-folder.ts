@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
 import type { RuntimeEnv } from "../shared/config.js";
 import { CollectionNameSchema } from "../shared/config.js";
-import { createRuntime, loadEmbedder } from "../functions/composition.js";
-import { refreshKit } from "../functions/refresh/pipeline.js";
+import { createRuntime } from "../functions/composition.js";
+import { openRefreshKit } from "../functions/refresh/pipeline.js";
 import { refreshCollection } from "../functions/refresh/pipeline.js";
 import { type RefreshSummary } from "../functions/refresh/refresh-types.js";
 import { LocalFolderSource } from "../functions/refresh/sources/local.js";
@@ -30,7 +30,7 @@ export async function indexFolder(options: {
   const { progress } = options;
   if (options.env.THOTH_MODEL_DIR)
     progress.note(`loading the embedding model ${options.env.THOTH_EMBEDDING_MODEL}…`);
-  const kit = refreshKit(runtime, await loadEmbedder(options.env));
+  const kit = await openRefreshKit(runtime);
   let stop: AbortSignal | undefined;
   try {
     const summary = await interruptible((signal) => {

@@ -5,8 +5,8 @@ import { parse } from "yaml";
 import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "../shared/config.js";
 import { invokeFunction } from "./lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
-import { createRuntime, loadEmbedder, type Runtime } from "../functions/composition.js";
-import { refreshKit } from "../functions/refresh/pipeline.js";
+import { createRuntime, type Runtime } from "../functions/composition.js";
+import { openRefreshKit } from "../functions/refresh/pipeline.js";
 import type { RefreshResult } from "../functions/refresh/handler.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
 import { describeSummary } from "./index-folder.js";
@@ -73,7 +73,7 @@ export async function refreshLocally(options: {
   const { progress } = options;
   if (options.env.THOTH_MODEL_DIR)
     progress.note(`loading the embedding model ${options.env.THOTH_EMBEDDING_MODEL}…`);
-  const kit = refreshKit(runtime, await loadEmbedder(options.env));
+  const kit = await openRefreshKit(runtime);
   try {
     return await interruptible((signal) =>
       refreshCollections({

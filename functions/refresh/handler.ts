@@ -4,8 +4,8 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { ModelUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import { createMetrics, metricsEnabled } from "../lib/metrics.js";
-import { createRuntime, loadEmbedder } from "../composition.js";
-import { refreshKit } from "./pipeline.js";
+import { createRuntime } from "../composition.js";
+import { openRefreshKit } from "./pipeline.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "./run.js";
 
 /** The scheduled event's input, or a manual invoke naming collections: `{"collections": ["handbook"]}`. */
@@ -58,8 +58,8 @@ let coldStart = true;
 async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutcome[]> {
   const collections = parseCollections(env.THOTH_COLLECTIONS);
   const runtime = await createRuntime(env);
-  const load = await loadEmbedder(env);
-  const { embedder, embedderUnavailableReason: reason } = load;
+  const kit = await openRefreshKit(runtime);
+  const { embedder, embedderUnavailableReason: reason } = kit;
   // The image bakes the model in and the stack sets THOTH_MODEL_DIR: a model that cannot load here is a broken
   // deploy, and publishing keyword-only bundles over hybrid ones would hide it. Fail the run instead.
   if (!embedder && env.THOTH_MODEL_DIR) {
@@ -69,7 +69,7 @@ async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutc
     );
   }
   const outcomes = await refreshCollections({
-    kit: refreshKit(runtime, load),
+    kit,
     sources: runtime,
     collections,
     ...(Array.isArray(event.collections) ? { only: event.collections } : {}),
