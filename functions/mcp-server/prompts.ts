@@ -1,5 +1,5 @@
 /**
- * Prompts that make the server easy to use well from any client, and completions for their arguments: `ask`
+ * Prompts that make the server easy to use well from any client, with completions for their arguments: `ask`
  * (search, read the best documents, answer with citations) and `summarize_document`. Both respect the API
  * key's allowlist: a collection or document outside it is refused, and completions only offer what it may read.
  */
@@ -7,39 +7,9 @@ import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { documentFacts } from "../core/documents.js";
-import type { ScopedKnowledgeBase } from "../core/knowledge-base.js";
 import type { ServerDeps } from "./deps.js";
+import { completeCollection, completeDocument } from "./completions.js";
 import { asProtocolErrors } from "./protocol-errors.js";
-
-/** Completions return at most this many values (the spec's limit is 100). */
-const MAX_COMPLETIONS = 50;
-
-/** The collection names this caller may read that start with `prefix`. */
-export function completeCollection(kb: ScopedKnowledgeBase, prefix: string): string[] {
-  return kb
-    .collectionNames()
-    .filter((name) => name.startsWith(prefix))
-    .slice(0, MAX_COMPLETIONS);
-}
-
-/** Document ids (and, with `paths`, paths) of the caller's collections (or one of them) starting with `prefix`. */
-export function completeDocument(
-  kb: ScopedKnowledgeBase,
-  prefix: string,
-  collection?: string,
-  paths = false,
-): string[] {
-  const names = collection && kb.collectionNames().includes(collection) ? [collection] : kb.collectionNames();
-  const out: string[] = [];
-  for (const name of names) {
-    for (const d of kb.collection(name).documents) {
-      if (d.id.startsWith(prefix)) out.push(d.id);
-      else if (paths && d.path.startsWith(prefix)) out.push(d.path);
-      if (out.length >= MAX_COMPLETIONS) return out;
-    }
-  }
-  return out;
-}
 
 export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
   const collection = completable(

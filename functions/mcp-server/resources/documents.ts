@@ -1,6 +1,6 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerDeps } from "../deps.js";
-import { completeCollection, completeDocument } from "../prompts.js";
+import { completeCollection, completeDocument } from "../completions.js";
 import { asProtocolErrors } from "../protocol-errors.js";
 import { replaceResourceListing } from "../sdk-overrides.js";
 
