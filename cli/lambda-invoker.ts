@@ -1,6 +1,5 @@
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { endpoint, region } from "../functions/adapters/aws/config.js";
-import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 
 /** Invokes a deployed function synchronously and returns its JSON answer, or its error. */
 export async function invokeFunction(

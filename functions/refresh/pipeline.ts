@@ -76,8 +76,9 @@ export interface RefreshJob {
   embedBatchSize?: number;
   onProgress?: (progress: RefreshProgress) => void;
   /**
-   * Stops the run (Ctrl-C): it throws RefreshInterruptedError, publishing nothing; embeddings finished so far
-   * stay in the collection's checkpoint (embedding-checkpoint.ts) and the next run takes them back.
+   * Stops the run (Ctrl-C): before the pointer swap it throws RefreshInterruptedError, publishing nothing, and
+   * the embeddings finished so far stay in the collection's checkpoint (embedding-checkpoint.ts) for the next
+   * run; after the swap the run finishes its bookkeeping and its summary says it published.
    */
   signal?: AbortSignal;
 }

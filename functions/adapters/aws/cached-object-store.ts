@@ -13,7 +13,7 @@ import type { ObjectStore } from "../../core/ports.js";
  */
 export class CachedObjectStore implements ObjectStore {
   /** Cached files by path, least recently used first, with their sizes; read from the dir once. */
-  #files?: Map<string, number>;
+  #files?: Promise<Map<string, number>>;
   /** Files being written now: their room is reserved, and they are not evicted. */
   readonly #writing = new Set<string>();
 
@@ -28,24 +28,19 @@ export class CachedObjectStore implements ObjectStore {
     return join(this.dir, createHash("sha256").update(key).digest("hex"));
   }
 
-  #loading?: Promise<Map<string, number>>;
-
-  async #index(): Promise<Map<string, number>> {
-    this.#loading ??= this.#readIndex();
-    return this.#loading;
+  /** The index, read once: concurrent first calls share one read (and so one map). */
+  #index(): Promise<Map<string, number>> {
+    return (this.#files ??= this.#readIndex());
   }
 
   async #readIndex(): Promise<Map<string, number>> {
-    if (!this.#files) {
-      const files = new Map<string, number>();
-      const names = await readdir(this.dir).catch(() => [] as string[]);
-      for (const name of names.filter((n) => !n.endsWith(".tmp"))) {
-        const info = await stat(join(this.dir, name)).catch(() => undefined);
-        if (info?.isFile()) files.set(join(this.dir, name), info.size);
-      }
-      this.#files = files;
+    const files = new Map<string, number>();
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => !n.endsWith(".tmp"))) {
+      const info = await stat(join(this.dir, name)).catch(() => undefined);
+      if (info?.isFile()) files.set(join(this.dir, name), info.size);
     }
-    return this.#files;
+    return files;
   }
 
   /** The bytes cached now (files being written count from the moment their room is reserved). */
