@@ -1,8 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { RuntimeEnv } from "../shared/config.js";
 import { CollectionNameSchema } from "../shared/config.js";
-import { createRuntime } from "../functions/composition.js";
-import { openRefreshKit } from "../functions/refresh/pipeline.js";
+import { createModelRuntime } from "../functions/composition.js";
 import { refreshCollection } from "../functions/refresh/pipeline.js";
 import { type RefreshSummary } from "../functions/refresh/refresh-types.js";
 import { LocalFolderSource } from "../functions/refresh/sources/local.js";
@@ -26,11 +25,10 @@ export async function indexFolder(options: {
   const folder = await stat(options.folder).catch(() => undefined);
   if (!folder?.isDirectory())
     throw new Error(`cannot read folder ${options.folder}: it does not exist or is not a folder`);
-  const runtime = await createRuntime(options.env);
   const { progress } = options;
   if (options.env.THOTH_MODEL_DIR)
     progress.note(`loading the embedding model ${options.env.THOTH_EMBEDDING_MODEL}…`);
-  const kit = await openRefreshKit(runtime);
+  const kit = await createModelRuntime(options.env);
   let stop: AbortSignal | undefined;
   try {
     const summary = await interruptible((signal) => {

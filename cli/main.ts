@@ -6,8 +6,9 @@ import { DEFAULT_PORT } from "../shared/names.js";
 import { ENV } from "../shared/config.js";
 import { SEARCH_MODES, type SearchMode } from "../shared/types.js";
 import { logger } from "../functions/lib/logger.js";
-import { createRuntime, openKnowledgeBase, pointerCheckSeconds } from "../functions/composition.js";
+import { createModelRuntime, createRuntime, pointerCheckSeconds } from "../functions/composition.js";
 import { citation } from "../functions/core/citation.js";
+import { KnowledgeBase } from "../functions/core/knowledge-base.js";
 import { RefreshInterruptedError } from "../functions/refresh/stages.js";
 import { stackClientConfig, writeClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
@@ -185,7 +186,9 @@ program
       };
       const result = opts.stack
         ? await searchDeployed({ stack: opts.stack, ...request })
-        : await (await openKnowledgeBase(await createRuntime(parseRuntimeEnv(process.env)))).search(request);
+        : await (
+            await KnowledgeBase.open(await createModelRuntime(parseRuntimeEnv(process.env)))
+          ).search(request);
       if (opts.json) {
         console.log(JSON.stringify(result));
         return;

@@ -5,8 +5,7 @@ import { parse } from "yaml";
 import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "../shared/config.js";
 import { invokeFunction } from "./lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
-import { createRuntime, type Runtime } from "../functions/composition.js";
-import { openRefreshKit } from "../functions/refresh/pipeline.js";
+import { createModelRuntime, type Runtime } from "../functions/composition.js";
 import type { RefreshResult } from "../functions/refresh/handler.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "../functions/refresh/run.js";
 import { describeSummary } from "./index-folder.js";
@@ -68,16 +67,15 @@ export async function refreshLocally(options: {
   /** Replace hybrid versions with keyword-only ones when no model is set (`--keyword-only`). */
   keywordOnly?: boolean;
 }): Promise<CollectionOutcome[]> {
-  const runtime = await createRuntime(options.env);
-  const collections = await localCollections(runtime, options.configStack);
   const { progress } = options;
   if (options.env.THOTH_MODEL_DIR)
     progress.note(`loading the embedding model ${options.env.THOTH_EMBEDDING_MODEL}…`);
-  const kit = await openRefreshKit(runtime);
+  const runtime = await createModelRuntime(options.env);
+  const collections = await localCollections(runtime, options.configStack);
   try {
     return await interruptible((signal) =>
       refreshCollections({
-        kit,
+        kit: runtime,
         sources: runtime,
         ...(options.keywordOnly ? { allowKeywordOnly: true } : {}),
         collections,

@@ -10,14 +10,9 @@ import { SECRET_NAMES, type SecretName } from "../shared/names.js";
 import { EnvSecretSource } from "./adapters/local/env-secret-source.js";
 import { FileDocumentCache } from "./adapters/local/file-document-cache.js";
 import { FsObjectStore } from "./adapters/local/fs-object-store.js";
-import { bm25Codec } from "./adapters/keyword/codec.js";
-import { DEFAULT_BM25 } from "./adapters/keyword/params.js";
-import { minisearchCodec } from "./adapters/keyword/minisearch-codec.js";
-import { hnswCodec } from "./adapters/ml/hnsw-vector-index.js";
-import { loadTransformersEmbedder } from "./adapters/ml/transformers-embedder.js";
-import { KnowledgeBase } from "./core/knowledge-base.js";
+import { indexCodecs } from "./adapters/index-codecs.js";
+import { loadModel } from "./adapters/ml/transformers-embedder.js";
 import type { DocumentCache, IndexCodecs, ModelLoad, ObjectStore, SecretSource } from "./core/ports.js";
-import { logger } from "./lib/logger.js";
 
 /** The adapters this process uses, chosen from its environment, and the index codecs. */
 export interface Runtime extends Required<IndexCodecs> {
@@ -29,7 +24,15 @@ export interface Runtime extends Required<IndexCodecs> {
   bucket: (name: string) => Promise<ObjectStore>;
   /** The stack's own bucket, uncached (for `s3` sources without a bucket, such as the sample handbook). */
   ownBucket: () => Promise<ObjectStore>;
+  /** How often a server reads the bundle pointers: S3 costs a request each time, a local disk almost nothing. */
+  pointerCheckSeconds: number;
 }
+
+/**
+ * A runtime with the model its environment names, loaded once (or none, with the reason): what a refresh run
+ * (a RefreshKit and its SourceDeps) and a reader of bundles (KnowledgeBase.open) take as they are.
+ */
+export type ModelRuntime = Runtime & ModelLoad;
 
 /**
  * The runtime for `env`. AWS SDK clients and adapters are imported only when the environment names the AWS
@@ -84,7 +87,20 @@ export async function createRuntime(
       : new EnvSecretSource(processEnv),
     bucket,
     ownBucket: async () => (env.THOTH_BUNDLE_BUCKET ? bucket(env.THOTH_BUNDLE_BUCKET) : store),
+    pointerCheckSeconds: pointerCheckSeconds(env),
     ...indexCodecs(env.THOTH_KEYWORD_WORKER_CHUNKS),
+  };
+}
+
+/** createRuntime, plus the model (THOTH_EMBEDDING_MODEL from THOTH_MODEL_DIR). Never fails for want of a model. */
+export async function createModelRuntime(
+  env: RuntimeEnv,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<ModelRuntime> {
+  const runtime = await createRuntime(env, processEnv);
+  return {
+    ...runtime,
+    ...(await loadModel({ modelId: env.THOTH_EMBEDDING_MODEL, modelDir: env.THOTH_MODEL_DIR })),
   };
 }
 
@@ -114,59 +130,3 @@ export const LOCAL_POINTER_CHECK_SECONDS = 1;
 
 /** The /tmp bundle cache without THOTH_CACHE_MB: room for the vector index copy in a default 512 MB /tmp. */
 export const DEFAULT_CACHE_MB = 200;
-
-/** The codecs every writer and reader of bundles uses: hnswlib vectors, the format-2 keyword index, format 1's. */
-export function indexCodecs(keywordWorkerFromChunks?: number): Required<IndexCodecs> {
-  return {
-    vectorCodec: hnswCodec(),
-    keywordCodec: bm25Codec(
-      DEFAULT_BM25,
-      keywordWorkerFromChunks === undefined ? {} : { workerFromChunks: keywordWorkerFromChunks },
-    ),
-    legacyKeywordCodec: minisearchCodec,
-  };
-}
-
-/** Each "no model" warning once per process (`thoth dev` loads for its first index, then for serving). */
-const warnedNoModel = new Set<string>();
-function warnNoModel(modelId: string, reason: string): void {
-  if (warnedNoModel.has(`${modelId}\n${reason}`)) return;
-  warnedNoModel.add(`${modelId}\n${reason}`);
-  logger.warn("embedding model unavailable; keyword search only", { modelId, reason });
-}
-
-/** Loads the configured model, or explains why search runs in keyword mode. Never throws. */
-export async function loadEmbedder(env: RuntimeEnv): Promise<ModelLoad> {
-  const modelId = env.THOTH_EMBEDDING_MODEL;
-  if (!env.THOTH_MODEL_DIR) {
-    const reason = `THOTH_MODEL_DIR is not set, so ${modelId} cannot be loaded`;
-    warnNoModel(modelId, reason);
-    return { embedder: null, embedderUnavailableReason: reason };
-  }
-  try {
-    const embedder = await loadTransformersEmbedder({ modelId, modelDir: env.THOTH_MODEL_DIR });
-    logger.info("embedding model loaded", { modelId, dimensions: embedder.dimensions });
-    return { embedder };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    warnNoModel(modelId, reason);
-    return { embedder: null, embedderUnavailableReason: reason };
-  }
-}
-
-/** Loads the model (or not) and every published collection: what a reader of the bundles needs. */
-export async function openKnowledgeBase(runtime: Runtime): Promise<KnowledgeBase> {
-  const started = performance.now();
-  const model = await loadEmbedder(runtime.env);
-  const modelLoadMs = Math.round(performance.now() - started);
-  const kb = await KnowledgeBase.open({
-    store: runtime.store,
-    ...model,
-    vectorCodec: runtime.vectorCodec,
-    keywordCodec: runtime.keywordCodec,
-    legacyKeywordCodec: runtime.legacyKeywordCodec,
-    pointerCheckSeconds: pointerCheckSeconds(runtime.env),
-  });
-  logger.info("knowledge base opened", { modelLoadMs, collections: kb.loadTimings() });
-  return kb;
-}

@@ -12,7 +12,14 @@ import {
   type ListRequest,
 } from "./documents.js";
 import type { Embedder } from "./ports.js";
-import type { CollectionSummary, DocumentPage, Scope, SearchRequest, SearchResponse } from "./read-model.js";
+import {
+  MAX_COMPLETIONS,
+  type CollectionSummary,
+  type DocumentPage,
+  type Scope,
+  type SearchRequest,
+  type SearchResponse,
+} from "./read-model.js";
 import { rankDocuments, searchCollections } from "./search.js";
 import type { SearchMode } from "../../shared/types.js";
 
@@ -63,6 +70,35 @@ export class ScopedKnowledgeBase {
 
   collection(name: string) {
     return this.registry.collection(name, this.scope);
+  }
+
+  /** Completion: the collection names this caller may read that start with `prefix`. */
+  completeCollection(prefix: string): string[] {
+    return this.collectionNames()
+      .filter((name) => name.startsWith(prefix))
+      .slice(0, MAX_COMPLETIONS);
+  }
+
+  /**
+   * Completion: ids (and, with `paths`, paths) starting with `prefix` of the documents this caller may read, in
+   * `collection` when it is one of theirs, else in all of them.
+   */
+  completeDocument(
+    prefix: string,
+    options: { collection?: string | undefined; paths?: boolean } = {},
+  ): string[] {
+    const names = this.collectionNames();
+    const out: string[] = [];
+    for (const name of options.collection && names.includes(options.collection)
+      ? [options.collection]
+      : names) {
+      for (const d of this.collection(name).documents) {
+        if (d.id.startsWith(prefix)) out.push(d.id);
+        else if (options.paths && d.path.startsWith(prefix)) out.push(d.path);
+        if (out.length >= MAX_COMPLETIONS) return out;
+      }
+    }
+    return out;
   }
 
   degradations(): string[] {

@@ -72,6 +72,8 @@ export interface DocumentPage {
 
 export const DEFAULT_PAGE_CHARS = 20_000;
 
+/** Completions (`completion/complete`) return at most this many values (MCP allows 100). */
+export const MAX_COMPLETIONS = 50;
 export const MAX_SEARCH_LIMIT = 50;
 export const DEFAULT_SEARCH_LIMIT = 8;
 /** Passages of one document in one result list, unless the caller asks for more: the top 10 is not one page. */

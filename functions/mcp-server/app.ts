@@ -1,8 +1,8 @@
 import { parseRuntimeEnv } from "../../shared/config.js";
 import { PROJECT } from "../../shared/names.js";
-import type { KnowledgeBase } from "../core/knowledge-base.js";
+import { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
-import { createRuntime, openKnowledgeBase } from "../composition.js";
+import { createModelRuntime } from "../composition.js";
 import { ApiKeyAuthenticator, type Principal } from "./auth.js";
 import { handleMcpRequest } from "./http.js";
 import type { ServerInfo } from "./deps.js";
@@ -22,10 +22,10 @@ export interface McpApp {
 /** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
 export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): Promise<McpApp> {
   const env = parseRuntimeEnv(processEnv);
-  const runtime = await createRuntime(env, processEnv);
-  const kb = await openKnowledgeBase(runtime);
+  const runtime = await createModelRuntime(env, processEnv);
+  const kb = await KnowledgeBase.open(runtime);
   for (const line of kb.degradationDetails()) logger.warn("degraded", { detail: line });
-  logger.info("knowledge base loaded", { collections: kb.collectionNames() });
+  logger.info("knowledge base opened", { collections: kb.loadTimings() });
   const info: ServerInfo = { name: PROJECT, version: SERVER_VERSION, stack: env.THOTH_STACK };
   const auth = new ApiKeyAuthenticator(runtime.secrets);
   return {

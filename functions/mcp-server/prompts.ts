@@ -8,13 +8,12 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { documentFacts } from "../core/documents.js";
 import type { ServerDeps } from "./deps.js";
-import { completeCollection, completeDocument } from "./completions.js";
 import { asProtocolErrors } from "./protocol-errors.js";
 
 export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
   const collection = completable(
     z.string().optional().describe("Search only this collection (see list_collections)"),
-    (value) => completeCollection(kb, value ?? ""),
+    (value) => kb.completeCollection(value ?? ""),
   );
   server.registerPrompt(
     "ask",
@@ -53,7 +52,7 @@ export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
       description: "Summarize one indexed document, by its id or path.",
       argsSchema: {
         document: completable(z.string().describe("The document's id or path"), (value) =>
-          completeDocument(kb, value ?? "", undefined, true),
+          kb.completeDocument(value ?? "", { paths: true }),
         ),
       },
     },

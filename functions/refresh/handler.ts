@@ -4,8 +4,7 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { ModelUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import { createMetrics, metricsEnabled } from "../lib/metrics.js";
-import { createRuntime } from "../composition.js";
-import { openRefreshKit } from "./pipeline.js";
+import { createModelRuntime } from "../composition.js";
 import { parseCollections, refreshCollections, type CollectionOutcome } from "./run.js";
 
 /** The scheduled event's input, or a manual invoke naming collections: `{"collections": ["handbook"]}`. */
@@ -57,9 +56,8 @@ let coldStart = true;
 
 async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutcome[]> {
   const collections = parseCollections(env.THOTH_COLLECTIONS);
-  const runtime = await createRuntime(env);
-  const kit = await openRefreshKit(runtime);
-  const { embedder, embedderUnavailableReason: reason } = kit;
+  const runtime = await createModelRuntime(env);
+  const { embedder, embedderUnavailableReason: reason } = runtime;
   // The image bakes the model in and the stack sets THOTH_MODEL_DIR: a model that cannot load here is a broken
   // deploy, and publishing keyword-only bundles over hybrid ones would hide it. Fail the run instead.
   if (!embedder && env.THOTH_MODEL_DIR) {
@@ -69,7 +67,7 @@ async function run(event: RefreshEvent, env: RuntimeEnv): Promise<CollectionOutc
     );
   }
   const outcomes = await refreshCollections({
-    kit,
+    kit: runtime,
     sources: runtime,
     collections,
     ...(Array.isArray(event.collections) ? { only: event.collections } : {}),

@@ -10,7 +10,6 @@ import { newVersionId, publishVersion, pruneVersions } from "../core/bundle-vers
 import { DEFAULT_CHUNKING, estimateTokens } from "../core/chunking.js";
 import { documentFacts } from "../core/documents.js";
 import { ModelUnavailableError, ThothError } from "../core/errors.js";
-import { loadEmbedder, type Runtime } from "../composition.js";
 import type {
   DocumentCache,
   Embedder,
@@ -38,8 +37,8 @@ export class RefreshError extends ThothError {}
 
 /**
  * What every refresh in a process shares: where bundles and run records go, the model (or why there is none:
- * a `null` embedder builds keyword-only bundles), and the index codecs. Made once (by `openRefreshKit()` from a
- * Runtime, or by a test) and passed to each run.
+ * a `null` embedder builds keyword-only bundles), and the index codecs. A ModelRuntime (composition.ts) is one; a
+ * test builds its own. Made once and passed to each run.
  */
 export type RefreshKit = {
   store: ObjectStore;
@@ -47,15 +46,6 @@ export type RefreshKit = {
   cache?: DocumentCache;
 } & ModelLoad &
   IndexCodecs;
-
-/**
- * The refresh kit of a process: its runtime's store, cache and codecs, and the model its environment names
- * (loaded here, once; or none, with the reason).
- */
-export async function openRefreshKit(runtime: Runtime): Promise<RefreshKit> {
-  const { store, cache, vectorCodec, keywordCodec } = runtime;
-  return { store, cache, ...(await loadEmbedder(runtime.env)), vectorCodec, keywordCodec };
-}
 
 /** One run: which collection, from which source, and how. */
 export interface RefreshJob {

@@ -2,7 +2,7 @@
  * The measurements of `npm run bench`: search latency and recall, scale, refresh throughput, cold start, HTTP
  * load, a soak and the eval, on this machine. main.ts runs them and report.ts writes what they found.
  */
-import { indexCodecs } from "../../functions/composition.js";
+import { indexCodecs } from "../../functions/adapters/index-codecs.js";
 import { execFile } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -213,19 +213,21 @@ process.stderr.write("TIMING " + JSON.stringify({ importMs: t1 - t0, firstCallMs
             ? { THOTH_MODEL_DIR: join(lambda, "task", "model"), THOTH_EMBEDDING_MODEL: "thoth/tiny" }
             : {}),
           THOTH_LOG_LEVEL: "INFO",
-          // JSON lines, as on Lambda: the "knowledge base opened" entry is read below.
+          // JSON lines, as on Lambda: the "embedding model loaded" and "knowledge base opened" entries are read below.
           THOTH_LOG_FORMAT: "json",
           TMPDIR: await mkdtemp(join(tmpdir(), "thoth-bench-tmp-")),
         },
       });
       const timing = JSON.parse(stderr.split("TIMING ")[1]!);
-      const opened = stdout
-        .split("\n")
-        .filter((l) => l.includes('"knowledge base opened"'))
-        .map((l) => JSON.parse(l))[0];
+      const entry = (message: string) =>
+        stdout
+          .split("\n")
+          .filter((l) => l.includes(`"${message}"`))
+          .map((l) => JSON.parse(l))[0];
+      const opened = entry("knowledge base opened");
       return {
         importMs: Math.round(timing.importMs),
-        modelLoadMs: opened.modelLoadMs,
+        modelLoadMs: entry("embedding model loaded")?.modelLoadMs ?? 0,
         downloadMs: opened.collections.handbook.downloadMs,
         indexLoadMs: opened.collections.handbook.indexLoadMs,
         firstCallMs: Math.round(timing.firstCallMs),

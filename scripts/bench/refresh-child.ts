@@ -1,5 +1,5 @@
 /** One refresh run in its own process, so its peak RSS is its own: prints a JSON line. */
-import { indexCodecs } from "../../functions/composition.js";
+import { indexCodecs } from "../../functions/adapters/index-codecs.js";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -14,7 +14,8 @@ import { mkdir } from "node:fs/promises";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import { estimateTokens } from "../../functions/core/chunking.js";
 import type { Embedder } from "../../functions/core/ports.js";
-import { createRuntime, indexCodecs, openKnowledgeBase } from "../../functions/composition.js";
+import { indexCodecs } from "../../functions/adapters/index-codecs.js";
+import { createModelRuntime, createRuntime } from "../../functions/composition.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { parseRuntimeEnv } from "../../shared/config.js";
 import { createHandler } from "../../functions/mcp-server/handler.js";
@@ -106,14 +107,13 @@ async function index(documents: number, dir: string, vectors: boolean): Promise<
 
 async function serve(queryCount: number, vectors: boolean): Promise<void> {
   const env = parseRuntimeEnv(process.env);
-  const runtime = await createRuntime(env);
   const settle = settledRss;
   const rssBefore = await settle();
   const started = performance.now();
   // No real model can be loaded here: the clustered vectors' "model" embeds the queries.
   const kb = vectors
-    ? await KnowledgeBase.open({ store: runtime.store, embedder: new ClusteredEmbedder(), ...indexCodecs() })
-    : await openKnowledgeBase(runtime);
+    ? await KnowledgeBase.open({ ...(await createRuntime(env)), embedder: new ClusteredEmbedder() })
+    : await KnowledgeBase.open(await createModelRuntime(env));
   const openMs = performance.now() - started;
   const rssAfter = await settle();
   const queries = realQueries(await loadTextPool(), queryCount);

@@ -2,7 +2,7 @@
  * Soak: mixed search load on the local server while refreshes publish new versions underneath (hot swaps),
  * for a fixed time. Reports requests, errors (expected: 0), refreshes, and memory at start and end.
  */
-import { indexCodecs } from "../../functions/composition.js";
+import { indexCodecs } from "../../functions/adapters/index-codecs.js";
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -11,7 +11,8 @@ import { SEARCH_MODES, type SearchMode } from "../../shared/types.js";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { logger } from "../../functions/lib/logger.js";
-import { loadEmbedder, indexCodecs } from "../../functions/composition.js";
+import { indexCodecs } from "../../functions/adapters/index-codecs.js";
+import { loadModel } from "../../functions/adapters/ml/transformers-embedder.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,7 +32,10 @@ export interface ModeScores {
 export async function evaluate(dir: string, options: { modes?: SearchMode[]; split?: string } = {}) {
   const dataset = await readBeir(dir, options.split);
   const env = parseRuntimeEnv(process.env);
-  const { embedder, embedderUnavailableReason: reason } = await loadEmbedder(env);
+  const { embedder, embedderUnavailableReason: reason } = await loadModel({
+    modelId: env.THOTH_EMBEDDING_MODEL,
+    modelDir: env.THOTH_MODEL_DIR,
+  });
   const work = await mkdtemp(join(tmpdir(), "thoth-eval-"));
   try {
     const store = new FsObjectStore(work);

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { Bm25Builder } from "../../functions/adapters/keyword/bm25-builder.js";
 import { DEFAULT_BM25, type Bm25Params } from "../../functions/adapters/keyword/params.js";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import { indexCodecs } from "../../functions/composition.js";
+import { indexCodecs } from "../../functions/adapters/index-codecs.js";
 import { readPointer } from "../../functions/core/bundle.js";
 import { openVersion } from "../../functions/core/version-reader.js";
 import { logger } from "../../functions/lib/logger.js";

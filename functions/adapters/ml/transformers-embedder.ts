@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ModelUnavailableError } from "../../core/errors.js";
-import type { Embedder } from "../../core/ports.js";
+import type { Embedder, ModelLoad } from "../../core/ports.js";
 import { importLayerModule } from "../../lib/layer-modules.js";
+import { logger } from "../../lib/logger.js";
 import type * as transformers from "@xenova/transformers";
 
 export interface TransformersEmbedderOptions {
@@ -25,6 +26,34 @@ type FeatureExtractor = ((
   data: Float32Array;
   dims: number[];
 }>) & { tokenizer: Tokenizer };
+
+/**
+ * Loads the configured model, or explains why search runs in keyword mode (logged once per process and
+ * reason: `thoth dev` loads for its first index, then for serving). Never throws.
+ */
+export async function loadModel(options: {
+  modelId: string;
+  modelDir?: string | undefined;
+}): Promise<ModelLoad> {
+  const { modelId, modelDir } = options;
+  const started = performance.now();
+  try {
+    if (!modelDir)
+      throw new ModelUnavailableError(`THOTH_MODEL_DIR is not set, so ${modelId} cannot be loaded`);
+    const embedder = await loadTransformersEmbedder({ modelId, modelDir });
+    const modelLoadMs = Math.round(performance.now() - started);
+    logger.info("embedding model loaded", { modelId, dimensions: embedder.dimensions, modelLoadMs });
+    return { embedder };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!warnedNoModel.has(`${modelId}\n${reason}`)) {
+      warnedNoModel.add(`${modelId}\n${reason}`);
+      logger.warn("embedding model unavailable; keyword search only", { modelId, reason });
+    }
+    return { embedder: null, embedderUnavailableReason: reason };
+  }
+}
+const warnedNoModel = new Set<string>();
 
 /**
  * Loads a sentence-embedding model with transformers.js from a local directory only (never from the network)

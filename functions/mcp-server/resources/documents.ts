@@ -1,6 +1,5 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerDeps } from "../deps.js";
-import { completeCollection, completeDocument } from "../completions.js";
 import { asProtocolErrors } from "../protocol-errors.js";
 import { replaceResourceListing } from "../sdk-overrides.js";
 
@@ -30,8 +29,8 @@ export function registerDocumentResources(server: McpServer, { kb }: ServerDeps)
       list: undefined,
       // Only what the caller's key may read: its collections, then documents of the chosen one.
       complete: {
-        collection: (value) => completeCollection(kb, value),
-        id: (value, context) => completeDocument(kb, value, context?.arguments?.collection),
+        collection: (value) => kb.completeCollection(value),
+        id: (value, context) => kb.completeDocument(value, { collection: context?.arguments?.collection }),
       },
     }),
     {
