@@ -212,7 +212,10 @@ describe("secrets never reach the logs", () => {
       await sigma.stop();
     }
     const logged = lines.join("");
-    expect(logged.length).toBeGreaterThan(100);
+    // The capture saw the server at work (a length bound passed by luck: the one-time "no model" warning may
+    // already have been given by an earlier test in the same process).
+    expect(logged).toMatch(/knowledge base opened/);
+    expect(logged).toMatch(/tool call.*search_documents/);
     for (const secret of Object.values(SECRETS)) expect(logged).not.toContain(secret);
   });
 });
