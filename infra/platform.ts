@@ -65,6 +65,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     accessLogGroupName: names.apiAccessLogGroup,
     throttle: config.throttle,
     corsOrigins: config.corsOrigins,
+    websiteUrl: config.websiteUrl,
     detailedMetrics: config.detailedRouteMetrics,
     links: [storage.readLink(), keys.apiKeysLink()],
     tags,

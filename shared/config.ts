@@ -122,6 +122,8 @@ export const StackConfigSchema = z
       .default(14),
     throttle: ThrottleSchema.default({ rateLimit: 20, burstLimit: 40 }),
     corsOrigins: z.array(z.url()).default([]),
+    /** A page about this deployment (a wiki page, the team's docs), shown to MCP clients as the server's website. */
+    websiteUrl: z.url().optional(),
     alarmEmail: AlarmEmailSchema.optional(),
     protect: z.boolean().default(false),
     /** Upload examples/handbook to `samples/handbook/` of the stack's bucket, for an `s3` collection to read. */
@@ -196,6 +198,8 @@ export const RuntimeEnvSchema = z.object({
   THOTH_API_KEYS_SECRET_ARN: z.string().startsWith("arn:").optional(),
   THOTH_GITLAB_TOKEN_SECRET_ARN: z.string().startsWith("arn:").optional(),
   THOTH_SIGMA_CREDENTIALS_SECRET_ARN: z.string().startsWith("arn:").optional(),
+  /** The stack's websiteUrl: MCP clients show it beside the server's name. */
+  THOTH_WEBSITE_URL: z.url().optional(),
   /**
    * Set in AWS: the browser origins allowed to call (JSON list, the stack's corsOrigins; `[]` allows none).
    * Unset locally, where the dev server admits loopback origins only.

@@ -1,15 +1,13 @@
 import { parseRuntimeEnv } from "../../shared/config.js";
-import { PROJECT } from "../../shared/names.js";
 import { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
 import { createModelRuntime } from "../composition.js";
 import { ApiKeyAuthenticator, type Principal } from "./auth.js";
-import { handleMcpRequest } from "./http.js";
+import { handleMcpRequest, type McpHttpDeps } from "./http.js";
 import type { ServerInfo } from "./deps.js";
 import { createMcpServer } from "./server.js";
+import { serverInfo } from "./server-info.js";
 import { TOOL_NAMES } from "./tools/index.js";
-
-export const SERVER_VERSION = "0.1.0";
 
 export interface McpApp {
   kb: KnowledgeBase;
@@ -26,23 +24,24 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   const kb = await KnowledgeBase.open(runtime);
   for (const line of kb.degradationDetails()) logger.warn("degraded", { detail: line });
   logger.info("knowledge base opened", { collections: kb.loadTimings() });
-  const info: ServerInfo = { name: PROJECT, version: SERVER_VERSION, stack: env.THOTH_STACK };
+  const info = serverInfo(env);
   const auth = new ApiKeyAuthenticator(runtime.secrets);
-  return {
-    kb,
-    info,
-    authenticate: (headers) => auth.authenticate(headers),
-    handle: (request) =>
-      handleMcpRequest(request, {
-        createServer: (principal) => createMcpServer({ kb: kb.forScope(principal.scope), info }),
-        toolNames: TOOL_NAMES,
-        ...(env.THOTH_ALLOWED_ORIGINS ? { allowedOrigins: env.THOTH_ALLOWED_ORIGINS } : {}),
-        authenticate: (headers) => auth.authenticate(headers),
-        // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
-        beforeRequest: () =>
-          kb
-            .checkForNewVersions()
-            .catch((error: unknown) => logger.warn("pointer check failed", { error: error as Error })),
+  const authenticate = (headers: Headers) => auth.authenticate(headers);
+  const deps: McpHttpDeps = {
+    createServer: (principal) =>
+      createMcpServer({
+        kb: kb.forScope(principal.scope),
+        info,
+        cacheTtlMs: runtime.pointerCheckSeconds * 1000,
       }),
+    toolNames: TOOL_NAMES,
+    ...(env.THOTH_ALLOWED_ORIGINS ? { allowedOrigins: env.THOTH_ALLOWED_ORIGINS } : {}),
+    authenticate,
+    // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
+    beforeRequest: () =>
+      kb
+        .checkForNewVersions()
+        .catch((error: unknown) => logger.warn("pointer check failed", { error: error as Error })),
   };
+  return { kb, info, authenticate, handle: (request) => handleMcpRequest(request, deps) };
 }

@@ -1,12 +1,23 @@
 /**
- * The MCP endpoint's HTTP rules and its stateless Streamable HTTP transport: one ordered list of checks (path,
- * method, Origin, size, auth, parse, message shape, transport checks, batches, unknown tools), then the SDK's
- * transport, then the answer's size and error convention. Each rule answers a Response or passes; the order is
- * the contract, so it reads in one place. API Gateway's shapes are api-gateway.ts; JSON-RPC errors json-rpc.ts.
+ * The MCP endpoint's HTTP rules: one ordered list of checks (path, method, Origin, size, auth, parse, message
+ * shape, transport checks, batches, unknown tools), then the SDK's handler for both protocol eras, then the
+ * answer's size and error convention. Each rule answers a Response or passes; the order is the contract, so it
+ * reads in one place. API Gateway's shapes are api-gateway.ts; JSON-RPC errors json-rpc.ts.
+ *
+ * Two legs, both from the v2 SDK (@modelcontextprotocol/server), chosen by its own `isLegacyRequest`: a
+ * 2026-07-28 request (its `_meta` envelope and Mcp-Method/Mcp-Name headers) goes to `createMcpHandler`, which
+ * applies the 2026 rules; any other (initialize, 2024-11-05 to 2025-11-25) to a stateless Streamable HTTP
+ * transport answering JSON, as the SDK's own 2025 fallback does but without its event stream, so that every
+ * answer is one JSON body this module can bound. Both get a fresh McpServer for the caller's key.
  */
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  SUPPORTED_PROTOCOL_VERSIONS,
+  WebStandardStreamableHTTPServerTransport,
+  createMcpHandler,
+  isLegacyRequest,
+  type AuthInfo,
+  type McpServer,
+} from "@modelcontextprotocol/server";
 import { MCP_PATH } from "../../shared/names.js";
 import { DependencyUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
@@ -22,6 +33,9 @@ export const MAX_BATCH = 10;
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 /** The first protocol version without JSON-RPC batching. */
 const NO_BATCH_VERSION = "2025-06-18";
+/** Revisions served by the SDK's per-request (2026) rules; it checks their headers and `_meta` itself. */
+export const MODERN_PROTOCOL_VERSIONS: readonly string[] = ["2026-07-28"];
+const KNOWN_VERSIONS = [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS];
 
 export interface McpHttpDeps {
   createServer: (principal: Principal) => McpServer;
@@ -68,11 +82,11 @@ function transportRejection(request: Request, messages: unknown[]): Response | u
   }
   const version = request.headers.get("mcp-protocol-version");
   const initializing = messages.some((m) => (m as { method?: unknown } | null)?.method === "initialize");
-  if (version && !initializing && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+  if (version && !initializing && !KNOWN_VERSIONS.includes(version)) {
     return jsonRpcError(
       400,
       -32000,
-      `Bad Request: Unsupported protocol version: ${version.slice(0, 40)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+      `Bad Request: Unsupported protocol version: ${version.slice(0, 40)} (supported versions: ${KNOWN_VERSIONS.join(", ")})`,
     );
   }
   return undefined;
@@ -157,6 +171,50 @@ async function boundedResponse(response: Response, messages: unknown[], limit: n
   return jsonResponse(ids.length > 1 ? ids.map(error) : error(ids[0] ?? null));
 }
 
+type ModernHandler = ReturnType<typeof createMcpHandler>;
+/** One 2026-07-28 handler per set of dependencies (a process has one); the principal travels in its authInfo. */
+const modernHandlers = new WeakMap<McpHttpDeps, ModernHandler>();
+function modernHandler(deps: McpHttpDeps): ModernHandler {
+  let handler = modernHandlers.get(deps);
+  if (!handler) {
+    handler = createMcpHandler((context) => deps.createServer(principalOf(context.authInfo)), {
+      legacy: "reject",
+      // No server-to-client messages mid-call: one JSON answer per request, as API Gateway returns it.
+      responseMode: "json",
+      onerror: (error) => logger.warn("request refused by the MCP SDK", { reason: error.message }),
+    });
+    modernHandlers.set(deps, handler);
+  }
+  return handler;
+}
+
+/** A 2025-era request: a fresh server on a stateless transport that answers one JSON body. */
+async function serveLegacy(request: Request, server: McpServer, authInfo: AuthInfo, parsedBody: unknown) {
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  try {
+    await server.connect(transport);
+    return await transport.handleRequest(request, { authInfo, parsedBody });
+  } finally {
+    await server.close();
+  }
+}
+
+const authInfoOf = (principal: Principal): AuthInfo => ({
+  token: "",
+  clientId: "api-key",
+  scopes: [],
+  extra: { principal },
+});
+function principalOf(authInfo: AuthInfo | undefined): Principal {
+  const principal = authInfo?.extra?.["principal"] as Principal | undefined;
+  // Every request reaching the SDK was authenticated first; a factory call without one is a wiring fault.
+  if (!principal) throw new Error("the MCP server factory was called without the caller's principal");
+  return principal;
+}
+
 /** Answers one HTTP request to the MCP endpoint. Never throws: faults become a generic 500. */
 export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Promise<Response> {
   const path = new URL(request.url).pathname;
@@ -193,20 +251,11 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
     const forwarded = messages.filter((m) => !unknownToolError(m, deps.toolNames));
     if (!forwarded.length) return jsonResponse(Array.isArray(parsed) ? unknownTools : unknownTools[0]);
     await deps.beforeRequest?.();
-    const server = deps.createServer(principal);
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    let response: Response;
-    try {
-      await server.connect(transport);
-      response = await transport.handleRequest(request, {
-        parsedBody: Array.isArray(parsed) ? forwarded : parsed,
-      });
-    } finally {
-      await server.close();
-    }
+    const parsedBody = Array.isArray(parsed) ? forwarded : parsed;
+    const authInfo = authInfoOf(principal);
+    let response = (await isLegacyRequest(request, parsedBody))
+      ? await serveLegacy(request, deps.createServer(principal), authInfo, parsedBody)
+      : await modernHandler(deps).fetch(request, { authInfo, parsedBody });
     if (unknownTools.length) {
       // A batch with calls to unknown tools: their protocol errors join the transport's answers.
       const answered = response.status === 200 ? ((await response.json()) as unknown) : [];

@@ -14,8 +14,11 @@ export const RPC_ERRORS = {
   methodNotAllowed: -32005,
   tooLarge: -32006,
   forbidden: -32007,
-  /** MCP's "resource not found". */
-  resourceNotFound: -32002,
+  /**
+   * A missing resource or document. 2026-07-28 makes it -32602 (invalid params); the SDK sends -32602 on every
+   * revision, and clients accept the older -32002 too.
+   */
+  resourceNotFound: -32602,
 } as const;
 
 export function jsonRpcError(
@@ -51,14 +54,16 @@ interface RpcErrorObject {
 
 /**
  * One error convention for every method, whatever part of the SDK raised it: invalid params are -32602 with a
- * short sentence (not a zod dump, not "internal error"); any missing resource is -32002; messages carry no
- * "MCP error <code>:" prefix (clients add their own, which doubled it).
+ * short sentence (not a zod dump, not "internal error"); a missing resource says what resources look like;
+ * messages carry no "MCP error <code>:" prefix (clients add their own, which doubled it).
  */
 export function normalizeRpcError(error: RpcErrorObject, method: unknown): RpcErrorObject {
   const message = error.message.replace(/^(MCP error -?\d+: )+/, "");
-  if (message.startsWith("[")) {
+  // The SDK's schema failures: a zod issue list, alone or after "Invalid <method> request: ".
+  const issues = message.replace(/^Invalid [\w/]+ request: /, "");
+  if (issues.startsWith("[")) {
     try {
-      const [issue] = JSON.parse(message) as { path?: (string | number)[]; message?: string }[];
+      const [issue] = JSON.parse(issues) as { path?: (string | number)[]; message?: string }[];
       if (issue?.message) {
         const where = (issue.path ?? []).join(".");
         return {
@@ -70,16 +75,19 @@ export function normalizeRpcError(error: RpcErrorObject, method: unknown): RpcEr
       // not a zod dump after all
     }
   }
-  if (method === "resources/read" && /^Invalid URL/.test(message)) {
+  if (method === "resources/read" && /^(Invalid URL|Resource URI .* is invalid$)/.test(message)) {
     return {
       code: RPC_ERRORS.invalidParams,
       message: "invalid params (params.uri): not a valid URI; resources are thoth://<collection>/<doc-id>",
     };
   }
-  if (method === "resources/read" && /^Resource .* not found$/.test(message)) {
+  // The SDK's own miss: "Resource <uri> not found" (v1) or "Resource not found: <uri>" (v2).
+  const missing =
+    /^Resource (.*) not found$/.exec(message)?.[1] ?? /^Resource not found: (.*)$/.exec(message)?.[1];
+  if (method === "resources/read" && missing !== undefined) {
     return {
       code: RPC_ERRORS.resourceNotFound,
-      message: `resource not found: ${message.slice("Resource ".length, -" not found".length).slice(0, 200)}; resources are thoth://<collection>/<doc-id>`,
+      message: `resource not found: ${missing.slice(0, 200)}; resources are thoth://<collection>/<doc-id>`,
     };
   }
   return { code: error.code, message };

@@ -3,18 +3,18 @@
  * (search, read the best documents, answer with citations) and `summarize_document`. Both respect the API
  * key's allowlist: a collection or document outside it is refused, and completions only offer what it may read.
  */
-import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { completable, type McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { documentFacts } from "../core/documents.js";
 import type { ServerDeps } from "./deps.js";
 import { asProtocolErrors } from "./protocol-errors.js";
 
 export function registerPrompts(server: McpServer, { kb }: ServerDeps): void {
+  // The completable wraps the string; optional goes outside it (the SDK reads completions from the inner schema).
   const collection = completable(
-    z.string().optional().describe("Search only this collection (see list_collections)"),
+    z.string().describe("Search only this collection (see list_collections)"),
     (value) => kb.completeCollection(value ?? ""),
-  );
+  ).optional();
   server.registerPrompt(
     "ask",
     {

@@ -2,8 +2,7 @@
  * The places where Thoth steps outside the MCP SDK's documented behaviour, in one module; each relies on an SDK
  * behaviour that test/unit/functions/sdk-overrides.test.ts pins, so an SDK upgrade that changes it fails there.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListResourcesRequestSchema, type ListResourcesResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ListResourcesResult, McpServer } from "@modelcontextprotocol/server";
 
 /**
  * Replaces McpServer's own `resources/list` (which lists a template's resources unpaged) with a paged one.
@@ -13,9 +12,7 @@ export function replaceResourceListing(
   server: McpServer,
   list: (cursor: string | undefined) => Promise<ListResourcesResult> | ListResourcesResult,
 ): void {
-  server.server.setRequestHandler(ListResourcesRequestSchema, async (request) =>
-    list(request.params?.cursor),
-  );
+  server.server.setRequestHandler("resources/list", async (request) => list(request.params?.cursor));
 }
 
 /**
@@ -31,8 +28,8 @@ export function declareNoListChanged(server: McpServer): void {
 }
 
 /**
- * A request calling a tool the server does not have, as the JSON-RPC error the spec asks for. Relies on: the
- * SDK answers such a call with a tool result (`isError: true`), so http.ts answers it before the SDK does.
+ * A request calling a tool the server does not have, as the JSON-RPC error the spec asks for, saying where to
+ * find the tools. The SDK answers -32602 too, but only "Tool x not found"; http.ts answers before it does.
  */
 export function unknownToolError(message: unknown, tools: ReadonlySet<string>): object | undefined {
   if (!message || typeof message !== "object" || Array.isArray(message)) return undefined;

@@ -1,5 +1,4 @@
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import type { ServerDeps } from "./deps.js";
 import { registerPrompts } from "./prompts.js";
 import { registerDocumentResources } from "./resources/documents.js";
@@ -10,19 +9,35 @@ const INSTRUCTIONS =
   "Thoth answers questions from an indexed knowledge base. Start with search_documents; cite results by title and path or URL; read a whole document with get_document. list_collections shows what is indexed; heartbeat shows freshness.";
 
 /**
- * The SDK builds an Ajv instance (for elicitation schemas, which Thoth never sends) in every server unless
- * given one: built per request, that was the largest cost of a request. One per process instead.
+ * A new McpServer with every Thoth tool, the document resources and the prompts; built per request (both
+ * protocol eras are served statelessly, one request at a time).
  */
-const jsonSchemaValidator = new AjvJsonSchemaValidator();
-
-/** A new McpServer with every Thoth tool and the document resources; built per request (stateless transport). */
 export function createMcpServer(deps: ServerDeps): McpServer {
+  const { info } = deps;
+  // 2026-07-28 lists and reads carry cache hints. Everything listed is fixed for a bundle version, and a new
+  // version is picked up within `cacheTtlMs`. Tools, prompts and templates are the same for every caller
+  // (public); documents and their listing depend on the caller's key (private: a shared cache must not keep them).
+  const ttlMs = deps.cacheTtlMs;
   const server = new McpServer(
-    { name: deps.info.name, version: deps.info.version },
+    {
+      name: info.name,
+      version: info.version,
+      title: info.title,
+      description: info.description,
+      ...(info.websiteUrl ? { websiteUrl: info.websiteUrl } : {}),
+      icons: info.icons,
+    },
     {
       capabilities: { tools: {}, resources: {}, prompts: {}, completions: {} },
       instructions: INSTRUCTIONS,
-      jsonSchemaValidator,
+      cacheHints: {
+        "tools/list": { ttlMs, cacheScope: "public" },
+        "prompts/list": { ttlMs, cacheScope: "public" },
+        "resources/templates/list": { ttlMs, cacheScope: "public" },
+        "server/discover": { ttlMs, cacheScope: "public" },
+        "resources/list": { ttlMs, cacheScope: "private" },
+        "resources/read": { ttlMs, cacheScope: "private" },
+      },
     },
   );
   registerTools(server, deps);

@@ -1,4 +1,4 @@
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { ThothError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import { recordToolCall } from "../lib/metrics.js";

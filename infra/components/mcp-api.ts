@@ -16,6 +16,7 @@ export interface McpApiArgs extends Omit<ImageFunctionArgs, "statements" | "env"
   throttle: { rateLimit: number; burstLimit: number };
   /** Browser origins allowed by CORS; none by default (MCP clients are not browsers). */
   corsOrigins: string[];
+  websiteUrl?: string | undefined;
   /** Per-route CloudWatch metrics of the API (billed as custom metrics). Default false. */
   detailedMetrics?: boolean;
   links: Link[];
@@ -59,6 +60,7 @@ export class McpApi extends pulumi.ComponentResource {
         // The handler answers 403 to a browser Origin that is not listed (the MCP spec's Origin rule).
         [ENV.THOTH_ALLOWED_ORIGINS]: JSON.stringify(args.corsOrigins),
         [ENV.THOTH_CACHE_MB]: String(Math.floor(args.tmpMb * MCP_CACHE_SHARE)),
+        ...(args.websiteUrl ? { [ENV.THOTH_WEBSITE_URL]: args.websiteUrl } : {}),
         ...linked.env,
       },
       settings: { publish: true },

@@ -7,7 +7,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { KnowledgeBase, ScopedKnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { Scope } from "../../functions/core/read-model.js";
 import { handleMcpRequest, type McpHttpDeps } from "../../functions/mcp-server/http.js";
+import type { ServerInfo } from "../../functions/mcp-server/deps.js";
 import { createMcpServer } from "../../functions/mcp-server/server.js";
+import { serverInfo } from "../../functions/mcp-server/server-info.js";
 import { TOOL_NAMES } from "../../functions/mcp-server/tools/index.js";
 
 /** The headers every MCP POST carries: a JSON body, and both answer types accepted. */
@@ -28,7 +30,14 @@ export function mcpPost(
   });
 }
 
-export const TEST_INFO = { name: "thoth", version: "0.0.0-test", stack: "unit" };
+/** The server's own info for stack `stack` (the real builder), at a fixed test version. */
+export const testInfo = (stack = "unit", version = "0.0.0-test"): ServerInfo => ({
+  ...serverInfo({ THOTH_STACK: stack }),
+  version,
+});
+export const TEST_INFO = testInfo();
+/** How long clients may cache lists in tests (2026-07-28 ttlMs). */
+export const TEST_TTL_MS = 60_000;
 
 /**
  * The handler's dependencies over `kb`: every request is authenticated (with `scope`) unless `overrides` says
@@ -36,13 +45,17 @@ export const TEST_INFO = { name: "thoth", version: "0.0.0-test", stack: "unit" }
  */
 export function mcpDeps(
   kb: KnowledgeBase | (() => KnowledgeBase),
-  overrides: Partial<McpHttpDeps> & { scope?: Scope; info?: typeof TEST_INFO } = {},
+  overrides: Partial<McpHttpDeps> & { scope?: Scope; info?: ServerInfo } = {},
 ): McpHttpDeps {
   const { scope, info = TEST_INFO, ...rest } = overrides;
   const base = () => (typeof kb === "function" ? kb() : kb);
   return {
     createServer: (principal) =>
-      createMcpServer({ kb: base().forScope(principal.scope) as ScopedKnowledgeBase, info }),
+      createMcpServer({
+        kb: base().forScope(principal.scope) as ScopedKnowledgeBase,
+        info,
+        cacheTtlMs: TEST_TTL_MS,
+      }),
     authenticate: async () => ({ scope }),
     toolNames: TOOL_NAMES,
     ...rest,

@@ -12,7 +12,7 @@ import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { SAMPLE_HANDBOOK, folderWith } from "../helpers/folders.js";
 import { unitCodecs } from "../helpers/knowledge-base.js";
 import { MemoryObjectStore } from "../helpers/memory-object-store.js";
-import { mcpClient, mcpDeps } from "../helpers/mcp-http.js";
+import { mcpClient, mcpDeps, testInfo } from "../helpers/mcp-http.js";
 
 /** Version ids, ISO times, durations and ages vary per run; everything else must not. */
 function masked(value: unknown): unknown {
@@ -49,9 +49,7 @@ describe("the server's answers (golden)", () => {
       ),
     ];
     const kb = await KnowledgeBase.open({ store, embedder, ...unitCodecs, pointerCheckSeconds: 60 });
-    const client = await mcpClient(
-      mcpDeps(kb, { info: { name: "thoth", version: "0.1.0", stack: "golden" } }),
-    );
+    const client = await mcpClient(mcpDeps(kb, { info: testInfo("golden", "0.1.0") }));
     const call = (name: string, args: Record<string, unknown> = {}) =>
       client.callTool({ name, arguments: args });
     const firstDoc = (await kb.listDocuments({ collection: "handbook", limit: 1 })).documents[0]!;

@@ -1,4 +1,4 @@
-import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/server";
 import type { ServerDeps } from "../deps.js";
 import { asProtocolErrors } from "../protocol-errors.js";
 import { replaceResourceListing } from "../sdk-overrides.js";

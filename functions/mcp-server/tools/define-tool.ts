@@ -3,8 +3,8 @@
  * schemas and what one call does; `defineTool` registers it on a per-request server with the read-only
  * annotations, error handling, logging and metrics every tool shares (tool-results.ts).
  */
-import type { McpServer, ToolCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { ShapeOutput, ZodRawShapeCompat } from "@modelcontextprotocol/sdk/server/zod-compat.js";
+import type { McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { ServerDeps } from "../deps.js";
 import { runTool, toolResult } from "../tool-results.js";
 
@@ -17,16 +17,16 @@ export interface ToolAnswer {
   text: string;
 }
 
-export interface ToolDefinition<Input extends ZodRawShapeCompat> {
+export interface ToolDefinition<Input extends z.ZodRawShape> {
   /** The tool's MCP name (snake_case). */
   name: string;
   title: string;
   description: string;
   /** Built once per cold start, not per request: the server itself is rebuilt for every request. */
   input: Input;
-  output: ZodRawShapeCompat;
+  output: z.ZodRawShape;
   /** One call, with the request's dependencies. A ThothError it throws becomes a tool error for the model. */
-  run(args: ShapeOutput<Input>, deps: ServerDeps): ToolAnswer | Promise<ToolAnswer>;
+  run(args: z.output<z.ZodObject<Input>>, deps: ServerDeps): ToolAnswer | Promise<ToolAnswer>;
 }
 
 /** A tool as the server registers it. */
@@ -36,21 +36,22 @@ export interface ToolModule {
   register(server: McpServer, deps: ServerDeps): void;
 }
 
-export function defineTool<Input extends ZodRawShapeCompat>(definition: ToolDefinition<Input>): ToolModule {
-  const { name, title, description, input, output } = definition;
+export function defineTool<Input extends z.ZodRawShape>(definition: ToolDefinition<Input>): ToolModule {
+  const { name, title, description } = definition;
+  // JSON Schema 2020-12 on the wire (the SDK converts), for both protocol eras.
+  const inputSchema = z.object(definition.input);
+  const outputSchema = z.object(definition.output);
   return {
     name,
     register(server, deps) {
-      const call = (args: ShapeOutput<Input>) =>
-        runTool(name, async () => {
-          const { structured, text } = await definition.run(args, deps);
-          return toolResult(structured, text);
-        });
       server.registerTool(
         name,
-        { title, description, inputSchema: input, outputSchema: output, annotations: READ_ONLY },
-        // The SDK's callback type is conditional on the shape, which TypeScript cannot resolve for a generic one.
-        call as unknown as ToolCallback<Input>,
+        { title, description, inputSchema, outputSchema, annotations: READ_ONLY },
+        (args: z.output<typeof inputSchema>) =>
+          runTool(name, async () => {
+            const { structured, text } = await definition.run(args, deps);
+            return toolResult(structured, text);
+          }),
       );
     },
   };

@@ -3,7 +3,7 @@
  * exporting `defineTool({...})` (define-tool.ts), listed below. TOOL_NAMES comes from this list, so the
  * unknown-tool check can never disagree with what is registered.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import type { ServerDeps } from "../deps.js";
 import type { ToolModule } from "./define-tool.js";
 import { getDocumentTool } from "./get-document.js";

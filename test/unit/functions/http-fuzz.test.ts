@@ -6,6 +6,7 @@ import { createMcpServer } from "../../../functions/mcp-server/server.js";
 import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
+import { TEST_TTL_MS, testInfo } from "../../helpers/mcp-http.js";
 
 const KEY = "fuzz-key";
 const ALLOWED = new Set([200, 202, 400, 401, 404, 405, 406, 413, 415]);
@@ -36,7 +37,8 @@ beforeAll(async () => {
     createServer: (p) =>
       createMcpServer({
         kb: (kb as KnowledgeBase).forScope(p.scope),
-        info: { name: "thoth", version: "0", stack: "fuzz" },
+        info: testInfo("fuzz", "0"),
+        cacheTtlMs: TEST_TTL_MS,
       }),
     toolNames: TOOL_NAMES,
   };

@@ -4,7 +4,7 @@ import { createHandler } from "../../../functions/mcp-server/handler.js";
 import { MAX_BODY_BYTES, handleMcpRequest } from "../../../functions/mcp-server/http.js";
 import { eventToRequest, responseToResult } from "../../../functions/mcp-server/api-gateway.js";
 import { TOOL_NAMES } from "../../../functions/mcp-server/tools/index.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import { mcpPost } from "../../helpers/mcp-http.js";
 
 const deps = (authenticated: boolean, createServer?: () => McpServer) => ({

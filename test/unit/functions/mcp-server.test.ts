@@ -236,7 +236,7 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
     ]);
   });
 
-  it("reads a document resource, and answers -32002 for one that does not exist", async () => {
+  it("reads a document resource, and answers -32602 for one that does not exist", async () => {
     const client = await open();
     const { resources } = await client.listResources();
     const payroll = resources.find((r) => r.title === "Payroll")!;
@@ -251,7 +251,7 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
       "thoth://finance/..%2F..%2Fetc%2Fpasswd",
       "thoth://nope/abc",
     ]) {
-      await expect(client.readResource({ uri })).rejects.toMatchObject({ code: -32002 });
+      await expect(client.readResource({ uri })).rejects.toMatchObject({ code: -32602 });
     }
   });
 
@@ -308,7 +308,7 @@ describe("MCP resources, paging, scopes and protocol errors", () => {
     expect(resources.resources.some((r) => r.uri.startsWith("thoth://finance/"))).toBe(false);
     const payrollId = kb.getDocument({ path: "payroll.md" }).document.id;
     await expect(client.readResource({ uri: `thoth://finance/${payrollId}` })).rejects.toMatchObject({
-      code: -32002,
+      code: -32602,
     });
     const beat = (await client.callTool({ name: "heartbeat", arguments: {} })).structuredContent as {
       collections: { name: string }[];
@@ -435,7 +435,7 @@ describe("prompts and completions over the SDK client", () => {
     await expect(
       client.getPrompt({ name: "ask", arguments: { question: "Salaries?", collection: "finance" } }),
     ).rejects.toMatchObject({
-      code: -32002,
+      code: -32602,
       message: expect.stringMatching(/no collection named "finance"; available: handbook/),
     });
   });
@@ -454,7 +454,7 @@ describe("prompts and completions over the SDK client", () => {
     await expect(
       client.getPrompt({ name: "summarize_document", arguments: { document: "payroll.md" } }),
     ).rejects.toMatchObject({
-      code: -32002,
+      code: -32602,
       message: expect.stringMatching(/no document with path "payroll.md"/),
     });
   });

@@ -192,13 +192,13 @@ describe("error codes", () => {
     [
       "resources/read",
       { uri: "thoth://handbook/nope" },
-      -32002,
+      -32602,
       /^resource not found: no document with id "nope"/,
     ],
     [
       "resources/read",
       { uri: "http://example.com/x" },
-      -32002,
+      -32602,
       /^resource not found: http:\/\/example\.com\/x; resources are thoth:/,
     ],
     ["resources/read", { uri: "not a uri" }, -32602, /^invalid params \(params\.uri\): not a valid URI/],

@@ -1,5 +1,8 @@
-import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import {
+  McpServer,
+  ResourceTemplate,
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -9,7 +12,7 @@ import {
 } from "../../../functions/mcp-server/sdk-overrides.js";
 import { mcpPost } from "../../helpers/mcp-http.js";
 
-/** The SDK alone, as Thoth uses it: a stateless JSON transport per request. */
+/** The SDK alone, as Thoth serves a 2025-era request: a stateless JSON transport per request. */
 async function ask(server: McpServer, method: string, params: object = {}) {
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
@@ -23,7 +26,9 @@ async function ask(server: McpServer, method: string, params: object = {}) {
 
 function serverWithOneToolAndResource(): McpServer {
   const server = new McpServer({ name: "pin", version: "1" });
-  server.registerTool("known", { inputSchema: { x: z.string().optional() } }, () => ({ content: [] }));
+  server.registerTool("known", { inputSchema: z.object({ x: z.string().optional() }) }, () => ({
+    content: [],
+  }));
   server.registerResource("doc", new ResourceTemplate("pin://{id}", { list: undefined }), {}, () => ({
     contents: [],
   }));
@@ -37,10 +42,15 @@ const initialize = {
 };
 
 describe("the SDK behaviour Thoth's overrides rely on", () => {
-  it("answers an unknown tool with a tool result, not a JSON-RPC error (so http.ts answers it first)", async () => {
-    const answer = await ask(serverWithOneToolAndResource(), "tools/call", { name: "nope", arguments: {} });
-    expect(answer.error).toBeUndefined();
-    expect(answer.result!.isError).toBe(true);
+  it("answers an unknown tool with -32602 but no word of what to do (so http.ts answers it first)", async () => {
+    const answer = (await ask(serverWithOneToolAndResource(), "tools/call", {
+      name: "nope",
+      arguments: {},
+    })) as {
+      error?: { code: number; message: string };
+    };
+    expect(answer.error).toMatchObject({ code: -32602 });
+    expect(answer.error!.message).not.toMatch(/tools\/list/);
     expect(
       unknownToolError(
         { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "nope" } },
