@@ -11,6 +11,7 @@
  * answer is one JSON body this module can bound. Both get a fresh McpServer for the caller's key.
  */
 import {
+  PROTOCOL_VERSION_META_KEY,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
   createMcpHandler,
@@ -82,7 +83,15 @@ function transportRejection(request: Request, messages: unknown[]): Response | u
   }
   const version = request.headers.get("mcp-protocol-version");
   const initializing = messages.some((m) => (m as { method?: unknown } | null)?.method === "initialize");
-  if (version && !initializing && !KNOWN_VERSIONS.includes(version)) {
+  // A request with a 2026 `_meta` envelope is the SDK's to judge: it answers a version it does not serve with
+  // -32022 and the versions it does, as 2026-07-28 asks.
+  const enveloped = messages.some(
+    (m) =>
+      (m as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[
+        PROTOCOL_VERSION_META_KEY
+      ],
+  );
+  if (version && !initializing && !enveloped && !KNOWN_VERSIONS.includes(version)) {
     return jsonRpcError(
       400,
       -32000,
