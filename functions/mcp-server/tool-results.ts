@@ -1,11 +1,18 @@
-import type { CallToolResult } from "@modelcontextprotocol/server";
+import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
 import { ThothError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import { recordToolCall } from "../lib/metrics.js";
 
-/** A successful tool result: structured content for programs, the same facts as text for models. */
-export function toolResult(structured: Record<string, unknown>, text: string): CallToolResult {
-  return { content: [{ type: "text", text }], structuredContent: structured };
+/**
+ * A successful tool result: structured content for programs, the same facts as text for models, then links to
+ * the resources it names (for clients that open them).
+ */
+export function toolResult(
+  structured: Record<string, unknown>,
+  text: string,
+  links: ResourceLink[] = [],
+): CallToolResult {
+  return { content: [{ type: "text", text }, ...links], structuredContent: structured };
 }
 
 /**

@@ -3,7 +3,7 @@
  * schemas and what one call does; `defineTool` registers it on a per-request server with the read-only
  * annotations, error handling, logging and metrics every tool shares (tool-results.ts).
  */
-import type { McpServer } from "@modelcontextprotocol/server";
+import type { McpServer, ResourceLink } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { ServerDeps } from "../deps.js";
 import { runTool, toolResult } from "../tool-results.js";
@@ -15,6 +15,8 @@ export const READ_ONLY = { readOnlyHint: true, openWorldHint: false } as const;
 export interface ToolAnswer {
   structured: Record<string, unknown>;
   text: string;
+  /** `resource_link` items after the text: the thoth:// resources the answer names. */
+  links?: ResourceLink[];
 }
 
 export interface ToolDefinition<Input extends z.ZodRawShape> {
@@ -49,8 +51,8 @@ export function defineTool<Input extends z.ZodRawShape>(definition: ToolDefiniti
         { title, description, inputSchema, outputSchema, annotations: READ_ONLY },
         (args: z.output<typeof inputSchema>) =>
           runTool(name, async () => {
-            const { structured, text } = await definition.run(args, deps);
-            return toolResult(structured, text);
+            const { structured, text, links } = await definition.run(args, deps);
+            return toolResult(structured, text, links);
           }),
       );
     },

@@ -6,10 +6,12 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { ServerDeps } from "../deps.js";
 import type { ToolModule } from "./define-tool.js";
+import { fetchTool } from "./fetch.js";
 import { getDocumentTool } from "./get-document.js";
 import { heartbeatTool } from "./heartbeat.js";
 import { listCollectionsTool } from "./list-collections.js";
 import { listDocumentsTool } from "./list-documents.js";
+import { searchTool } from "./search.js";
 import { searchDocumentsTool } from "./search-documents.js";
 
 export const TOOLS: readonly ToolModule[] = [
@@ -18,6 +20,9 @@ export const TOOLS: readonly ToolModule[] = [
   listDocumentsTool,
   listCollectionsTool,
   heartbeatTool,
+  // ChatGPT's connectors and deep research look for exactly these two.
+  searchTool,
+  fetchTool,
 ];
 
 export const TOOL_NAMES: ReadonlySet<string> = new Set(TOOLS.map((tool) => tool.name));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "./define-tool.js";
+import { documentUri } from "../resources/documents.js";
 import { SEARCH_MODES, SOURCE_TYPES } from "../../../shared/types.js";
 import { citation } from "../../core/citation.js";
 import { SearchHitSchema } from "../../core/contracts.js";
@@ -72,6 +73,22 @@ export const searchDocumentsTool = defineTool({
       ...lines,
       ...notices.map((n) => `Note: ${n}`),
     ].join("\n");
-    return { structured: { mode, results: hits, notices }, text };
+    // One link per document, in rank order: clients that follow links open the whole document from here.
+    const seen = new Set<string>();
+    const links = hits.flatMap((h) => {
+      const uri = documentUri(h.collection, h.id);
+      if (seen.has(uri)) return [];
+      seen.add(uri);
+      return [
+        {
+          type: "resource_link" as const,
+          uri,
+          name: `${h.collection}/${h.path}`,
+          title: h.title,
+          mimeType: "text/markdown",
+        },
+      ];
+    });
+    return { structured: { mode, results: hits, notices }, text, links };
   },
 });

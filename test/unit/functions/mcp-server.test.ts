@@ -45,15 +45,17 @@ describe("MCP tools over a real SDK client", () => {
     return client.callTool({ name, arguments: args });
   };
 
-  it("lists five read-only tools with input and output schemas", async () => {
+  it("lists seven read-only tools with input and output schemas", async () => {
     const client = await connect(hybridKb);
     clients.push(client);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
+      "fetch",
       "get_document",
       "heartbeat",
       "list_collections",
       "list_documents",
+      "search",
       "search_documents",
     ]);
     for (const tool of tools) {
