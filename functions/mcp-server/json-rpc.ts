@@ -50,6 +50,8 @@ export const jsonResponse = (body: unknown) =>
 interface RpcErrorObject {
   code: number;
   message: string;
+  /** Kept as the SDK sent it (e.g. -32022's supported versions, a missing resource's uri). */
+  data?: unknown;
 }
 
 /**
@@ -81,16 +83,16 @@ export function normalizeRpcError(error: RpcErrorObject, method: unknown): RpcEr
       message: "invalid params (params.uri): not a valid URI; resources are thoth://<collection>/<doc-id>",
     };
   }
-  // The SDK's own miss: "Resource <uri> not found" (v1) or "Resource not found: <uri>" (v2).
-  const missing =
-    /^Resource (.*) not found$/.exec(message)?.[1] ?? /^Resource not found: (.*)$/.exec(message)?.[1];
+  // The SDK's own miss: a URI no resource template matches.
+  const missing = /^Resource not found: (.*)$/.exec(message)?.[1];
   if (method === "resources/read" && missing !== undefined) {
     return {
       code: RPC_ERRORS.resourceNotFound,
       message: `resource not found: ${missing.slice(0, 200)}; resources are thoth://<collection>/<doc-id>`,
+      ...(error.data === undefined ? {} : { data: error.data }),
     };
   }
-  return { code: error.code, message };
+  return { code: error.code, message, ...(error.data === undefined ? {} : { data: error.data }) };
 }
 
 /** Every error of a JSON-RPC answer (or batch of answers) in the one convention of normalizeRpcError. */

@@ -140,6 +140,8 @@ describe("MCP 2026-07-28 beside the 2025 era", () => {
     const { status, body } = await answer(request);
     expect(status).toBe(400);
     expect(body!.error.code).toBe(-32022);
+    // The versions it does serve travel in the error's data (kept through Thoth's error convention).
+    expect(JSON.stringify(body!.error.data)).toContain("2026-07-28");
   });
 
   it("keeps each era's methods to itself: no server/discover for 2025, no initialize for 2026", async () => {
