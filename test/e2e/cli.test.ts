@@ -420,7 +420,7 @@ describe("thoth index list / rollback --stack", () => {
 
 describe("thoth search --stack", () => {
   it("asks the stack's deployed server through an MCP client, with the URL and key from the stack outputs", async () => {
-    const { startThothDev } = await import("../helpers/thoth-dev.js");
+    const { startThothDev } = await import("../../scripts/thoth-dev.js");
     const server = await startThothDev({
       THOTH_DATA_DIR: await tempDir("thoth-remote-"),
       THOTH_API_KEY: "stack-key-42",

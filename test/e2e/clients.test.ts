@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientConfig } from "../../shared/client-config.js";
 import { REPO_ROOT, tempDir } from "../helpers/folders.js";
-import { startThothDev } from "../helpers/thoth-dev.js";
+import { startThothDev } from "../../scripts/thoth-dev.js";
 
 const API_KEY = "client-compat-key-456";
 

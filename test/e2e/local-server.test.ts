@@ -8,7 +8,7 @@ import { CLIENT_KINDS, clientConfig } from "../../shared/client-config.js";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT, folderWith, tempDir } from "../helpers/folders.js";
-import { startThothDev } from "../helpers/thoth-dev.js";
+import { startThothDev } from "../../scripts/thoth-dev.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 import { MCP_HEADERS } from "../helpers/mcp-http.js";
 

@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/folders.js";
 import { useEverything, type AnyClient } from "../helpers/use-everything.js";
-import { startThothDev } from "../helpers/thoth-dev.js";
+import { startThothDev } from "../../scripts/thoth-dev.js";
 
 const API_KEY = "protocol-eras-key-789";
 const headers = { authorization: `Bearer ${API_KEY}` };

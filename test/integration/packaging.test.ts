@@ -15,7 +15,7 @@ import { MODEL_FILES, ModelFetchError, fetchModel } from "../../scripts/fetch-mo
 import { describeSizes, packageArtifacts, type SizeReport } from "../../scripts/package.js";
 import { REPO_ROOT, SAMPLE_HANDBOOK, tempDir } from "../helpers/folders.js";
 import { startS3 } from "../../scripts/emulators.js";
-import { node22 } from "../helpers/node22.js";
+import { node22 } from "../../scripts/node22.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 import { TOOL_NAMES } from "../../functions/mcp-server/tools/index.js";
 

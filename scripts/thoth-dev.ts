@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { REPO_ROOT } from "./folders.js";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Starts `thoth dev` (what `npm start` runs) as a child process on a free port; resolves with its MCP URL. */
 export async function startThothDev(
