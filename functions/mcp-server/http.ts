@@ -157,7 +157,10 @@ async function boundedResponse(response: Response, messages: unknown[], limit: n
       messages.map((m) => [(m as { id?: unknown }).id, (m as { method?: unknown }).method]),
     );
     try {
-      body = JSON.stringify(normalizeErrors(JSON.parse(body), methods));
+      const normalized = normalizeErrors(JSON.parse(body), methods);
+      body = JSON.stringify(normalized);
+      // Errors inside a 200 (a method the era lacks, a missing resource): logged here, once.
+      if (response.status === 200) logRefusal(200, normalized);
     } catch {
       // leave an answer we cannot parse as it is
     }
@@ -190,7 +193,8 @@ function modernHandler(deps: McpHttpDeps): ModernHandler {
       legacy: "reject",
       // No server-to-client messages mid-call: one JSON answer per request, as API Gateway returns it.
       responseMode: "json",
-      onerror: (error) => logger.warn("request refused by the MCP SDK", { reason: error.message }),
+      // Its refusals are answered with a 4xx, which handleMcpRequest logs.
+      onerror: (error) => logger.debug("the MCP SDK refused a request", { reason: error.message }),
     });
     modernHandlers.set(deps, handler);
   }
@@ -224,8 +228,42 @@ function principalOf(authInfo: AuthInfo | undefined): Principal {
   return principal;
 }
 
+/**
+ * Logs a refused request once: its HTTP status and the first JSON-RPC error (code and message, which never carry
+ * a key). A missing key is routine (info); anything else a client got wrong is a warning.
+ */
+function logRefusal(status: number, body: unknown): void {
+  const answers = (Array.isArray(body) ? body : [body]) as ({
+    error?: { code?: unknown; message?: unknown };
+  } | null)[];
+  const errors = answers.flatMap((a) => (a?.error ? [a.error] : []));
+  if (!errors.length) return;
+  const fields = {
+    status,
+    code: errors[0]!.code,
+    reason: String(errors[0]!.message ?? "").slice(0, 300),
+    ...(errors.length > 1 ? { errors: errors.length } : {}),
+  };
+  if (status === 401) logger.info("request refused", fields);
+  else logger.warn("request refused", fields);
+}
+
 /** Answers one HTTP request to the MCP endpoint. Never throws: faults become a generic 500. */
 export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Promise<Response> {
+  const response = await answer(request, deps);
+  // 4xx answers are logged here; errors inside a 200 by boundedResponse; a 5xx where it happened.
+  if (response.status >= 400 && response.status < 500) {
+    const text = await response.clone().text();
+    try {
+      logRefusal(response.status, JSON.parse(text));
+    } catch {
+      logRefusal(response.status, { error: { message: text } });
+    }
+  }
+  return response;
+}
+
+async function answer(request: Request, deps: McpHttpDeps): Promise<Response> {
   const path = new URL(request.url).pathname;
   const origin = request.headers.get("origin");
   if (origin !== null && deps.allowedOrigins && !deps.allowedOrigins.includes(origin)) {

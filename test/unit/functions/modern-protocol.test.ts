@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { handleMcpRequest, type McpHttpDeps } from "../../../functions/mcp-server/http.js";
+import { logger } from "../../../functions/lib/logger.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
 import { TEST_TTL_MS, mcpDeps, mcpPost } from "../../helpers/mcp-http.js";
@@ -179,5 +180,56 @@ describe("MCP 2026-07-28 beside the 2025 era", () => {
       code: -32602,
       message: expect.stringMatching(/^resource not found/),
     });
+  });
+
+  it("logs each refused request once, never a 500: bad headers, envelopes, era-crossing methods", async () => {
+    const lines: string[] = [];
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const capture = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    const withoutHeader = (name: string) => {
+      const request = modern("tools/list");
+      request.headers.delete(name);
+      return request;
+    };
+    const requests = [
+      () => withoutHeader("mcp-method"),
+      () => withoutHeader("mcp-protocol-version"),
+      () => modern("tools/list", {}, { "mcp-method": "prompts/list" }),
+      () =>
+        mcpPost(
+          { jsonrpc: "2.0", id: 1, method: "server/discover", params: {} },
+          { headers: { "mcp-protocol-version": "2025-11-25" } },
+        ),
+      () =>
+        modern("initialize", {
+          protocolVersion: "2026-07-28",
+          capabilities: {},
+          clientInfo: { name: "x", version: "1" },
+        }),
+      () => modern("resources/read", { uri: "thoth://docs/nope" }),
+    ];
+    logger.setLogLevel("INFO");
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    try {
+      for (const make of requests) {
+        lines.length = 0;
+        const response = await handleMcpRequest(make(), deps);
+        expect(response.status).toBeLessThan(500);
+        const refused = lines
+          .join("")
+          .split("\n")
+          .filter((l) => l.includes("request refused"));
+        expect(refused).toHaveLength(1);
+      }
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      logger.setLogLevel("SILENT");
+    }
   });
 });
