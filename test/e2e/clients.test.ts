@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientConfig } from "../../shared/client-config.js";
 import { REPO_ROOT, tempDir } from "../helpers/folders.js";
 import { startThothDev } from "../../scripts/thoth-dev.js";
+import { useEverything, type AnyClient } from "../helpers/use-everything.js";
 
 const API_KEY = "client-compat-key-456";
 
@@ -88,15 +89,8 @@ describe("compatibility with MCP clients", () => {
       const client = new Client({ name: "via-mcp-remote", version: "1.0.0" });
       await client.connect(transport);
       try {
-        expect((await client.listTools()).tools.map((t) => t.name)).toContain("search_documents");
-        const result = await client.callTool({
-          name: "search_documents",
-          arguments: { query: "swap on-call shift", limit: 1 },
-        });
-        expect((result.structuredContent as { results: { path: string }[] }).results[0]!.path).toBe(
-          "on-call/rotation.md",
-        );
-        expect((await client.listResources()).resources.length).toBeGreaterThan(0);
+        // Every tool, prompt, resource and completion, through the bridge.
+        await useEverything(client as unknown as AnyClient);
       } finally {
         await client.close();
       }
@@ -124,6 +118,49 @@ describe("compatibility with MCP clients", () => {
       );
       const result = (await shell(search)) as { structuredContent: { results: { path: string }[] } };
       expect(result.structuredContent.results[0]!.path).toBe("incidents/severity-levels.md");
+      // Resources and prompts through the same CLI (it has no completion method).
+      const method = (rest: string) => printed.replace("--method tools/list", rest);
+      const resources = (await shell(method("--method resources/list"))) as {
+        resources: { uri: string; name: string }[];
+      };
+      const expenses = resources.resources.find((r) => r.name === "handbook/people/expenses.md")!;
+      const read = (await shell(method(`--method resources/read --uri ${expenses.uri}`))) as {
+        contents: { text: string }[];
+      };
+      expect(read.contents[0]!.text).toContain("# Expenses");
+      const templates = (await shell(method("--method resources/templates/list"))) as {
+        resourceTemplates: unknown[];
+      };
+      expect(templates.resourceTemplates).toHaveLength(1);
+      const prompts = (await shell(method("--method prompts/list"))) as { prompts: { name: string }[] };
+      expect(prompts.prompts.map((p) => p.name).sort()).toEqual(["ask", "summarize_document"]);
+      const prompt = (await shell(
+        method(
+          "--method prompts/get --prompt-name summarize_document --prompt-args document=people/expenses.md",
+        ),
+      )) as { messages: unknown[] };
+      expect(JSON.stringify(prompt.messages)).toContain("Expenses");
+      for (const tool of [
+        "get_document",
+        "list_documents",
+        "list_collections",
+        "heartbeat",
+        "search",
+        "fetch",
+      ]) {
+        const args =
+          tool === "get_document" || tool === "fetch"
+            ? ` --tool-arg id=${expenses.uri.split("/").pop()}`
+            : tool === "list_documents"
+              ? " --tool-arg pathPrefix=security/"
+              : tool === "search"
+                ? " --tool-arg query=expenses"
+                : "";
+        const called = (await shell(method(`--method tools/call --tool-name ${tool}${args}`))) as {
+          isError?: boolean;
+        };
+        expect(called.isError ?? false).toBe(false);
+      }
     },
   );
 });
