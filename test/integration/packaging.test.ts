@@ -162,13 +162,15 @@ process.stdout.write("RESULT " + JSON.stringify(await handler({})) + "\\n");`,
       await writeFile(
         runner,
         `const { handler } = await import(${JSON.stringify(join(mcpTask, "index.mjs"))});
-const event = (body) => ({ version: "2.0", rawPath: "/mcp", rawQueryString: "", isBase64Encoded: false,
-  headers: { host: "api.example.com", "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer image-key" },
+const event = (body, extra = {}) => ({ version: "2.0", rawPath: "/mcp", rawQueryString: "", isBase64Encoded: false,
+  headers: { host: "api.example.com", "content-type": "application/json", accept: "application/json, text/event-stream", authorization: "Bearer image-key", ...extra },
   requestContext: { http: { method: "POST" }, domainName: "api.example.com" }, body: JSON.stringify(body) });
 const results = [];
 results.push(await handler(event({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } })));
 results.push(await handler(event({ jsonrpc: "2.0", id: 2, method: "tools/list" })));
 results.push(await handler(event({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "search_documents", arguments: { query: "rotate the on-call pager", mode: "semantic", limit: 3 } } })));
+const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" } };
+results.push(await handler(event({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "list_collections", arguments: {}, _meta: meta } }, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "list_collections" })));
 process.stdout.write("RESULTS " + JSON.stringify(results) + "\\n");
 `,
       );
@@ -177,12 +179,15 @@ process.stdout.write("RESULTS " + JSON.stringify(results) + "\\n");
         env: { ...env, THOTH_API_KEY: "image-key" },
       });
       const results = JSON.parse(stdout.split("RESULTS ")[1]!) as { statusCode: number; body: string }[];
-      expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
-      const [init, list, search] = results.map((r) => JSON.parse(r.body));
+      expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+      const [init, list, search, modern] = results.map((r) => JSON.parse(r.body));
       expect(init.result.serverInfo.name).toBe("thoth");
       expect(list.result.tools.map((t: { name: string }) => t.name).sort()).toEqual([...TOOL_NAMES].sort());
       expect(search.result.structuredContent.mode).toBe("semantic");
       expect(search.result.structuredContent.results[0].path).toMatch(/^on-call\//);
+      // A 2026-07-28 request (no initialize; envelope and routing headers) through the packaged handler.
+      expect(modern.result.resultType).toBe("complete");
+      expect(modern.result.structuredContent.collections[0].name).toBe("handbook");
 
       // The addon of another machine (here: this one's, relabelled AArch64): the function still starts, answers
       // in keyword mode, and heartbeat says why, instead of every request failing at init.
@@ -208,7 +213,7 @@ process.stdout.write("RESULTS " + JSON.stringify(results) + "\\n");
         statusCode: number;
         body: string;
       }[];
-      expect(after.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+      expect(after.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
       const heartbeat = JSON.parse(after[1]!.body).result.structuredContent;
       expect(heartbeat.status).toBe("degraded");
       expect(heartbeat.degraded.join("\n")).toMatch(/hnswlib-node cannot be loaded/);
