@@ -566,6 +566,13 @@ describe("configured secrets and options", () => {
     });
   });
 
+  it("passes websiteUrl to the MCP function only when the stack sets one", async () => {
+    const set = await deploy("dev", { websiteUrl: "https://wiki.example.com/thoth" });
+    expect(functionEnv(set, "thoth-dev-mcp").THOTH_WEBSITE_URL).toBe("https://wiki.example.com/thoth");
+    const unset = await deploy("dev", {});
+    expect(functionEnv(unset, "thoth-dev-mcp").THOTH_WEBSITE_URL).toBeUndefined();
+  });
+
   it("grants read access to an S3 source prefix and nothing more", async () => {
     const d = await deploy("dev", {
       collections: [{ name: "docs", source: { type: "s3", bucket: "corp-docs", prefix: "handbook/" } }],
