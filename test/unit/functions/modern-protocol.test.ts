@@ -164,6 +164,15 @@ describe("MCP 2026-07-28 beside the 2025 era", () => {
     expect(init.body!.error.code).toBe(-32601);
   });
 
+  it("ignores an Mcp-Session-Id on a 2026 request, and neither mints nor echoes one (2026-07-28 has no sessions)", async () => {
+    const response = await handleMcpRequest(modern("tools/list", {}, { "mcp-session-id": "abc-123" }), deps);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("mcp-session-id")).toBeNull();
+    expect(((await response.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(
+      0,
+    );
+  });
+
   it("acknowledges a 2026 notification with 202 and no body", async () => {
     const request = mcpPost(
       { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1, _meta: META } },
