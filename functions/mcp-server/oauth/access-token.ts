@@ -1,7 +1,7 @@
 /**
  * OAuth access tokens (JWT, RFC 9068) validated locally, as an OAuth 2.1 resource server does: the signature
- * against the issuer's published keys, then issuer, audience and time. The first step of issue 22's resource
- * server; the HTTP side (metadata, challenges, claims → collections) builds on `verify`.
+ * against the issuer's published keys, then issuer, audience and time. Not wired to a route yet: the HTTP side
+ * (protected resource metadata, challenges, claims → collections) builds on `verify`.
  *
  * - Keys come from the issuer's JWKS (jose's remote key set): cached, fetched again when a token names an unknown
  *   `kid`, but at most once per `refreshCooldownMs`, so a flood of made-up `kid`s cannot make Thoth hammer the
