@@ -4,6 +4,7 @@ import { DynamoDocumentCache } from "../../functions/adapters/aws/dynamo-documen
 import { bundleKeys, readPointer } from "../../functions/core/bundle.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import { logger } from "../../functions/lib/logger.js";
+import { captureLogs } from "../helpers/capture-logs.js";
 import { openMcpApp } from "../../functions/mcp-server/app.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { GitLabSource } from "../../functions/refresh/sources/gitlab.js";
@@ -137,16 +138,8 @@ describe("a pointer that names a missing version", () => {
 describe("secrets never reach the logs", () => {
   it("keeps API keys, tokens and client secrets out of every log line, even on failures", async () => {
     const SECRETS = { apiKey: "api-key-SECRET-111", gitlab: "glpat-SECRET-222", sigma: "sigma-SECRET-333" };
-    const lines: string[] = [];
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    const capture = ((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    logger.setLogLevel("DEBUG");
-    process.stdout.write = capture;
-    process.stderr.write = capture;
+    const capture = captureLogs("DEBUG");
+    const { lines } = capture;
     const gitlab = await new FakeGitLab().start();
     const sigma = await new FakeSigma().start();
     try {
@@ -205,9 +198,7 @@ describe("secrets never reach the logs", () => {
         await server.close();
       }
     } finally {
-      process.stdout.write = out;
-      process.stderr.write = err;
-      logger.setLogLevel("SILENT");
+      capture.stop();
       await gitlab.stop();
       await sigma.stop();
     }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { handleMcpRequest, type McpHttpDeps } from "../../../functions/mcp-server/http.js";
-import { logger } from "../../../functions/lib/logger.js";
+import { captureLogs } from "../../helpers/capture-logs.js";
 import { folderWith } from "../../helpers/folders.js";
 import { knowledgeBaseFrom, unitCodecs } from "../../helpers/knowledge-base.js";
 import { TEST_TTL_MS, mcpDeps, mcpPost } from "../../helpers/mcp-http.js";
@@ -192,13 +192,6 @@ describe("MCP 2026-07-28 beside the 2025 era", () => {
   });
 
   it("logs each refused request once, never a 500: bad headers, envelopes, era-crossing methods", async () => {
-    const lines: string[] = [];
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    const capture = ((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
     const withoutHeader = (name: string) => {
       const request = modern("tools/list");
       request.headers.delete(name);
@@ -221,9 +214,8 @@ describe("MCP 2026-07-28 beside the 2025 era", () => {
         }),
       () => modern("resources/read", { uri: "thoth://docs/nope" }),
     ];
-    logger.setLogLevel("INFO");
-    process.stdout.write = capture;
-    process.stderr.write = capture;
+    const capture = captureLogs("INFO");
+    const { lines } = capture;
     try {
       for (const make of requests) {
         lines.length = 0;
@@ -236,9 +228,7 @@ describe("MCP 2026-07-28 beside the 2025 era", () => {
         expect(refused).toHaveLength(1);
       }
     } finally {
-      process.stdout.write = out;
-      process.stderr.write = err;
-      logger.setLogLevel("SILENT");
+      capture.stop();
     }
   });
 });
