@@ -16,13 +16,15 @@ const KeySchema = z
   .string()
   .min(1, "a key must not be empty")
   .refine((k) => k.trim() === k && !/[\s,]/.test(k), "a key must not contain spaces or commas");
-const EntryObjectSchema = z.strictObject({
-  key: KeySchema,
-  collections: z
-    .array(z.string().min(1))
-    .min(1, "list at least one collection, or leave the key unrestricted")
-    .optional(),
-});
+/**
+ * A collection allowlist, as API keys and OAuth groups both carry it: at least one name when present; absent
+ * means every collection. An empty list is refused rather than read as "nothing" or "everything".
+ */
+export const CollectionAllowlistSchema = z
+  .array(z.string().min(1))
+  .min(1, "list at least one collection, or leave the entry unrestricted")
+  .optional();
+const EntryObjectSchema = z.strictObject({ key: KeySchema, collections: CollectionAllowlistSchema });
 const SettingSchema = z.union([
   z.array(z.unknown()).min(1),
   z.strictObject({ keys: z.array(z.unknown()).min(1) }),

@@ -218,6 +218,11 @@ export const RuntimeEnvSchema = z.object({
       }
     })
     .optional(),
+  /**
+   * The OAuth endpoint's settings (JSON, shared/oauth-settings.ts): the issuer whose tokens are accepted and the
+   * groups' collections. Unset: no OAuth endpoint, API keys only.
+   */
+  THOTH_OAUTH: z.string().min(2).optional(),
   /** Set on the refresh function: the stack's collections (JSON, checked by the refresh job). */
   THOTH_COLLECTIONS: z.string().min(2).optional(),
   /** Set on the refresh function: versions kept after publishing. */

@@ -1,8 +1,10 @@
-import { parseRuntimeEnv } from "../../shared/config.js";
+import { ENV, parseRuntimeEnv } from "../../shared/config.js";
+import { parseOAuthSettings } from "../../shared/oauth-settings.js";
 import { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
 import { createModelRuntime } from "../composition.js";
 import { ApiKeyAuthenticator, type Principal } from "./auth.js";
+import { OAuthResourceServer } from "./oauth/resource-server.js";
 import { handleMcpRequest, type McpHttpDeps } from "./http.js";
 import type { ServerInfo } from "./deps.js";
 import { createMcpServer } from "./server.js";
@@ -20,6 +22,10 @@ export interface McpApp {
 /** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
 export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): Promise<McpApp> {
   const env = parseRuntimeEnv(processEnv);
+  // Malformed OAuth settings stop the cold start (clients get 503), before anything is loaded.
+  const oauth = env.THOTH_OAUTH
+    ? new OAuthResourceServer(parseOAuthSettings(env.THOTH_OAUTH, ENV.THOTH_OAUTH))
+    : undefined;
   const runtime = await createModelRuntime(env, processEnv);
   const kb = await KnowledgeBase.open(runtime);
   for (const line of kb.degradationDetails()) logger.warn("degraded", { detail: line });
@@ -37,6 +43,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
     toolNames: TOOL_NAMES,
     ...(env.THOTH_ALLOWED_ORIGINS ? { allowedOrigins: env.THOTH_ALLOWED_ORIGINS } : {}),
     authenticate,
+    ...(oauth ? { oauth } : {}),
     // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
     beforeRequest: () =>
       kb

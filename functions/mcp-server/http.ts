@@ -25,6 +25,8 @@ import { logger } from "../lib/logger.js";
 import type { Principal } from "./auth.js";
 import { RPC_ERRORS, jsonResponse, jsonRpcError, normalizeErrors, unauthorized } from "./json-rpc.js";
 import { unknownToolError } from "./sdk-overrides.js";
+import { wellKnownResponse } from "./oauth/discovery.js";
+import { OAUTH_MCP_PATH, type OAuthResourceServer } from "./oauth/resource-server.js";
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -40,7 +42,10 @@ const KNOWN_VERSIONS = [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSI
 
 export interface McpHttpDeps {
   createServer: (principal: Principal) => McpServer;
+  /** The API-key check of MCP_PATH. */
   authenticate: (headers: Headers) => Promise<Principal | undefined>;
+  /** The OAuth endpoint (OAUTH_MCP_PATH) and its discovery documents; absent when THOTH_OAUTH is unset. */
+  oauth?: OAuthResourceServer;
   /** The tools the server has, so a call to any other is answered with a protocol error. */
   toolNames: ReadonlySet<string>;
   /** Runs after authentication, before the request is served (e.g. to pick up a new bundle version). */
@@ -263,14 +268,36 @@ export async function handleMcpRequest(request: Request, deps: McpHttpDeps): Pro
   return response;
 }
 
+/** Who is calling, by the route's rule: a key on MCP_PATH, an OAuth access token on OAUTH_MCP_PATH. */
+async function authenticate(
+  request: Request,
+  deps: McpHttpDeps,
+  oauthRoute: boolean,
+): Promise<Principal | Response> {
+  if (!oauthRoute) return (await deps.authenticate(request.headers)) ?? unauthorized();
+  const outcome = await deps.oauth!.authenticate(request);
+  if ("principal" in outcome) return outcome.principal;
+  const { status, message, challenge } = outcome.refusal;
+  const code =
+    status === 503 ? RPC_ERRORS.internal : status === 401 ? RPC_ERRORS.unauthorized : RPC_ERRORS.forbidden;
+  return jsonRpcError(status, code, message, {
+    ...(challenge ? { "www-authenticate": challenge } : {}),
+    ...(status === 503 ? { "retry-after": "5" } : {}),
+  });
+}
+
 async function answer(request: Request, deps: McpHttpDeps): Promise<Response> {
   const path = new URL(request.url).pathname;
+  // Discovery documents are public and readable from any origin.
+  if (path.startsWith("/.well-known/")) return wellKnownResponse(request, deps.oauth);
   const origin = request.headers.get("origin");
   if (origin !== null && deps.allowedOrigins && !deps.allowedOrigins.includes(origin)) {
     return jsonRpcError(403, RPC_ERRORS.forbidden, "forbidden: this origin may not call the server");
   }
-  if (!path.endsWith(MCP_PATH)) {
-    return jsonRpcError(404, RPC_ERRORS.notFound, `not found; the MCP endpoint is ${MCP_PATH}`);
+  const oauthRoute = path === OAUTH_MCP_PATH && deps.oauth !== undefined;
+  if (!oauthRoute && !path.endsWith(MCP_PATH)) {
+    const oauthHint = deps.oauth ? ` (OAuth clients: ${OAUTH_MCP_PATH})` : "";
+    return jsonRpcError(404, RPC_ERRORS.notFound, `not found; the MCP endpoint is ${MCP_PATH}${oauthHint}`);
   }
   if (request.method !== "POST") {
     // Stateless server: no SSE stream to GET and no session to DELETE.
@@ -280,8 +307,8 @@ async function answer(request: Request, deps: McpHttpDeps): Promise<Response> {
   }
   if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
   try {
-    const principal = await deps.authenticate(request.headers);
-    if (!principal) return unauthorized();
+    const principal = await authenticate(request, deps, oauthRoute);
+    if (principal instanceof Response) return principal;
     const raw = new Uint8Array(await request.arrayBuffer());
     if (raw.byteLength > MAX_BODY_BYTES) return tooLarge();
     let parsed: unknown;

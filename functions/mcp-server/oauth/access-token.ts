@@ -1,7 +1,7 @@
 /**
  * OAuth access tokens (JWT, RFC 9068) validated locally, as an OAuth 2.1 resource server does: the signature
- * against the issuer's published keys, then issuer, audience and time. Not wired to a route yet: the HTTP side
- * (protected resource metadata, challenges, claims → collections) builds on `verify`.
+ * against the issuer's published keys, then issuer, audience and time. The OAuth endpoint (resource-server.ts)
+ * builds its challenges and the caller's collections on `verify`.
  *
  * - Keys come from the issuer's JWKS (jose's remote key set): cached, fetched again when a token names an unknown
  *   `kid`, but at most once per `refreshCooldownMs`, so a flood of made-up `kid`s cannot make Thoth hammer the
@@ -34,9 +34,14 @@ export interface AccessTokenPolicy {
   jwksUrl: string;
   /**
    * Accepted `aud` values: the resource's URL (RFC 8707) where the provider supports resource indicators,
-   * otherwise the client ids the provider puts there. At least one.
+   * otherwise the API id or client ids the provider puts there.
    */
   audiences: string[];
+  /**
+   * Accepted `client_id` values of tokens that carry no `aud` at all (Cognito's access tokens). A token with an
+   * `aud` is judged by `audiences` alone. At least one audience or client id.
+   */
+  clientIds?: string[];
   algorithms?: string[];
   /** Clock skew allowed on `exp`, `nbf` and `iat` (default 60 s). */
   clockToleranceSeconds?: number;
@@ -44,6 +49,11 @@ export interface AccessTokenPolicy {
   jwksTimeoutMs?: number;
   /** After a fetch, an unknown `kid` waits this long before the next one (default 30 s). */
   refreshCooldownMs?: number;
+  /**
+   * Keys are fetched again after this long even when every `kid` is known (default 10 min): the most a key the
+   * issuer has revoked (dropped from its JWKS) is still accepted.
+   */
+  keysMaxAgeMs?: number;
 }
 
 export type TokenCheck =
@@ -61,7 +71,8 @@ export class AccessTokenVerifier {
   readonly #keys: JWTVerifyGetKey;
 
   constructor(policy: AccessTokenPolicy, keys?: JWTVerifyGetKey) {
-    if (!policy.audiences.length) throw new Error("an access token policy needs at least one audience");
+    if (!policy.audiences.length && !policy.clientIds?.length)
+      throw new Error("an access token policy needs at least one audience or client id");
     const algorithms = policy.algorithms ?? ASYMMETRIC_ALGORITHMS;
     const symmetric = algorithms.filter((a) => !ASYMMETRIC_ALGORITHMS.includes(a));
     if (symmetric.length)
@@ -69,16 +80,19 @@ export class AccessTokenVerifier {
     this.#policy = {
       issuer: policy.issuer,
       audiences: policy.audiences,
+      clientIds: policy.clientIds ?? [],
       algorithms,
       clockToleranceSeconds: policy.clockToleranceSeconds ?? 60,
       jwksTimeoutMs: policy.jwksTimeoutMs ?? 5000,
       refreshCooldownMs: policy.refreshCooldownMs ?? 30_000,
+      keysMaxAgeMs: policy.keysMaxAgeMs ?? 600_000,
     };
     this.#keys =
       keys ??
       createRemoteJWKSet(new URL(policy.jwksUrl), {
         timeoutDuration: this.#policy.jwksTimeoutMs,
         cooldownDuration: this.#policy.refreshCooldownMs,
+        cacheMaxAge: this.#policy.keysMaxAgeMs,
       });
   }
 
@@ -90,15 +104,25 @@ export class AccessTokenVerifier {
     try {
       const { payload } = await jwtVerify(token, this.#keys, {
         issuer: this.#policy.issuer,
-        audience: this.#policy.audiences,
         algorithms: this.#policy.algorithms,
         clockTolerance: this.#policy.clockToleranceSeconds,
         requiredClaims: ["exp"],
       });
+      if (!this.#forUs(payload)) return { ok: false, reason: "the token is for another audience" };
       return { ok: true, claims: payload };
     } catch (error) {
       return rejection(error);
     }
+  }
+
+  /** `aud` names one of the audiences; or, without any `aud`, `client_id` names one of the client ids. */
+  #forUs(claims: JWTPayload): boolean {
+    if (claims.aud !== undefined) {
+      const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      return aud.some((a) => this.#policy.audiences.includes(a));
+    }
+    const clientId = claims["client_id"];
+    return typeof clientId === "string" && this.#policy.clientIds.includes(clientId);
   }
 }
 

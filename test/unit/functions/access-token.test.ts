@@ -1,55 +1,33 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWK } from "jose";
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccessTokenVerifier, MAX_TOKEN_BYTES } from "../../../functions/mcp-server/oauth/access-token.js";
-
-const ISSUER = "https://idp.example.com";
-const AUDIENCE = "https://thoth.example.com/oauth/mcp";
-
-/** A JWKS endpoint whose answer a test can change: keys, garbage, silence or an error. */
-class FakeJwks {
-  server!: Server;
-  keys: JWK[] = [];
-  mode: "keys" | "garbage" | "slow" | "down" = "keys";
-  fetches = 0;
-  async start() {
-    this.server = createServer((_req, res) => {
-      this.fetches++;
-      if (this.mode === "slow") return; // never answers
-      if (this.mode === "down") {
-        res.writeHead(503).end();
-        return;
-      }
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(this.mode === "garbage" ? "<html>not keys</html>" : JSON.stringify({ keys: this.keys }));
-    });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/jwks`;
-  }
-}
+import {
+  TEST_AUDIENCE as AUDIENCE,
+  TEST_ISSUER as ISSUER,
+  startTestIssuer,
+  type TestIssuer,
+} from "../../helpers/test-issuer.js";
 
 describe("access tokens (JWT) checked locally against the issuer's keys", () => {
-  const jwks = new FakeJwks();
+  let jwks: TestIssuer;
   let url: string;
-  let signing: { privateKey: CryptoKey; publicKey: CryptoKey };
-  let publicJwk: JWK;
-  const verifier = (options: { refreshCooldownMs?: number; jwksTimeoutMs?: number } = {}) =>
-    new AccessTokenVerifier({ issuer: ISSUER, jwksUrl: url, audiences: [AUDIENCE], ...options });
-  const token = (claims: Record<string, unknown> = {}, kid = "k1", key = signing.privateKey) => {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ groups: ["eng"], iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, ...claims })
-      .setProtectedHeader({ alg: "RS256", kid })
-      .sign(key);
-  };
+  const verifier = (
+    options: {
+      refreshCooldownMs?: number;
+      jwksTimeoutMs?: number;
+      keysMaxAgeMs?: number;
+      audiences?: string[];
+      clientIds?: string[];
+    } = {},
+  ) => new AccessTokenVerifier({ issuer: ISSUER, jwksUrl: url, audiences: [AUDIENCE], ...options });
+  const token = (claims: Record<string, unknown> = {}, kid?: string, key?: CryptoKey) =>
+    jwks.sign({ groups: ["eng"], ...claims }, kid, key);
 
   beforeAll(async () => {
-    url = await jwks.start();
-    signing = await generateKeyPair("RS256", { extractable: true });
-    publicJwk = { ...(await exportJWK(signing.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
-    jwks.keys = [publicJwk];
+    jwks = await startTestIssuer();
+    url = jwks.jwksUrl;
   });
-  afterAll(() => jwks.server.close());
+  afterAll(() => jwks.close());
 
   it("accepts a token from the issuer, for the resource, in time, and gives its claims", async () => {
     const check = await verifier().verify(await token());
@@ -84,7 +62,7 @@ describe("access tokens (JWT) checked locally against the issuer's keys", () => 
   });
 
   it("refuses an HS256 token keyed with the issuer's public key (algorithm confusion)", async () => {
-    const pem = new TextEncoder().encode(await exportSPKI(signing.publicKey));
+    const pem = new TextEncoder().encode(await exportSPKI(jwks.signing.publicKey));
     const forged = await new SignJWT({ groups: ["admin"] })
       .setProtectedHeader({ alg: "HS256", kid: "k1" })
       .setIssuer(ISSUER)
@@ -105,11 +83,41 @@ describe("access tokens (JWT) checked locally against the issuer's keys", () => 
     const v = verifier({ refreshCooldownMs: 0 });
     expect((await v.verify(await token())).ok).toBe(true);
     const rotated = await generateKeyPair("RS256", { extractable: true });
-    jwks.keys = [publicJwk, { ...(await exportJWK(rotated.publicKey)), kid: "k2", alg: "RS256", use: "sig" }];
+    jwks.keys = [
+      jwks.publicJwk,
+      { ...(await exportJWK(rotated.publicKey)), kid: "k2", alg: "RS256", use: "sig" },
+    ];
     expect((await v.verify(await token({}, "k2", rotated.privateKey))).ok).toBe(true);
     const unknown = await v.verify(await token({}, "k9"));
     expect(unknown).toMatchObject({ ok: false, reason: expect.stringMatching(/does not publish/) });
-    jwks.keys = [publicJwk];
+    jwks.keys = [jwks.publicJwk];
+  });
+
+  it("stops accepting a key the issuer has revoked once the cached keys age out", async () => {
+    const v = verifier({ refreshCooldownMs: 0, keysMaxAgeMs: 50 });
+    expect((await v.verify(await token())).ok).toBe(true);
+    const next = await generateKeyPair("RS256", { extractable: true });
+    jwks.keys = [{ ...(await exportJWK(next.publicKey)), kid: "k2", alg: "RS256", use: "sig" }];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const revoked = await v.verify(await token());
+      expect(revoked).toMatchObject({ ok: false, reason: expect.stringMatching(/does not publish/) });
+    } finally {
+      jwks.keys = [jwks.publicJwk];
+    }
+  });
+
+  it("accepts a token without aud by its client_id (Cognito's access tokens), and only a listed one", async () => {
+    const cognito = verifier({ audiences: [], clientIds: ["claude-client"] });
+    const noAud = { aud: undefined, token_use: "access" };
+    expect((await cognito.verify(await token({ ...noAud, client_id: "claude-client" }))).ok).toBe(true);
+    for (const claims of [{ ...noAud, client_id: "someone-else" }, noAud]) {
+      const check = await cognito.verify(await token(claims));
+      expect(check).toMatchObject({ ok: false, reason: expect.stringMatching(/another audience/) });
+    }
+    // An ID token names the client in aud: with no audiences configured it is refused.
+    const idToken = await cognito.verify(await token({ aud: "claude-client", token_use: "id" }));
+    expect(idToken.ok).toBe(false);
   });
 
   it("bounds refetches: a flood of unknown kids costs at most one fetch per cooldown", async () => {
@@ -147,9 +155,9 @@ describe("access tokens (JWT) checked locally against the issuer's keys", () => 
   });
 
   it("refuses a policy with no audience or a symmetric algorithm at startup", () => {
-    expect(() => new AccessTokenVerifier({ issuer: ISSUER, jwksUrl: url, audiences: [] })).toThrow(
-      /audience/,
-    );
+    expect(
+      () => new AccessTokenVerifier({ issuer: ISSUER, jwksUrl: url, audiences: [], clientIds: [] }),
+    ).toThrow(/audience or client id/);
     expect(
       () =>
         new AccessTokenVerifier({
