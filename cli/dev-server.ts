@@ -49,6 +49,8 @@ function toEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
+  // As API Gateway does, the front says which scheme the client used (whatever the client claimed).
+  headers["x-forwarded-proto"] = "http";
   const method = (req.method ?? "GET").toUpperCase();
   const now = new Date();
   return {

@@ -15,6 +15,8 @@ import { openMcpApp } from "../functions/mcp-server/app.js";
 import { createHandler } from "../functions/mcp-server/handler.js";
 import { createRuntime } from "../functions/composition.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
+import { INSPECTOR_CLIENT_ID, LOCAL_USERS, startLocalIssuer, type LocalIssuer } from "./local-issuer.js";
+import { OAUTH_MCP_PATH } from "../functions/mcp-server/oauth/resource-server.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 import { describeOutcomes, refreshLocally } from "./refresh.js";
 
@@ -61,6 +63,18 @@ async function builtWithOtherModel(store: ObjectStore, modelId: string): Promise
   return stale;
 }
 
+/** A port free on `host` now: what `--port 0` becomes when the OAuth endpoint's URL must be known up front. */
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** Fails with what to do when `port` cannot be bound on `host` (0 picks a free port: nothing to check). */
 async function assertPortFree(port: number, host: string): Promise<void> {
   if (port === 0) return;
@@ -87,10 +101,15 @@ export async function runDev(options: {
   port: number;
   host: string;
   log: (line: string) => void;
+  /** Also serve the OAuth endpoint, signing people in at a local OpenID provider on this port (0: any). */
+  oauthPort?: number;
 }): Promise<DevServer> {
   const env = parseRuntimeEnv(process.env);
   // Before indexing or loading anything: a port in use should cost a second, not a minute.
   await assertPortFree(options.port, options.host);
+  // The OAuth endpoint's URL is the tokens' audience, so its port is fixed before the provider starts.
+  const port =
+    options.oauthPort !== undefined && options.port === 0 ? await freePort(options.host) : options.port;
   const { key, generated } = await localApiKey(env.THOTH_DATA_DIR);
   const store = (await createRuntime(env)).store;
   if (!(await listPublishedCollections(store)).length) {
@@ -117,14 +136,24 @@ export async function runDev(options: {
   }
   // Opened before listening, so the first client request does not pay for loading the bundles. The whole
   // setting (several keys, allowlists) goes to the server; the snippets get one usable key.
+  let issuer: LocalIssuer | undefined;
+  if (options.oauthPort !== undefined) {
+    const origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+    issuer = await startLocalIssuer({
+      port: options.oauthPort,
+      host: options.host,
+      resources: origins.map((o) => `${o}${OAUTH_MCP_PATH}`),
+    });
+  }
   const app = await openMcpApp({
     ...process.env,
     [ENV.THOTH_API_KEY]: process.env[ENV.THOTH_API_KEY]?.trim() || key,
+    ...(issuer ? { [ENV.THOTH_OAUTH]: JSON.stringify(issuer.settings) } : {}),
   });
   const handler = createHandler(async () => app);
   const server = await startDevServer({
     handler,
-    port: options.port,
+    port,
     host: options.host,
     authenticate: (headers) => app.authenticate(headers),
   });
@@ -142,6 +171,19 @@ export async function runDev(options: {
   options.log(
     `Other clients: npx thoth client-config --local --client <vscode|cursor|claude-code|inspector>`,
   );
+  if (issuer) {
+    const users = Object.entries(LOCAL_USERS)
+      .map(
+        ([name, u]) =>
+          `${name} / ${u.password} (${u.groups.length ? `groups: ${u.groups.join(", ")}` : "no groups: refused"})`,
+      )
+      .join("; ");
+    options.log(`OAuth endpoint: ${server.url}${OAUTH_MCP_PATH}`);
+    options.log(`  local OpenID provider ${issuer.issuer}; test users ${users}`);
+    options.log(
+      `  MCP Inspector: npx @modelcontextprotocol/inspector, Streamable HTTP, URL above, Authentication → OAuth client id ${INSPECTOR_CLIENT_ID}; other clients register themselves`,
+    );
+  }
   // Where `thoth client-config --local` finds the running server.
   const record = join(env.THOTH_DATA_DIR, DEV_SERVER_FILE);
   await writeFile(record, `${JSON.stringify({ url, pid: process.pid })}\n`);
@@ -150,6 +192,7 @@ export async function runDev(options: {
     close: async () => {
       await rm(record, { force: true });
       await server.close();
+      await issuer?.close();
     },
   };
 }

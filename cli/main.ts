@@ -59,10 +59,26 @@ program
   .description("index the sample handbook on first run, then serve MCP on http://127.0.0.1:8787/mcp")
   .option("-p, --port <port>", `port (env ${ENV.PORT})`, positiveInt)
   .option("--host <host>", "interface to bind (loopback by default)", "127.0.0.1")
-  .action(async (opts: { port?: number; host: string }) => {
+  .option(
+    "--oauth",
+    "also serve the OAuth endpoint (/mcp/oauth), with a local OpenID provider and test users",
+  )
+  .option(
+    "--oauth-port <port>",
+    "the local OpenID provider's port (default: the server's port + 1)",
+    positiveInt,
+  )
+  .action(async (opts: { port?: number; host: string; oauth?: boolean; oauthPort?: number }) => {
     quietUnlessAsked("INFO");
     const port = opts.port ?? (process.env[ENV.PORT] ? positiveInt(process.env[ENV.PORT]!) : DEFAULT_PORT);
-    const server = await runDev({ port, host: opts.host, log: (line) => console.error(line) });
+    const oauthPort =
+      opts.oauth || opts.oauthPort !== undefined ? (opts.oauthPort ?? (port ? port + 1 : 0)) : undefined;
+    const server = await runDev({
+      port,
+      host: opts.host,
+      log: (line) => console.error(line),
+      ...(oauthPort !== undefined ? { oauthPort } : {}),
+    });
     const stop = () => void server.close().then(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);

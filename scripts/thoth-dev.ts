@@ -4,16 +4,24 @@ import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Starts `thoth dev` (what `npm start` runs) as a child process on a free port; resolves with its MCP URL. */
+/**
+ * Starts `thoth dev` (what `npm start` runs) as a child process on a free port, with any further `args`
+ * (`--oauth`); resolves with its MCP URL.
+ */
 export async function startThothDev(
   env: Record<string, string>,
   port = 0,
+  args: string[] = [],
 ): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, "bin/thoth.js"), "dev", "--port", String(port)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, THOTH_LOG_LEVEL: "WARN", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, "bin/thoth.js"), "dev", "--port", String(port), ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, THOTH_LOG_LEVEL: "WARN", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));

@@ -54,7 +54,10 @@ export function eventToRequest(event: APIGatewayProxyEventV2): Request {
       : event.isBase64Encoded
         ? Buffer.from(event.body, "base64")
         : event.body;
-  return new Request(`https://${host}${event.rawPath}${query}`, { method, headers, body });
+  // API Gateway is reached over HTTPS only and says so in X-Forwarded-Proto; the local server says http. The
+  // scheme matters where the server names its own URL (OAuth metadata and challenges).
+  const scheme = headers.get("x-forwarded-proto") === "http" ? "http" : "https";
+  return new Request(`${scheme}://${host}${event.rawPath}${query}`, { method, headers, body });
 }
 
 /** A web Response as an API Gateway v2 structured result. */
