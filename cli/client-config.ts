@@ -1,6 +1,12 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { applyEdits, modify, parse, type ParseError } from "jsonc-parser";
-import { CLIENT_KINDS, type ClientKind } from "../shared/client-config.js";
+import {
+  CLIENT_KINDS,
+  connectorSteps,
+  type ClientKind,
+  type ConnectorKind,
+  type OAuthClientSetup,
+} from "../shared/client-config.js";
 import { readStackOutputs, requireOutput } from "./stack-outputs.js";
 
 /** Reads a deployed stack's outputs through the Pulumi CLI and returns one client's configuration. */
@@ -19,6 +25,21 @@ export async function stackClientConfig(options: {
       `mcpClientConfig has no "${options.client}" entry; known clients: ${CLIENT_KINDS.join(", ")}`,
     );
   return config;
+}
+
+/** The steps for an OAuth-only client (claude.ai, ChatGPT), from a deployed stack's `mcpOAuthConfig` output. */
+export async function stackConnectorSteps(options: {
+  stack: string;
+  client: ConnectorKind;
+  cwd?: string;
+}): Promise<string> {
+  const outputs = await readStackOutputs(options.stack, options.cwd);
+  if (typeof outputs.mcpOAuthConfig !== "string")
+    throw new Error(
+      `stack "${options.stack}" has no OAuth endpoint: set thoth:oauth (README "Sign-in with OAuth") and run \`pulumi up --stack ${options.stack}\``,
+    );
+  const setup = JSON.parse(outputs.mcpOAuthConfig) as OAuthClientSetup;
+  return connectorSteps(options.client, setup, options.stack);
 }
 
 /**

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { ApiKeySettingError, clientKey, parseApiKeyEntries } from "../shared/api-keys.js";
 import { parseRuntimeEnv } from "../shared/config.js";
 import { clientConfig, type ClientKind } from "../shared/client-config.js";
-import { DEFAULT_PORT, MCP_PATH } from "../shared/names.js";
+import { DEFAULT_PORT, MCP_PATH, OAUTH_MCP_PATH } from "../shared/names.js";
 import { ENV } from "../shared/config.js";
 import { listPublishedCollections, readManifest, readPointer } from "../functions/core/bundle.js";
 import type { ObjectStore } from "../functions/core/ports.js";
@@ -16,7 +16,6 @@ import { createHandler } from "../functions/mcp-server/handler.js";
 import { createRuntime } from "../functions/composition.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
 import { INSPECTOR_CLIENT_ID, LOCAL_USERS, startLocalIssuer, type LocalIssuer } from "./local-issuer.js";
-import { OAUTH_MCP_PATH } from "../functions/mcp-server/oauth/resource-server.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 import { describeOutcomes, refreshLocally } from "./refresh.js";
 

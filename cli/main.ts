@@ -1,6 +1,11 @@
 /** The `thoth` command. */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { CLIENT_KINDS, type ClientKind } from "../shared/client-config.js";
+import {
+  CLIENT_KINDS,
+  CONNECTOR_KINDS,
+  type ClientKind,
+  type ConnectorKind,
+} from "../shared/client-config.js";
 import { parseRuntimeEnv } from "../shared/config.js";
 import { DEFAULT_PORT } from "../shared/names.js";
 import { ENV } from "../shared/config.js";
@@ -10,7 +15,7 @@ import { createModelRuntime, createRuntime, pointerCheckSeconds } from "../funct
 import { citation } from "../functions/core/citation.js";
 import { KnowledgeBase } from "../functions/core/knowledge-base.js";
 import { RefreshInterruptedError } from "../functions/refresh/stages.js";
-import { stackClientConfig, writeClientConfig } from "./client-config.js";
+import { stackClientConfig, stackConnectorSteps, writeClientConfig } from "./client-config.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { localClientConfig, runDev } from "./dev.js";
 import { searchDeployed } from "./remote-search.js";
@@ -19,6 +24,9 @@ import { describeVersions, listCollectionVersions } from "./index-versions.js";
 import { describeOutcomes, refreshDeployed, refreshLocally } from "./refresh.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 import { stderrProgress } from "./progress.js";
+
+const isConnector = (client: string): client is ConnectorKind =>
+  (CONNECTOR_KINDS as string[]).includes(client);
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -224,20 +232,44 @@ program
   )
   .option("-s, --stack <name>", "the Pulumi stack, e.g. dev or prod")
   .option("--local", "the local server (thoth dev / npm start) and its key")
-  .addOption(new Option("--client <client>", "which client").choices(CLIENT_KINDS).default("claude"))
+  .addOption(
+    new Option(
+      "--client <client>",
+      "which client (claude-ai and chatgpt sign in with OAuth: their steps are printed)",
+    )
+      .choices([...CLIENT_KINDS, ...CONNECTOR_KINDS])
+      .default("claude"),
+  )
   .option(
     "-o, --out <file>",
     "write to this file (mode 600: it holds an API key) instead of printing; an existing client file keeps its other servers",
   )
   .option("--force", "with --out: replace a file that cannot be merged into")
   .action(
-    async (opts: { stack?: string; local?: boolean; client: ClientKind; out?: string; force?: boolean }) => {
+    async (opts: {
+      stack?: string;
+      local?: boolean;
+      client: ClientKind | ConnectorKind;
+      out?: string;
+      force?: boolean;
+    }) => {
       if (!!opts.stack === !!opts.local) throw new Error("pass either --stack <name> or --local");
+      if (isConnector(opts.client)) {
+        if (opts.local)
+          throw new Error(
+            `${opts.client} connects from its own servers, which cannot reach a server on this machine: deploy a stack (\`pulumi up\`), then run this with --stack. To try the sign-in locally, use \`npm start -- --oauth\` and the MCP Inspector.`,
+          );
+        if (opts.out)
+          throw new Error(`${opts.client} is set up in its own settings, not from a file: drop --out`);
+        console.log(await stackConnectorSteps({ stack: opts.stack!, client: opts.client }));
+        return;
+      }
+      const client = opts.client;
       let config: string;
       if (opts.stack) {
-        config = await stackClientConfig({ stack: opts.stack, client: opts.client });
+        config = await stackClientConfig({ stack: opts.stack, client });
       } else {
-        const local = await localClientConfig(opts.client);
+        const local = await localClientConfig(client);
         for (const note of local.notes) console.error(`note: ${note}`);
         config = local.config;
       }

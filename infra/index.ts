@@ -30,3 +30,4 @@ export const alarmTopicArn = outputs.alarmTopicArn;
 export const dashboardName = outputs.dashboardName;
 export const mcpApiKey = outputs.mcpApiKey;
 export const mcpClientConfig = outputs.mcpClientConfig;
+export const mcpOAuthConfig = outputs.mcpOAuthConfig;

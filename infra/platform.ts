@@ -8,6 +8,7 @@ import { McpApi } from "./components/mcp-api.js";
 import { Observability } from "./components/observability.js";
 import { RefreshJob } from "./components/refresh-job.js";
 import { Secrets } from "./components/secrets.js";
+import { SignIn, externalSettings } from "./components/sign-in.js";
 import { Storage } from "./components/storage.js";
 import type { StackSecrets } from "./config.js";
 
@@ -51,6 +52,25 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     recoveryWindowInDays: config.secretRecoveryDays ?? (config.protect ? 30 : 7),
     tags,
   });
+  // Sign-in with OAuth: a Cognito user pool of the stack's own, or the company's issuer (nothing created).
+  const signIn =
+    config.oauth?.provider === "cognito"
+      ? new SignIn("sign-in", {
+          stack,
+          region,
+          userPoolName: names.userPool,
+          groups: config.oauth.groups,
+          domainPrefix: config.oauth.domainPrefix,
+          callbackUrls: config.oauth.callbackUrls,
+          protect: config.protect,
+          tags,
+        })
+      : undefined;
+  const oauthSettings = signIn
+    ? signIn.settings.apply((s) => JSON.stringify(s))
+    : config.oauth?.provider === "external"
+      ? JSON.stringify(externalSettings(stack, config.oauth))
+      : undefined;
   const api = new McpApi("mcp", {
     stack,
     functionName: names.mcpFunction,
@@ -67,6 +87,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     corsOrigins: config.corsOrigins,
     websiteUrl: config.websiteUrl,
     detailedMetrics: config.detailedRouteMetrics,
+    oauthSettings,
     links: [storage.readLink(), keys.apiKeysLink()],
     tags,
   });
@@ -119,6 +140,20 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     dashboardName: observability.dashboard.dashboardName,
     /** One API key for clients (secret), e.g. for `thoth search --stack`. */
     mcpApiKey: pulumi.secret(keys.clientApiKey),
+    /** The OAuth endpoint and what each client family enters (`thoth client-config --client claude-ai`). */
+    mcpOAuthConfig: api.oauthUrl
+      ? pulumi
+          .all({
+            url: api.oauthUrl,
+            issuer: signIn?.issuer ?? (config.oauth?.provider === "external" ? config.oauth.issuer : ""),
+            loginUrl: signIn?.loginUrl ?? "",
+            userPoolId: signIn?.userPool.id ?? "",
+            clientIds: signIn
+              ? pulumi.all(Object.fromEntries(Object.entries(signIn.clients).map(([f, c]) => [f, c.id])))
+              : {},
+          })
+          .apply((o) => JSON.stringify(o))
+      : undefined,
     mcpClientConfig: pulumi.secret(
       pulumi
         .all([api.url, keys.clientApiKey])

@@ -10,6 +10,12 @@ export const DEFAULT_EMBEDDING_MODEL = "Xenova/all-MiniLM-L6-v2";
 /** The model id under which `npm run model:tiny` writes the generated test model. */
 export const TINY_MODEL_ID = "thoth/tiny";
 export const MCP_PATH = "/mcp";
+/** The OAuth endpoint's path; the API-key endpoint stays at MCP_PATH, without any OAuth discovery. */
+export const OAUTH_MCP_PATH = "/mcp/oauth";
+/** RFC 9728 protected resource metadata (at the root, and path-suffixed with OAUTH_MCP_PATH). */
+export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
+/** RFC 8414 authorization server metadata (the façade, path-suffixed with OAUTH_MCP_PATH). */
+export const AUTHORIZATION_SERVER_PATH = "/.well-known/oauth-authorization-server";
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_DATA_DIR = ".thoth";
 export const LOCAL_STACK = "local";
@@ -31,6 +37,7 @@ export function stackNames(stack: string) {
     schedule: resourceName(stack, "refresh-schedule"),
     alarmTopic: resourceName(stack, "alarms"),
     dashboard: resourceName(stack, "dashboard"),
+    userPool: resourceName(stack, "users"),
     apiAccessLogGroup: `/aws/apigateway/${resourceName(stack, "api")}`,
     /** Secrets Manager names: `thoth/<stack>/<secret>`. */
     secret: (name: SecretName) => `${PROJECT}/${stack}/${name}`,

@@ -32,7 +32,7 @@ export const GroupGrantsSchema = z
     });
   });
 
-const HttpsUrl = z.url().refine((u) => {
+export const HttpsUrl = z.url().refine((u) => {
   const url = new URL(u);
   return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
 }, "use an https URL (http only on loopback)");

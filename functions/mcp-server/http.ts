@@ -19,14 +19,14 @@ import {
   type AuthInfo,
   type McpServer,
 } from "@modelcontextprotocol/server";
-import { MCP_PATH } from "../../shared/names.js";
+import { MCP_PATH, OAUTH_MCP_PATH } from "../../shared/names.js";
 import { DependencyUnavailableError } from "../core/errors.js";
 import { logger } from "../lib/logger.js";
 import type { Principal } from "./auth.js";
 import { RPC_ERRORS, jsonResponse, jsonRpcError, normalizeErrors, unauthorized } from "./json-rpc.js";
 import { unknownToolError } from "./sdk-overrides.js";
 import { wellKnownResponse } from "./oauth/discovery.js";
-import { OAUTH_MCP_PATH, type OAuthResourceServer } from "./oauth/resource-server.js";
+import type { OAuthResourceServer } from "./oauth/resource-server.js";
 
 /** Bodies larger than this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, MCP_CACHE_SHARE, McpTimeoutSchema, ThrottleSchema, assertValid } from "../../shared/config.js";
-import { LIVE_ALIAS, MCP_PATH } from "../../shared/names.js";
+import {
+  AUTHORIZATION_SERVER_PATH,
+  LIVE_ALIAS,
+  MCP_PATH,
+  OAUTH_MCP_PATH,
+  PROTECTED_RESOURCE_PATH,
+} from "../../shared/names.js";
 import { mergeLinks, type Link } from "../link.js";
 import { imageFunction, type ImageFunctionArgs } from "./image-function.js";
 
@@ -19,6 +25,11 @@ export interface McpApiArgs extends Omit<ImageFunctionArgs, "statements" | "env"
   websiteUrl?: string | undefined;
   /** Per-route CloudWatch metrics of the API (billed as custom metrics). Default false. */
   detailedMetrics?: boolean;
+  /**
+   * THOTH_OAUTH (JSON): serve the OAuth endpoint at OAUTH_MCP_PATH and its discovery documents. Unset: API keys
+   * only, and no OAuth routes.
+   */
+  oauthSettings?: pulumi.Input<string> | undefined;
   links: Link[];
 }
 
@@ -35,6 +46,8 @@ export class McpApi extends pulumi.ComponentResource {
   readonly logGroup: aws.cloudwatch.LogGroup;
   readonly role: aws.iam.Role;
   readonly url: pulumi.Output<string>;
+  /** The OAuth endpoint, when the stack signs people in with OAuth. */
+  readonly oauthUrl: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: McpApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:McpApi", name, {}, opts);
@@ -61,6 +74,7 @@ export class McpApi extends pulumi.ComponentResource {
         [ENV.THOTH_ALLOWED_ORIGINS]: JSON.stringify(args.corsOrigins),
         [ENV.THOTH_CACHE_MB]: String(Math.floor(args.tmpMb * MCP_CACHE_SHARE)),
         ...(args.websiteUrl ? { [ENV.THOTH_WEBSITE_URL]: args.websiteUrl } : {}),
+        ...(args.oauthSettings ? { [ENV.THOTH_OAUTH]: args.oauthSettings } : {}),
         ...linked.env,
       },
       settings: { publish: true },
@@ -80,7 +94,7 @@ export class McpApi extends pulumi.ComponentResource {
           ? {
               corsConfiguration: {
                 allowOrigins: args.corsOrigins,
-                allowMethods: ["POST"],
+                allowMethods: ["POST", "GET"],
                 allowHeaders: [
                   "authorization",
                   "x-api-key",
@@ -88,6 +102,8 @@ export class McpApi extends pulumi.ComponentResource {
                   "mcp-protocol-version",
                   "mcp-session-id",
                 ],
+                // A browser client reads the OAuth challenge from it.
+                exposeHeaders: ["www-authenticate"],
                 maxAge: 600,
               },
             }
@@ -107,16 +123,28 @@ export class McpApi extends pulumi.ComponentResource {
       },
       parent,
     );
-    for (const method of ["POST", "GET", "DELETE"]) {
+    const route = (id: string, routeKey: string) =>
       new aws.apigatewayv2.Route(
-        `${name}-route-${method.toLowerCase()}`,
-        {
-          apiId: this.api.id,
-          routeKey: `${method} ${MCP_PATH}`,
-          target: pulumi.interpolate`integrations/${integration.id}`,
-        },
+        `${name}-route-${id}`,
+        { apiId: this.api.id, routeKey, target: pulumi.interpolate`integrations/${integration.id}` },
         parent,
       );
+    for (const method of ["POST", "GET", "DELETE"]) {
+      route(method.toLowerCase(), `${method} ${MCP_PATH}`);
+      if (args.oauthSettings) route(`oauth-${method.toLowerCase()}`, `${method} ${OAUTH_MCP_PATH}`);
+    }
+    if (args.oauthSettings) {
+      // The discovery documents: GET, and OPTIONS for a browser's preflight (answered by the function, with
+      // CORS `*`, unless the API's own CORS settings answer it).
+      const documents = {
+        "resource-metadata": PROTECTED_RESOURCE_PATH,
+        "oauth-resource-metadata": `${PROTECTED_RESOURCE_PATH}${OAUTH_MCP_PATH}`,
+        "authorization-server": `${AUTHORIZATION_SERVER_PATH}${OAUTH_MCP_PATH}`,
+      };
+      for (const [id, path] of Object.entries(documents)) {
+        route(`${id}-get`, `GET ${path}`);
+        if (!args.corsOrigins.length) route(`${id}-options`, `OPTIONS ${path}`);
+      }
     }
     this.stage = new aws.apigatewayv2.Stage(
       `${name}-stage`,
@@ -154,11 +182,15 @@ export class McpApi extends pulumi.ComponentResource {
         function: this.function.name,
         qualifier: this.alias.name,
         principal: "apigateway.amazonaws.com",
-        sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*${MCP_PATH}`,
+        // Any route of this API (each one is declared above).
+        sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*`,
       },
       parent,
     );
     this.url = pulumi.interpolate`${this.api.apiEndpoint}${MCP_PATH}`;
-    this.registerOutputs({ url: this.url, functionName: this.function.name });
+    this.oauthUrl = args.oauthSettings
+      ? pulumi.interpolate`${this.api.apiEndpoint}${OAUTH_MCP_PATH}`
+      : undefined;
+    this.registerOutputs({ url: this.url, oauthUrl: this.oauthUrl, functionName: this.function.name });
   }
 }

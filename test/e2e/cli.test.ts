@@ -303,6 +303,38 @@ describe("thoth client-config", () => {
     expect(result.stderr).toMatch(/pulumi stack output --stack dev failed: error: no stack named dev found/);
   });
 
+  it("prints what to enter in claude.ai and ChatGPT for the stack's OAuth endpoint", async () => {
+    const oauth = {
+      url: "https://abc.execute-api.eu-west-1.amazonaws.com/mcp/oauth",
+      issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool",
+      loginUrl: "https://thoth-prod-k3x9q2zt.auth.eu-west-1.amazoncognito.com",
+      userPoolId: "eu-west-1_Pool",
+      clientIds: {
+        claude: "claude-client-id",
+        chatgpt: "chatgpt-client-id",
+        inspector: "inspector-client-id",
+      },
+    };
+    const env = await fakePulumi(
+      `cat <<'JSON'\n${JSON.stringify({ ...outputs, mcpOAuthConfig: JSON.stringify(oauth) })}\nJSON`,
+    );
+    const claude = await thoth(["client-config", "--stack", "prod", "--client", "claude-ai"], env);
+    expect(claude.code).toBe(0);
+    expect(claude.stdout).toContain(`Remote MCP server URL: ${oauth.url}`);
+    expect(claude.stdout).toContain("OAuth Client ID: claude-client-id");
+    expect(claude.stdout).toContain(`sign in at ${oauth.loginUrl}`);
+    const chatgpt = await thoth(["client-config", "--stack", "prod", "--client", "chatgpt"], env);
+    expect(chatgpt.stdout).toContain(`MCP server URL: ${oauth.url}`);
+    expect(chatgpt.stdout).toContain("OAuth Client ID: chatgpt-client-id");
+    const local = await thoth(["client-config", "--local", "--client", "claude-ai"], env);
+    expect(local.code).toBe(1);
+    expect(local.stderr).toMatch(/cannot reach a server on this machine/);
+    const without = await fakePulumi(`cat <<'JSON'\n${JSON.stringify(outputs)}\nJSON`);
+    expect((await thoth(["client-config", "-s", "dev", "--client", "chatgpt"], without)).stderr).toMatch(
+      /stack "dev" has no OAuth endpoint: set thoth:oauth/,
+    );
+  });
+
   it("says how to install pulumi when it is missing", async () => {
     const result = await thoth(["client-config", "-s", "dev"], { PATH: dirname(process.execPath) });
     expect(result.stderr).toMatch(/the pulumi CLI is not on PATH/);

@@ -46,6 +46,8 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       return {
         imageUri: `${String(inputs.repositoryUrl)}@sha256:${createHash("sha256").update(String(inputs.imageTag)).digest("hex")}`,
       };
+    case "random:index/randomString:RandomString":
+      return { result: "k3x9q2zt" };
     case "random:index/randomPassword:RandomPassword":
       return { result: "generated-api-key-0123456789" };
     case "aws:cloudwatch/logGroup:LogGroup":

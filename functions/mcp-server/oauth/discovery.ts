@@ -6,12 +6,8 @@
  * configured header never switch to OAuth.
  */
 import { RPC_ERRORS, jsonRpcError } from "../json-rpc.js";
-import {
-  AUTHORIZATION_SERVER_PATH,
-  OAUTH_MCP_PATH,
-  PROTECTED_RESOURCE_PATH,
-  type OAuthResourceServer,
-} from "./resource-server.js";
+import { AUTHORIZATION_SERVER_PATH, OAUTH_MCP_PATH, PROTECTED_RESOURCE_PATH } from "../../../shared/names.js";
+import type { OAuthResourceServer } from "./resource-server.js";
 
 const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
 const CORS = { "access-control-allow-origin": "*" };

@@ -4,14 +4,11 @@
  * metadata documents it discovers the authorization server from. HTTP routing stays in http.ts.
  */
 import type { JWTPayload } from "jose";
+import { OAUTH_MCP_PATH, PROTECTED_RESOURCE_PATH } from "../../../shared/names.js";
 import type { GroupGrant, OAuthSettings } from "../../../shared/oauth-settings.js";
 import type { Principal } from "../auth.js";
 import { AccessTokenVerifier } from "./access-token.js";
 
-/** The MCP path of the OAuth endpoint; the API-key endpoint stays at MCP_PATH, without any discovery. */
-export const OAUTH_MCP_PATH = "/mcp/oauth";
-export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource";
-export const AUTHORIZATION_SERVER_PATH = "/.well-known/oauth-authorization-server";
 /** The largest Authorization header read; a JWT with many groups is a few KiB. */
 export const MAX_AUTHORIZATION_HEADER_BYTES = 16 * 1024 + 16;
 

@@ -8,16 +8,10 @@ import { parseStackConfig } from "../../../infra/config.js";
 import { RuntimeEnvSchema } from "../../../shared/config.js";
 import { contentTag } from "../../../scripts/package.js";
 import { SAMPLE_HANDBOOK, tempDir } from "../../helpers/folders.js";
-import { createPlatform, modelDirFor } from "../../../infra/platform.js";
+import { modelDirFor } from "../../../infra/platform.js";
 import { assertLeastPrivilege, type PolicyDocument } from "../../../infra/policies.js";
-import {
-  byType,
-  installMocks,
-  resolve,
-  settle,
-  stackFileValues,
-  type RecordedResource,
-} from "../../helpers/pulumi-mocks.js";
+import { byType, installMocks, resolve, stackFileValues } from "../../helpers/pulumi-mocks.js";
+import { TEST_ARTIFACTS, deployPlatform, type Deployed } from "../../helpers/deploy-platform.js";
 
 const RESOURCE_TYPES = [
   "thoth:infra:Storage",
@@ -57,42 +51,36 @@ const RESOURCE_TYPES = [
   "aws:cloudwatch/metricAlarm:MetricAlarm",
   "aws:cloudwatch/dashboard:Dashboard",
   "aws:sns/topic:Topic",
+  "thoth:infra:SignIn",
+  "aws:cognito/userPool:UserPool",
+  "aws:cognito/userPoolDomain:UserPoolDomain",
+  "aws:cognito/resourceServer:ResourceServer",
+  "aws:cognito/userPoolClient:UserPoolClient",
+  "aws:cognito/managedLoginBranding:ManagedLoginBranding",
+  "aws:cognito/userGroup:UserGroup",
+  "random:index/randomString:RandomString",
 ];
 
-const ARTIFACTS: ArtifactPaths = {
-  imageContext: "/artifacts/image",
-  imageTags: { mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" },
-  models: ["Xenova/all-MiniLM-L6-v2"],
-};
+const ARTIFACTS = TEST_ARTIFACTS;
 const CONFIGURED_KEY = "configured-key-abcdef,second-key-123456";
 
-interface Deployed {
-  recorded: RecordedResource[];
-  outputs: ReturnType<typeof createPlatform>;
-}
-
-async function deploy(
+const deploy = (
   stack: "dev" | "prod",
   extra: Record<string, unknown> = {},
   withKey = false,
   artifacts: ArtifactPaths = ARTIFACTS,
-): Promise<Deployed> {
-  const recorded = installMocks(stack);
-  const config = parseStackConfig(stack, { ...stackFileValues(stack), ...extra });
-  const outputs = createPlatform({
-    stack,
-    region: "eu-west-1",
-    config,
-    secrets: withKey
-      ? { apiKeys: pulumi.secret(CONFIGURED_KEY), gitlabToken: pulumi.secret("glpat-secret-token") }
-      : {},
+): Promise<Deployed> =>
+  deployPlatform(stack, extra, {
     artifacts,
-    sampleFolder: SAMPLE_HANDBOOK,
+    ...(withKey
+      ? {
+          secrets: {
+            apiKeys: pulumi.secret(CONFIGURED_KEY),
+            gitlabToken: pulumi.secret("glpat-secret-token"),
+          },
+        }
+      : {}),
   });
-  await resolve(outputs.mcpClientConfig);
-  await settle(recorded);
-  return { recorded, outputs };
-}
 
 const functionEnv = (d: Deployed, name: string) =>
   (
@@ -121,11 +109,14 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
   });
 
   it("carries the stack in every physical name", () => {
-    const physical = d.recorded.flatMap((r) =>
-      ["name", "functionName", "dashboardName"]
-        .map((k) => r.inputs[k])
-        .filter((v): v is string => typeof v === "string"),
-    );
+    // Cognito group names live inside the stack's own user pool: people see them, so they stay as configured.
+    const physical = d.recorded
+      .filter((r) => r.type !== "aws:cognito/userGroup:UserGroup")
+      .flatMap((r) =>
+        ["name", "functionName", "dashboardName"]
+          .map((k) => r.inputs[k])
+          .filter((v): v is string => typeof v === "string"),
+      );
     expect(physical.length).toBeGreaterThan(15);
     for (const name of physical.filter((n) => n !== "live" && n !== "$default")) {
       expect(name, name).toMatch(new RegExp(`(^|[-/])${stack}([-/]|$)`));
@@ -306,12 +297,25 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     ).toEqual([expect.objectContaining({ noncurrentVersionExpiration: { noncurrentDays: 30 } })]);
   });
 
-  it("routes POST, GET and DELETE /mcp to the live alias, throttled, with access logs", () => {
+  it("routes /mcp, /mcp/oauth and the OAuth discovery documents to the live alias, throttled, with access logs", () => {
     expect(
       byType(d.recorded, "aws:apigatewayv2/route:Route")
         .map((r) => r.inputs.routeKey)
         .sort(),
-    ).toEqual(["DELETE /mcp", "GET /mcp", "POST /mcp"]);
+    ).toEqual([
+      "DELETE /mcp",
+      "DELETE /mcp/oauth",
+      "GET /.well-known/oauth-authorization-server/mcp/oauth",
+      "GET /.well-known/oauth-protected-resource",
+      "GET /.well-known/oauth-protected-resource/mcp/oauth",
+      "GET /mcp",
+      "GET /mcp/oauth",
+      "OPTIONS /.well-known/oauth-authorization-server/mcp/oauth",
+      "OPTIONS /.well-known/oauth-protected-resource",
+      "OPTIONS /.well-known/oauth-protected-resource/mcp/oauth",
+      "POST /mcp",
+      "POST /mcp/oauth",
+    ]);
     const stage = byType(d.recorded, "aws:apigatewayv2/stage:Stage")[0]!.inputs as {
       defaultRouteSettings: { throttlingRateLimit: number };
       accessLogSettings: { format: string };
