@@ -63,7 +63,7 @@ async function builtWithOtherModel(store: ObjectStore, modelId: string): Promise
 }
 
 /** A port free on `host` now: what `--port 0` becomes when the OAuth endpoint's URL must be known up front. */
-async function freePort(host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);

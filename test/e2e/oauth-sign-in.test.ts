@@ -9,7 +9,16 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { indexFolder } from "../../cli/index-folder.js";
 import { noProgress } from "../../cli/progress.js";
-import { INSPECTOR_CLIENT_ID, INSPECTOR_REDIRECTS } from "../../cli/local-issuer.js";
+import { freePort } from "../../cli/dev.js";
+import { startDevServer, type DevServer } from "../../cli/dev-server.js";
+import {
+  INSPECTOR_CLIENT_ID,
+  INSPECTOR_REDIRECTS,
+  startLocalIssuer,
+  type LocalIssuer,
+} from "../../cli/local-issuer.js";
+import { openMcpApp } from "../../functions/mcp-server/app.js";
+import { createHandler } from "../../functions/mcp-server/handler.js";
 import { startThothDev } from "../../scripts/thoth-dev.js";
 import { parseRuntimeEnv } from "../../shared/config.js";
 import { SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
@@ -167,5 +176,76 @@ describe("OAuth sign-in end to end (thoth dev --oauth, local OpenID provider)", 
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="thoth"');
     expect((await fetch(new URL("/.well-known/oauth-protected-resource/mcp", oauthUrl))).status).toBe(404);
+  });
+});
+
+/**
+ * The Cognito shape, with the same real provider: an issuer whose own metadata MCP clients would refuse, so
+ * Thoth's protected resource metadata names Thoth itself and Thoth serves RFC 8414 metadata (the façade) that
+ * points at the issuer's endpoints with PKCE declared; no registration endpoint, so the client is
+ * pre-registered (as a claude.ai or ChatGPT connector is, with the client id from `thoth client-config`).
+ */
+describe("OAuth sign-in through the metadata façade (the Cognito shape)", () => {
+  let issuer: LocalIssuer;
+  let server: DevServer;
+  let oauthUrl: URL;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    const dataDir = await tempDir("thoth-facade-e2e-");
+    await indexFolder({
+      folder: SAMPLE_HANDBOOK,
+      collection: "handbook",
+      env: parseRuntimeEnv({ THOTH_DATA_DIR: dataDir }),
+      progress: noProgress,
+    });
+    const port = await freePort("127.0.0.1");
+    oauthUrl = new URL(`http://127.0.0.1:${port}/mcp/oauth`);
+    issuer = await startLocalIssuer({ port: 0, resources: [oauthUrl.href] });
+    const settings = {
+      ...issuer.settings,
+      facade: { authorizationEndpoint: `${issuer.issuer}/auth`, tokenEndpoint: `${issuer.issuer}/token` },
+    };
+    const app = await openMcpApp({
+      THOTH_DATA_DIR: dataDir,
+      THOTH_API_KEY: "facade-test-key",
+      THOTH_OAUTH: JSON.stringify(settings),
+    });
+    server = await startDevServer({ handler: createHandler(async () => app), port });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await issuer?.close();
+  });
+
+  it("discovers the façade from Thoth, signs in with a pre-registered client, and serves everything", async () => {
+    const provider = new TestOAuthProvider(INSPECTOR_REDIRECTS[0]!, { client_id: INSPECTOR_CLIENT_ID });
+    const recordingFetch: typeof fetch = (input, init) => {
+      seen.push(new URL(input instanceof Request ? input.url : input).href);
+      return fetch(input, init);
+    };
+    const first = new StreamableHTTPClientTransport(oauthUrl, {
+      authProvider: provider,
+      fetch: recordingFetch,
+    });
+    await expect(new Client({ name: "e2e", version: "1" }).connect(first)).rejects.toThrow(UnauthorizedError);
+    // The authorization request goes to the issuer's own endpoint, named by Thoth's façade.
+    expect(provider.authorizationUrl!.href.startsWith(`${issuer.issuer}/auth?`)).toBe(true);
+    const callback = await signInWithBrowser(
+      provider.authorizationUrl!,
+      { login: "alice", password: "alice-password" },
+      provider.redirectUrl,
+    );
+    await first.finishAuth(callback.searchParams.get("code")!);
+    const client = new Client({ name: "e2e", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(oauthUrl, { authProvider: provider }));
+    try {
+      await useEverything(client);
+    } finally {
+      await client.close();
+    }
+    expect(seen).toContain(`${oauthUrl.origin}/.well-known/oauth-authorization-server/mcp/oauth`);
+    expect(seen.some((url) => url.startsWith(`${issuer.issuer}/.well-known/`))).toBe(false);
+    expect(seen).toContain(`${issuer.issuer}/token`);
   });
 });
