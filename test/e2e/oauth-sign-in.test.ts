@@ -56,6 +56,39 @@ class TestOAuthProvider implements OAuthClientProvider {
 }
 
 /**
+ * Signs `login` in at `url` with `provider`, as a client does after its first 401, and returns a connected
+ * client. Every URL the client fetched (paths on `url`'s origin, full URLs elsewhere) is added to `seen`.
+ */
+async function signInAt(
+  url: URL,
+  login: string,
+  provider: TestOAuthProvider,
+  seen: string[],
+): Promise<Client> {
+  const recordingFetch: typeof fetch = (input, init) => {
+    const target = new URL(input instanceof Request ? input.url : input);
+    seen.push(target.origin === url.origin ? target.pathname : target.href);
+    return fetch(input, init);
+  };
+  const first = new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recordingFetch });
+  await expect(new Client({ name: "e2e", version: "1" }).connect(first)).rejects.toThrow(UnauthorizedError);
+  expect(provider.authorizationUrl).toBeDefined();
+  const callback = await signInWithBrowser(
+    provider.authorizationUrl!,
+    { login, password: `${login}-password` },
+    provider.redirectUrl,
+  );
+  const code = callback.searchParams.get("code");
+  expect(code, callback.href).toBeTruthy();
+  await first.finishAuth(code!);
+  const client = new Client({ name: "e2e", version: "1" });
+  await client.connect(
+    new StreamableHTTPClientTransport(url, { authProvider: provider, fetch: recordingFetch }),
+  );
+  return client;
+}
+
+/**
  * The whole sign-in against `thoth dev --oauth` on real ports: the MCP SDK client gets a 401, discovers the
  * protected resource metadata and the local OpenID provider from it, registers (or uses the pre-registered
  * Inspector client), sends the person through the provider's sign-in page, exchanges the code with PKCE, and
@@ -83,32 +116,7 @@ describe("OAuth sign-in end to end (thoth dev --oauth, local OpenID provider)", 
     server?.child.kill("SIGTERM");
   });
 
-  /** Signs `login` in with `provider` and returns a connected client. */
-  async function signIn(login: string, provider: TestOAuthProvider): Promise<Client> {
-    const recordingFetch: typeof fetch = (input, init) => {
-      seen.push(new URL(input instanceof Request ? input.url : input).pathname);
-      return fetch(input, init);
-    };
-    const first = new StreamableHTTPClientTransport(oauthUrl, {
-      authProvider: provider,
-      fetch: recordingFetch,
-    });
-    await expect(new Client({ name: "e2e", version: "1" }).connect(first)).rejects.toThrow(UnauthorizedError);
-    expect(provider.authorizationUrl).toBeDefined();
-    const callback = await signInWithBrowser(
-      provider.authorizationUrl!,
-      { login, password: `${login}-password` },
-      provider.redirectUrl,
-    );
-    const code = callback.searchParams.get("code");
-    expect(code, callback.href).toBeTruthy();
-    await first.finishAuth(code!);
-    const client = new Client({ name: "e2e", version: "1" });
-    await client.connect(
-      new StreamableHTTPClientTransport(oauthUrl, { authProvider: provider, fetch: recordingFetch }),
-    );
-    return client;
-  }
+  const signIn = (login: string, provider: TestOAuthProvider) => signInAt(oauthUrl, login, provider, seen);
 
   it("signs a reader in (discovery, dynamic registration, PKCE) and serves every tool, resource, prompt and completion", async () => {
     const provider = new TestOAuthProvider("http://127.0.0.1:53682/callback");
@@ -123,7 +131,7 @@ describe("OAuth sign-in end to end (thoth dev --oauth, local OpenID provider)", 
     }
     // Discovered from the 401: the path-suffixed metadata, then the provider's own metadata; then registered.
     expect(seen).toContain("/.well-known/oauth-protected-resource/mcp/oauth");
-    expect(seen).toContain("/reg");
+    expect(seen.some((url) => url.endsWith("/reg"))).toBe(true);
     expect(provider.tokens()?.access_token.split(".")).toHaveLength(3);
   });
 
@@ -220,31 +228,15 @@ describe("OAuth sign-in through the metadata façade (the Cognito shape)", () =>
 
   it("discovers the façade from Thoth, signs in with a pre-registered client, and serves everything", async () => {
     const provider = new TestOAuthProvider(INSPECTOR_REDIRECTS[0]!, { client_id: INSPECTOR_CLIENT_ID });
-    const recordingFetch: typeof fetch = (input, init) => {
-      seen.push(new URL(input instanceof Request ? input.url : input).href);
-      return fetch(input, init);
-    };
-    const first = new StreamableHTTPClientTransport(oauthUrl, {
-      authProvider: provider,
-      fetch: recordingFetch,
-    });
-    await expect(new Client({ name: "e2e", version: "1" }).connect(first)).rejects.toThrow(UnauthorizedError);
-    // The authorization request goes to the issuer's own endpoint, named by Thoth's façade.
+    const client = await signInAt(oauthUrl, "alice", provider, seen);
+    // The authorization request went to the issuer's own endpoint, named by Thoth's façade.
     expect(provider.authorizationUrl!.href.startsWith(`${issuer.issuer}/auth?`)).toBe(true);
-    const callback = await signInWithBrowser(
-      provider.authorizationUrl!,
-      { login: "alice", password: "alice-password" },
-      provider.redirectUrl,
-    );
-    await first.finishAuth(callback.searchParams.get("code")!);
-    const client = new Client({ name: "e2e", version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(oauthUrl, { authProvider: provider }));
     try {
       await useEverything(client);
     } finally {
       await client.close();
     }
-    expect(seen).toContain(`${oauthUrl.origin}/.well-known/oauth-authorization-server/mcp/oauth`);
+    expect(seen).toContain("/.well-known/oauth-authorization-server/mcp/oauth");
     expect(seen.some((url) => url.startsWith(`${issuer.issuer}/.well-known/`))).toBe(false);
     expect(seen).toContain(`${issuer.issuer}/token`);
   });
