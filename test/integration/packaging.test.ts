@@ -18,6 +18,7 @@ import { startS3 } from "../../scripts/emulators.js";
 import { node22 } from "../../scripts/node22.js";
 import { tinyModelDir } from "../helpers/tiny-model.js";
 import { TOOL_NAMES } from "../../functions/mcp-server/tools/index.js";
+import { TEST_ISSUER, startTestIssuer } from "../helpers/test-issuer.js";
 
 const exec = promisify(execFile);
 const BUCKET = "thoth-image-test";
@@ -111,6 +112,7 @@ describe("npm run package", () => {
     const refreshTask = await layOutImage(context, "refresh", modules, join(work, "refresh-task"), model);
 
     const s3 = await startS3(BUCKET);
+    const issuer = await startTestIssuer();
     try {
       // What `pulumi up` uploads with sampleHandbook: true.
       const bucket = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), BUCKET);
@@ -171,16 +173,41 @@ results.push(await handler(event({ jsonrpc: "2.0", id: 2, method: "tools/list" }
 results.push(await handler(event({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "search_documents", arguments: { query: "rotate the on-call pager", mode: "semantic", limit: 3 } } })));
 const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" } };
 results.push(await handler(event({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "list_collections", arguments: {}, _meta: meta } }, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "list_collections" })));
+const oauth = (body, headers) => ({ ...event(body, headers), rawPath: "/mcp/oauth" });
+results.push(await handler({ ...event(undefined), rawPath: "/.well-known/oauth-protected-resource/mcp/oauth", requestContext: { http: { method: "GET" }, domainName: "api.example.com" }, body: undefined }));
+results.push(await handler(oauth({ jsonrpc: "2.0", id: 5, method: "tools/list" }, { authorization: undefined, "mcp-protocol-version": "2025-06-18" })));
+results.push(await handler(oauth({ jsonrpc: "2.0", id: 6, method: "tools/call", params: { name: "list_collections", arguments: {} } }, { authorization: "Bearer " + process.env.OAUTH_TOKEN, "mcp-protocol-version": "2025-06-18" })));
 process.stdout.write("RESULTS " + JSON.stringify(results) + "\\n");
 `,
       );
+      // The OAuth endpoint too: jose, bundled, checks a token against a JWKS on loopback.
+      const resource = "https://api.example.com/mcp/oauth";
       const { stdout } = await exec(node, [runner], {
         cwd: mcpTask,
-        env: { ...env, THOTH_API_KEY: "image-key" },
+        env: {
+          ...env,
+          THOTH_API_KEY: "image-key",
+          THOTH_OAUTH: JSON.stringify({
+            issuer: TEST_ISSUER,
+            jwksUrl: issuer.jwksUrl,
+            audiences: [resource],
+            groups: [{ group: "eng" }],
+          }),
+          OAUTH_TOKEN: await issuer.sign({ aud: resource, groups: ["eng"] }),
+        },
       });
-      const results = JSON.parse(stdout.split("RESULTS ")[1]!) as { statusCode: number; body: string }[];
-      expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
-      const [init, list, search, modern] = results.map((r) => JSON.parse(r.body));
+      const results = JSON.parse(stdout.split("RESULTS ")[1]!) as {
+        statusCode: number;
+        body: string;
+        headers: Record<string, string>;
+      }[];
+      expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 401, 200]);
+      const [init, list, search, modern, metadata, , signedIn] = results.map((r) => JSON.parse(r.body));
+      expect(metadata).toMatchObject({ resource, authorization_servers: [TEST_ISSUER] });
+      expect(results[5]!.headers["www-authenticate"]).toContain(
+        'resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp/oauth"',
+      );
+      expect(signedIn.result.structuredContent.collections[0].name).toBe("handbook");
       expect(init.result.serverInfo.name).toBe("thoth");
       expect(list.result.tools.map((t: { name: string }) => t.name).sort()).toEqual([...TOOL_NAMES].sort());
       expect(search.result.structuredContent.mode).toBe("semantic");
@@ -213,7 +240,8 @@ process.stdout.write("RESULTS " + JSON.stringify(results) + "\\n");
         statusCode: number;
         body: string;
       }[];
-      expect(after.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+      // (Without THOTH_OAUTH here, the OAuth requests after these four are 404.)
+      expect(after.slice(0, 4).map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
       const heartbeat = JSON.parse(after[1]!.body).result.structuredContent;
       expect(heartbeat.status).toBe("degraded");
       expect(heartbeat.degraded.join("\n")).toMatch(/hnswlib-node cannot be loaded/);
@@ -222,6 +250,7 @@ process.stdout.write("RESULTS " + JSON.stringify(results) + "\\n");
       expect(fallback.results.length).toBeGreaterThan(0);
     } finally {
       await s3.close();
+      await issuer.close();
     }
   }, 300_000);
 });
