@@ -89,6 +89,12 @@ export function assertValid<T>(schema: z.ZodType<T>, value: unknown, what: strin
   throw new Error(`${what}${field}: ${issue.message}`);
 }
 
+/**
+ * What `thoth:oauth.groups` may take of the MCP function's 4 KB environment (as JSON in THOTH_OAUTH): the rest
+ * of THOTH_OAUTH (issuer, endpoints, three client ids) and the function's other variables take under 1.5 KB.
+ */
+export const OAUTH_GROUPS_ENV_BUDGET_BYTES = 2 * 1024;
+
 /** The MCP client families that get a Cognito app client each, with their OAuth callback URLs. */
 export const OAUTH_CLIENT_CALLBACKS = {
   /** claude.ai, Claude Desktop and mobile connectors (the connector's calls come from Anthropic's servers). */
@@ -206,6 +212,13 @@ export const StackConfigSchema = z
       }
     });
     const oauth = cfg.oauth;
+    if (oauth && Buffer.byteLength(JSON.stringify(oauth.groups)) > OAUTH_GROUPS_ENV_BUDGET_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["oauth", "groups"],
+        message: `the groups take more than the ${OAUTH_GROUPS_ENV_BUDGET_BYTES} bytes of Lambda's 4 KB environment left for them (THOTH_OAUTH): grant fewer, broader groups`,
+      });
+    }
     if (oauth?.provider === "external") {
       if (!oauth.audiences.length && !oauth.clientIds.length)
         ctx.addIssue({

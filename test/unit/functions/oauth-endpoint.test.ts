@@ -194,6 +194,23 @@ describe("the OAuth endpoint: a resource server beside the API-key endpoint", ()
     expect(await collections(["eng", "unknown"])).toEqual(["docs"]);
   });
 
+  it("serves a 2026-07-28 request (no initialize) to a signed-in person, scoped the same way", async () => {
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+    };
+    const { status, body } = await ask(
+      withToken(
+        await good(),
+        { ...listCollections, params: { ...listCollections.params, _meta: meta } },
+        { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "list_collections" },
+      ),
+    );
+    expect(status).toBe(200);
+    expect(body!.result.structuredContent.collections.map((c: { name: string }) => c.name)).toEqual(["docs"]);
+  });
+
   it("maps scopes when the groups claim is `scope`", async () => {
     const byScope: McpHttpDeps = {
       ...deps,

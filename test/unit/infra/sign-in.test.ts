@@ -168,6 +168,12 @@ describe("sign-in at the company's own issuer", () => {
     expect(() => parseStackConfig("dev", values)).toThrow(message);
   });
 
+  it("refuses more groups than fit in the function's 4 KB environment", () => {
+    const groups = Array.from({ length: 60 }, (_, i) => ({ group: `group-${i}`, collections: ["handbook"] }));
+    const values = { ...stackFileValues("dev"), oauth: { provider: "cognito", groups } };
+    expect(() => parseStackConfig("dev", values)).toThrow(/thoth:oauth\.groups: the groups take more than/);
+  });
+
   it("refuses a Cognito domain prefix Cognito would refuse", () => {
     const values = {
       ...stackFileValues("dev"),
