@@ -7,7 +7,7 @@ import {
   SAMPLE_PREFIX,
   type SecretName,
 } from "./names.js";
-import { GroupGrantsSchema, HttpsUrl } from "./oauth-settings.js";
+import { OAuthConfigSchema, checkOAuthConfig } from "./oauth-settings.js";
 
 /** A collection name: lowercase, digits and dashes; it becomes part of S3 keys and `thoth://` URIs. */
 export const CollectionNameSchema = z
@@ -89,58 +89,6 @@ export function assertValid<T>(schema: z.ZodType<T>, value: unknown, what: strin
   throw new Error(`${what}${field}: ${issue.message}`);
 }
 
-/**
- * What `thoth:oauth.groups` may take of the MCP function's 4 KB environment (as JSON in THOTH_OAUTH): the rest
- * of THOTH_OAUTH (issuer, endpoints, three client ids) and the function's other variables take under 1.5 KB.
- */
-export const OAUTH_GROUPS_ENV_BUDGET_BYTES = 2 * 1024;
-
-/** The MCP client families that get a Cognito app client each, with their OAuth callback URLs. */
-export const OAUTH_CLIENT_CALLBACKS = {
-  /** claude.ai, Claude Desktop and mobile connectors (the connector's calls come from Anthropic's servers). */
-  claude: ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"],
-  /** ChatGPT apps and connectors (developer mode, deep research, company knowledge). */
-  chatgpt: ["https://chatgpt.com/connector_platform_oauth_redirect"],
-  /** The MCP Inspector on its default port, for trying the sign-in by hand. */
-  inspector: ["http://localhost:6274/oauth/callback", "http://localhost:6274/oauth/callback/debug"],
-} as const;
-export type OAuthClientFamily = keyof typeof OAUTH_CLIENT_CALLBACKS;
-export const OAUTH_CLIENT_FAMILIES = Object.keys(OAUTH_CLIENT_CALLBACKS) as OAuthClientFamily[];
-
-/**
- * Sign-in with OAuth (the `/mcp/oauth` endpoint). `cognito`: the stack declares a user pool with a managed login
- * domain, an app client per client family and the groups named here. `external`: tokens come from the
- * company's own issuer (Entra ID, Okta, Google Workspace, Auth0…); nothing is created for it.
- */
-export const OAuthConfigSchema = z.discriminatedUnion("provider", [
-  z.strictObject({
-    provider: z.literal("cognito"),
-    groups: GroupGrantsSchema,
-    /** `<prefix>.auth.<region>.amazoncognito.com`; unique in the region. Default `thoth-<stack>-<random>`. */
-    domainPrefix: z
-      .string()
-      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and dashes")
-      .refine((p) => !/aws|amazon|cognito/.test(p), "Cognito refuses prefixes with aws, amazon or cognito")
-      .optional(),
-    /** More callback URLs for a family (another Inspector port, a self-hosted client). */
-    callbackUrls: z.partialRecord(z.enum(OAUTH_CLIENT_FAMILIES), z.array(HttpsUrl).min(1)).default({}),
-  }),
-  z.strictObject({
-    provider: z.literal("external"),
-    groups: GroupGrantsSchema,
-    issuer: HttpsUrl,
-    jwksUrl: HttpsUrl,
-    audiences: z.array(z.string().min(1)).default([]),
-    clientIds: z.array(z.string().min(1)).default([]),
-    scopes: z.array(z.string().min(1)).default([]),
-    groupsClaim: z.string().min(1).default("groups"),
-    /** The issuer's endpoints, when its discovery document lacks what MCP clients check (Entra ID). */
-    authorizationEndpoint: HttpsUrl.optional(),
-    tokenEndpoint: HttpsUrl.optional(),
-  }),
-]);
-export type OAuthConfig = z.infer<typeof OAuthConfigSchema>;
-
 const MCP_TMP_MB = 2048;
 
 /** The share of the MCP function's /tmp the bundle cache may fill: the rest is for loading the vector index. */
@@ -211,28 +159,7 @@ export const StackConfigSchema = z
         }
       }
     });
-    const oauth = cfg.oauth;
-    if (oauth && Buffer.byteLength(JSON.stringify(oauth.groups)) > OAUTH_GROUPS_ENV_BUDGET_BYTES) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["oauth", "groups"],
-        message: `the groups take more than the ${OAUTH_GROUPS_ENV_BUDGET_BYTES} bytes of Lambda's 4 KB environment left for them (THOTH_OAUTH): grant fewer, broader groups`,
-      });
-    }
-    if (oauth?.provider === "external") {
-      if (!oauth.audiences.length && !oauth.clientIds.length)
-        ctx.addIssue({
-          code: "custom",
-          path: ["oauth", "audiences"],
-          message: "name at least one audience or client id, or any token from the issuer would be accepted",
-        });
-      if (!oauth.authorizationEndpoint !== !oauth.tokenEndpoint)
-        ctx.addIssue({
-          code: "custom",
-          path: ["oauth", oauth.authorizationEndpoint ? "tokenEndpoint" : "authorizationEndpoint"],
-          message: "give both authorizationEndpoint and tokenEndpoint, or neither",
-        });
-    }
+    if (cfg.oauth) checkOAuthConfig(cfg.oauth, ctx);
     const environmentBytes = collectionsEnvironmentBytes(cfg.collections);
     if (environmentBytes > COLLECTIONS_ENV_BUDGET_BYTES) {
       ctx.addIssue({

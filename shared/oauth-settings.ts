@@ -1,8 +1,9 @@
 /**
- * The OAuth endpoint's settings (THOTH_OAUTH, JSON): which issuer's access tokens Thoth accepts, and which
- * collections each group of people may see. Written by the Pulumi program (from a Cognito user pool it declares,
- * or from an external issuer the stack names) or by `thoth dev --oauth`, and read once at cold start. Malformed
- * settings stop the server from starting: they are never read leniently.
+ * OAuth sign-in, as a stack configures it (`thoth:oauth`) and as the MCP function reads it (THOTH_OAUTH, JSON):
+ * which issuer's access tokens Thoth accepts, and which collections each group of people may see. The Pulumi
+ * program writes THOTH_OAUTH (from a Cognito user pool it declares, or from an external issuer the stack names),
+ * as does `thoth dev --oauth`; the function reads it once at cold start. Malformed settings stop the server
+ * from starting: they are never read leniently.
  */
 import { z } from "zod";
 import { CollectionAllowlistSchema } from "./api-keys.js";
@@ -94,4 +95,81 @@ export function parseOAuthSettings(text: string, source = "THOTH_OAUTH"): OAuthS
     throw new OAuthSettingError(`${source}${where}: ${issue.message}`);
   }
   return result.data;
+}
+
+/**
+ * What `thoth:oauth.groups` may take of the MCP function's 4 KB environment (as JSON in THOTH_OAUTH): the rest
+ * of THOTH_OAUTH (issuer, endpoints, three client ids) and the function's other variables take under 1.5 KB.
+ */
+export const OAUTH_GROUPS_ENV_BUDGET_BYTES = 2 * 1024;
+
+/** The MCP client families that get a Cognito app client each, with their OAuth callback URLs. */
+export const OAUTH_CLIENT_CALLBACKS = {
+  /** claude.ai, Claude Desktop and mobile connectors (the connector's calls come from Anthropic's servers). */
+  claude: ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"],
+  /** ChatGPT apps and connectors (developer mode, deep research, company knowledge). */
+  chatgpt: ["https://chatgpt.com/connector_platform_oauth_redirect"],
+  /** The MCP Inspector on its default port, for trying the sign-in by hand. */
+  inspector: ["http://localhost:6274/oauth/callback", "http://localhost:6274/oauth/callback/debug"],
+} as const;
+export type OAuthClientFamily = keyof typeof OAUTH_CLIENT_CALLBACKS;
+export const OAUTH_CLIENT_FAMILIES = Object.keys(OAUTH_CLIENT_CALLBACKS) as OAuthClientFamily[];
+
+/**
+ * Sign-in with OAuth (the `/mcp/oauth` endpoint). `cognito`: the stack declares a user pool with a managed login
+ * domain, an app client per client family and the groups named here. `external`: tokens come from the
+ * company's own issuer (Entra ID, Okta, Google Workspace, Auth0…); nothing is created for it.
+ */
+export const OAuthConfigSchema = z.discriminatedUnion("provider", [
+  z.strictObject({
+    provider: z.literal("cognito"),
+    groups: GroupGrantsSchema,
+    /** `<prefix>.auth.<region>.amazoncognito.com`; unique in the region. Default `thoth-<stack>-<random>`. */
+    domainPrefix: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and dashes")
+      .refine((p) => !/aws|amazon|cognito/.test(p), "Cognito refuses prefixes with aws, amazon or cognito")
+      .optional(),
+    /** More callback URLs for a family (another Inspector port, a self-hosted client). */
+    callbackUrls: z.partialRecord(z.enum(OAUTH_CLIENT_FAMILIES), z.array(HttpsUrl).min(1)).default({}),
+  }),
+  z.strictObject({
+    provider: z.literal("external"),
+    groups: GroupGrantsSchema,
+    issuer: HttpsUrl,
+    jwksUrl: HttpsUrl,
+    audiences: z.array(z.string().min(1)).default([]),
+    clientIds: z.array(z.string().min(1)).default([]),
+    scopes: z.array(z.string().min(1)).default([]),
+    groupsClaim: z.string().min(1).default("groups"),
+    /** The issuer's endpoints, when its discovery document lacks what MCP clients check (Entra ID). */
+    authorizationEndpoint: HttpsUrl.optional(),
+    tokenEndpoint: HttpsUrl.optional(),
+  }),
+]);
+export type OAuthConfig = z.infer<typeof OAuthConfigSchema>;
+
+/** The checks of `thoth:oauth` that span fields (StackConfigSchema runs them). */
+export function checkOAuthConfig(oauth: OAuthConfig, ctx: z.RefinementCtx): void {
+  if (Buffer.byteLength(JSON.stringify(oauth.groups)) > OAUTH_GROUPS_ENV_BUDGET_BYTES) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["oauth", "groups"],
+      message: `the groups take more than the ${OAUTH_GROUPS_ENV_BUDGET_BYTES} bytes of Lambda's 4 KB environment left for them (THOTH_OAUTH): grant fewer, broader groups`,
+    });
+  }
+  if (oauth.provider === "external") {
+    if (!oauth.audiences.length && !oauth.clientIds.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["oauth", "audiences"],
+        message: "name at least one audience or client id, or any token from the issuer would be accepted",
+      });
+    if (!oauth.authorizationEndpoint !== !oauth.tokenEndpoint)
+      ctx.addIssue({
+        code: "custom",
+        path: ["oauth", oauth.authorizationEndpoint ? "tokenEndpoint" : "authorizationEndpoint"],
+        message: "give both authorizationEndpoint and tokenEndpoint, or neither",
+      });
+  }
 }

@@ -4,10 +4,11 @@ import * as random from "@pulumi/random";
 import {
   OAUTH_CLIENT_CALLBACKS,
   OAUTH_CLIENT_FAMILIES,
+  type GroupGrant,
   type OAuthClientFamily,
   type OAuthConfig,
-} from "../../shared/config.js";
-import type { GroupGrant, OAuthSettings } from "../../shared/oauth-settings.js";
+  type OAuthSettings,
+} from "../../shared/oauth-settings.js";
 
 export interface SignInArgs {
   stack: string;
