@@ -14,7 +14,11 @@ export interface PreviousVersion {
   documentText(document: StoredDocument): string;
   /** Present when its vectors can be reused: same model, same dimensions. */
   vectors?: VectorIndex;
-  /** Chunks can be reused only when they were cut with the same budget. */
+  /**
+   * Chunks can be reused only when they were cut with the same budget and counted with the same tokenizer (the
+   * model's, or the estimate when there was none), so the same inputs give the same chunks whichever runs
+   * built the collection.
+   */
   sameChunking: boolean;
 }
 
@@ -46,7 +50,8 @@ export async function loadPrevious(
         ...(vectors ? { vectors } : {}),
         sameChunking:
           manifest.chunking.maxTokens === chunking.maxTokens &&
-          manifest.chunking.overlapTokens === chunking.overlapTokens,
+          manifest.chunking.overlapTokens === chunking.overlapTokens &&
+          (manifest.model?.id ?? null) === (options.embedder?.modelId ?? null),
       },
     };
   } catch {

@@ -275,6 +275,36 @@ describe("incremental refresh", () => {
     ).toBe("keep.md");
   });
 
+  it("cuts the same chunks whichever path built the collection (keyword-only first, or the model from the start)", async () => {
+    /** The chunk table and chunk texts as published, byte for byte. */
+    const chunkTexts = async (store: FsObjectStore) => {
+      const { files } = await loadVersion(store, "handbook", (await readPointer(store, "handbook"))!);
+      return [files.get(BUNDLE_FILES.chunks), files.get(BUNDLE_FILES.texts)].map((bytes) =>
+        Buffer.from(bytes!).toString("base64"),
+      );
+    };
+    const source = () => ({ collection: "handbook", source: new LocalFolderSource(SAMPLE_HANDBOOK) });
+    // The tiny model's tokenizer counts differently from the estimate used without a model.
+    const embedder = await loadTransformersEmbedder({
+      modelDir: await tinyModelDir(),
+      modelId: "thoth/tiny",
+    });
+    const withModelFromStart = new FsObjectStore(await tempDir());
+    await refreshCollection({ store: withModelFromStart, embedder, ...codecs }, source());
+    const keywordFirst = new FsObjectStore(await tempDir());
+    await refreshCollection({ store: keywordFirst, embedder: null, ...codecs }, source());
+    const keywordChunks = await chunkTexts(keywordFirst);
+    const embedded = await refreshCollection({ store: keywordFirst, embedder, ...codecs }, source());
+    expect(embedded).toMatchObject({ published: true, chunksEmbedded: embedded.chunks });
+    expect(await chunkTexts(keywordFirst)).toEqual(await chunkTexts(withModelFromStart));
+    // And back: a keyword-only rebuild of a model-built collection cuts as a keyword-only build does.
+    await refreshCollection(
+      { store: keywordFirst, embedder: null, ...codecs },
+      { ...source(), allowKeywordOnly: true },
+    );
+    expect(await chunkTexts(keywordFirst)).toEqual(keywordChunks);
+  });
+
   it("re-embeds everything when the model changes", async () => {
     const store = new FsObjectStore(await tempDir());
     const folder = await folderWith({ "a.md": "# A\n\nText one.", "b.md": "# B\n\nText two." });
