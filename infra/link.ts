@@ -39,13 +39,13 @@ export function functionRole(
     statements: pulumi.Output<PolicyStatement[]>;
     tags?: Record<string, string>;
   },
-): aws.iam.Role {
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
   const role = new aws.iam.Role(
     `${name}-role`,
     { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()), tags: args.tags },
     { parent },
   );
-  new aws.iam.RolePolicy(
+  const policy = new aws.iam.RolePolicy(
     `${name}-policy`,
     {
       role: role.id,
@@ -57,5 +57,5 @@ export function functionRole(
     },
     { parent },
   );
-  return role;
+  return { role, policy };
 }

@@ -35,13 +35,18 @@ export function imageFunction(
   name: string,
   parent: pulumi.Resource,
   args: ImageFunctionArgs,
-): { logGroup: aws.cloudwatch.LogGroup; role: aws.iam.Role; function: aws.lambda.Function } {
+): {
+  logGroup: aws.cloudwatch.LogGroup;
+  role: aws.iam.Role;
+  policy: aws.iam.RolePolicy;
+  function: aws.lambda.Function;
+} {
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-logs`,
     { name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
     { parent },
   );
-  const role = functionRole(name, parent, {
+  const { role, policy } = functionRole(name, parent, {
     logGroupArn: logGroup.arn,
     statements: args.statements,
     ...(args.tags ? { tags: args.tags } : {}),
@@ -69,7 +74,8 @@ export function imageFunction(
       },
       tags: args.tags,
     },
-    { parent, dependsOn: [logGroup] },
+    // The policy before the function: its first run may already write logs and read what its links allow.
+    { parent, dependsOn: [logGroup, policy] },
   );
-  return { logGroup, role, function: fn };
+  return { logGroup, role, policy, function: fn };
 }

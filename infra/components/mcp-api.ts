@@ -101,9 +101,13 @@ export class McpApi extends pulumi.ComponentResource {
                   "content-type",
                   "mcp-protocol-version",
                   "mcp-session-id",
+                  // 2026-07-28 requests name their method and target in headers too.
+                  "mcp-method",
+                  "mcp-name",
                 ],
-                // A browser client reads the OAuth challenge from it.
-                exposeHeaders: ["www-authenticate"],
+                // What a browser client reads from answers: the session and version headers, and the OAuth
+                // challenge.
+                exposeHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate"],
                 maxAge: 600,
               },
             }

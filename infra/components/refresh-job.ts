@@ -58,9 +58,11 @@ export class RefreshJob extends pulumi.ComponentResource {
         ? sourceBucketReadStatements(i, c.source.bucket, c.source.prefix)
         : [],
     );
+    let policy: aws.iam.RolePolicy;
     ({
       logGroup: this.logGroup,
       role: this.role,
+      policy,
       function: this.function,
     } = imageFunction(name, this, {
       ...args,
@@ -90,7 +92,8 @@ export class RefreshJob extends pulumi.ComponentResource {
         maximumEventAgeInSeconds: 3600,
         destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
       },
-      { parent: this, dependsOn: [this.role] },
+      // The policy grants sqs:SendMessage: AWS checks it when the destination is set, so it must exist first.
+      { parent: this, dependsOn: [policy] },
     );
 
     this.rule = new aws.cloudwatch.EventRule(

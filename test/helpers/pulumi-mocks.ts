@@ -5,6 +5,12 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { REPO_ROOT } from "./folders.js";
 
+/** The parts of the resource monitor's request read here. */
+interface RegisterRequest {
+  getName(): string;
+  getDependenciesList(): string[];
+}
+
 export const ACCOUNT = "123456789012";
 export const REGION = "eu-west-1";
 
@@ -12,6 +18,8 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** The logical names of the resources it depends on (`dependsOn` and inputs from other resources). */
+  dependsOn: string[];
 }
 
 /** Attributes AWS computes, so outputs that depend on them resolve under mocks. */
@@ -73,7 +81,12 @@ export function installMocks(
   pulumi.runtime.setMocks(
     {
       newResource(args) {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          dependsOn: dependencies.get(args.name) ?? [],
+        });
         return {
           id: `${args.name}-id`,
           state: { ...args.inputs, ...computed(args.type, args.name, args.inputs) },
@@ -87,6 +100,19 @@ export function installMocks(
     stack,
     false,
   );
+  // Pulumi's mocks do not pass a resource's dependencies on: read them from the request the mock monitor gets.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  const dependencies = new Map<string, string[]>();
+  monitor.registerResource = (req, callback) => {
+    dependencies.set(
+      req.getName(),
+      req.getDependenciesList().map((urn) => urn.split("::").pop()!),
+    );
+    return register(req, callback);
+  };
   return recorded;
 }
 

@@ -235,6 +235,16 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     ]);
   });
 
+  it("sets the failure destination and creates the functions only after the policies that allow them", () => {
+    const invokeConfig = byType(
+      d.recorded,
+      "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    )[0]!;
+    expect(invokeConfig.dependsOn).toContain("refresh-policy");
+    for (const fn of byType(d.recorded, "aws:lambda/function:Function"))
+      expect(fn.dependsOn, fn.name).toContain(fn.name.replace(/-function$/, "-policy"));
+  });
+
   it("does not retry a failed scheduled refresh, and sends it where an alarm sees it", () => {
     const invoke = byType(d.recorded, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
     expect(invoke).toHaveLength(1);
@@ -565,9 +575,18 @@ describe("configured secrets and options", () => {
       protocol: "email",
       endpoint: "ops@example.com",
     });
-    expect(byType(d.recorded, "aws:apigatewayv2/api:Api")[0]!.inputs.corsConfiguration).toMatchObject({
-      allowOrigins: ["https://app.example.com"],
-    });
+    const cors = byType(d.recorded, "aws:apigatewayv2/api:Api")[0]!.inputs.corsConfiguration as Record<
+      string,
+      string[]
+    >;
+    expect(cors).toMatchObject({ allowOrigins: ["https://app.example.com"] });
+    // A browser client sends the 2026-07-28 routing headers and reads the protocol version and the challenge.
+    expect(cors.allowHeaders).toEqual(
+      expect.arrayContaining(["authorization", "mcp-protocol-version", "mcp-method", "mcp-name"]),
+    );
+    expect(cors.exposeHeaders).toEqual(
+      expect.arrayContaining(["mcp-session-id", "mcp-protocol-version", "www-authenticate"]),
+    );
   });
 
   it("passes websiteUrl to the MCP function only when the stack sets one", async () => {
