@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { ApiKeySettingError, clientKey, parseApiKeyEntries } from "../shared/api-keys.js";
 import { parseRuntimeEnv } from "../shared/config.js";
 import { clientConfig, type ClientKind } from "../shared/client-config.js";
-import { DEFAULT_PORT, MCP_PATH, OAUTH_MCP_PATH } from "../shared/names.js";
+import { DEFAULT_PORT, MCP_PATH, OAUTH_MCP_PATH, isTestModel, testModelNotice } from "../shared/names.js";
 import { ENV } from "../shared/config.js";
 import { listPublishedCollections, readManifest, readPointer } from "../functions/core/bundle.js";
 import type { ObjectStore } from "../functions/core/ports.js";
@@ -158,6 +158,8 @@ export async function runDev(options: {
   });
   const url = `${server.url}${MCP_PATH}`;
   options.log(`Thoth MCP server listening on ${url}`);
+  if (app.kb.embedder && isTestModel(app.kb.embedder.modelId))
+    options.log(`Note: ${testModelNotice(app.kb.embedder.modelId)}.`);
   options.log(
     generated
       ? `API key (generated, kept in ${join(env.THOTH_DATA_DIR, "local-api-key")}): ${key}`

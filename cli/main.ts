@@ -192,19 +192,23 @@ program
   .description("search the local index without a server, or a deployed stack's server with --stack")
   .argument("<query>", "what to look for")
   .option("-c, --collection <name>", "search one collection")
-  .addOption(new Option("-m, --mode <mode>", "search mode").choices(SEARCH_MODES).default("hybrid"))
+  .addOption(
+    new Option("-m, --mode <mode>", "search mode (default hybrid; keyword with a test model)").choices(
+      SEARCH_MODES,
+    ),
+  )
   .option("-n, --limit <n>", "number of results", positiveInt, 5)
   .option("-s, --stack <name>", "ask the stack's deployed MCP server (URL and key from pulumi stack output)")
   .option("--json", "print the results as JSON")
   .action(
     async (
       query: string,
-      opts: { collection?: string; mode: SearchMode; limit: number; stack?: string; json?: boolean },
+      opts: { collection?: string; mode?: SearchMode; limit: number; stack?: string; json?: boolean },
     ) => {
       quietUnlessAsked("WARN");
       const request = {
         query,
-        mode: opts.mode,
+        ...(opts.mode ? { mode: opts.mode } : {}),
         limit: opts.limit,
         ...(opts.collection ? { collection: opts.collection } : {}),
       };

@@ -17,7 +17,8 @@ export interface RemoteSearchResult {
 export async function searchDeployed(options: {
   stack: string;
   query: string;
-  mode: SearchMode;
+  /** Unset: the server's default (hybrid, or keyword with a test model). */
+  mode?: SearchMode | undefined;
   limit: number;
   collection?: string;
   cwd?: string;
@@ -36,7 +37,7 @@ export async function searchDeployed(options: {
       name: "search_documents",
       arguments: {
         query: options.query,
-        mode: options.mode,
+        ...(options.mode ? { mode: options.mode } : {}),
         limit: options.limit,
         ...(options.collection ? { collection: options.collection } : {}),
       },

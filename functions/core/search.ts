@@ -1,4 +1,5 @@
 /** Search over loaded collections: keyword, semantic or hybrid ranking, fused across collections. */
+import { isTestModel, testModelNotice } from "../../shared/names.js";
 import type { SearchMode } from "../../shared/types.js";
 import { documentFacts } from "./documents.js";
 import { InvalidRequestError } from "./errors.js";
@@ -27,10 +28,12 @@ export async function searchCollections(
   const query = request.query.trim();
   if (!query) throw new InvalidRequestError("the query is empty; pass a few words describing what to find");
   const limit = Math.min(Math.max(1, Math.floor(request.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
-  const requested = request.mode ?? "hybrid";
+  // Hybrid by default; keyword with a test model, whose semantic ranking would only make results worse.
+  const testModel = !request.mode && isTestModel(embedder?.modelId);
+  const requested = request.mode ?? (testModel ? "keyword" : "hybrid");
   if (!targets.length) return { mode: requested, results: [], notices: [nothingIndexed(request.scope)] };
 
-  const notices: string[] = [];
+  const notices: string[] = testModel ? [testModelNotice(embedder!.modelId)] : [];
   const semanticReady = targets.filter((c) => c.vectors);
   if (requested === "semantic" && semanticReady.length < targets.length) {
     const off = targets.find((c) => !c.vectors)!;

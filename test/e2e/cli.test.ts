@@ -68,8 +68,12 @@ describe("thoth command", () => {
     );
     expect(found.code).toBe(0);
     const result = JSON.parse(found.stdout);
-    expect(result.mode).toBe("hybrid");
+    // The tiny model is a test model: keyword ranking by default, and a notice says so.
+    expect(result.mode).toBe("keyword");
+    expect(result.notices.join(" ")).toMatch(/thoth\/tiny is a generated test model/);
     expect(result.results[0].path).toBe("incidents/severity-levels.md");
+    const hybrid = await thoth(["search", "severity levels of incidents", "--json", "--mode", "hybrid"], env);
+    expect(JSON.parse(hybrid.stdout).mode).toBe("hybrid");
     // The same names as the MCP tools: `results`, and a hit's `id` is the id get_document takes.
     expect(Object.keys(result).sort()).toEqual(["mode", "notices", "results"]);
     expect(result.results[0]).toHaveProperty("id");

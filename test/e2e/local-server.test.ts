@@ -25,7 +25,10 @@ async function connect(
 
 describe.each([
   { name: "without a model (keyword mode, as npm start on a fresh clone)", withModel: false },
-  { name: "with the generated tiny model (hybrid mode)", withModel: true },
+  {
+    name: "with the generated tiny model (a test model: keyword by default, hybrid when asked)",
+    withModel: true,
+  },
 ])("thoth dev $name", ({ withModel }) => {
   let server: Awaited<ReturnType<typeof startThothDev>>;
   let client: Client;
@@ -74,12 +77,23 @@ describe.each([
       name: "search_documents",
       arguments: { query: "can I swap my on-call shift" },
     });
-    const { mode, results } = search.structuredContent as {
+    const { mode, results, notices } = search.structuredContent as {
       mode: string;
       results: { path: string; id: string }[];
+      notices: string[];
     };
-    expect(mode).toBe(withModel ? "hybrid" : "keyword");
+    // The tiny model only tests the code path: searches default to keyword ranking with it, and say why.
+    expect(mode).toBe("keyword");
+    expect(notices.some((n) => /thoth\/tiny is a generated test model/.test(n))).toBe(withModel);
     expect(results[0]!.path).toBe("on-call/rotation.md");
+    if (withModel) {
+      const hybrid = await client.callTool({
+        name: "search_documents",
+        arguments: { query: "can I swap my on-call shift", mode: "hybrid" },
+      });
+      expect((hybrid.structuredContent as { mode: string }).mode).toBe("hybrid");
+      expect(server.output()).toMatch(/Note: thoth\/tiny is a generated test model/);
+    }
     const doc = await client.callTool({ name: "get_document", arguments: { id: results[0]!.id } });
     expect((doc.structuredContent as { text: string }).text).toContain("Swapping shifts");
   });
@@ -88,8 +102,12 @@ describe.each([
     const beat = (await client.callTool({ name: "heartbeat", arguments: {} })).structuredContent as {
       status: string;
       collections: { name: string }[];
+      defaultSearchMode: string;
+      notes: string[];
     };
     expect(beat.status).toBe(withModel ? "ok" : "degraded");
+    expect(beat.defaultSearchMode).toBe("keyword");
+    expect(beat.notes.length).toBe(withModel ? 1 : 0);
     expect(beat.collections.map((c) => c.name)).toEqual(["handbook"]);
   });
 

@@ -27,9 +27,9 @@ const INPUT = {
     .describe("How many results"),
   mode: z
     .enum(SEARCH_MODES)
-    .default("hybrid")
+    .optional()
     .describe(
-      "hybrid fuses semantic and keyword ranking; semantic uses embeddings only; keyword uses BM25 only",
+      "hybrid (the default) fuses semantic and keyword ranking; semantic uses embeddings only; keyword uses BM25 only",
     ),
   perDocument: z
     .number()
