@@ -34,7 +34,7 @@ const positiveInt = (value: string) => {
   return n;
 };
 
-function quietUnlessAsked(level: "WARN" | "INFO") {
+function quietUnlessAsked(level: "ERROR" | "WARN" | "INFO") {
   if (!process.env[ENV.THOTH_LOG_LEVEL]) logger.setLogLevel(level);
 }
 
@@ -200,23 +200,38 @@ program
   .option("-n, --limit <n>", "number of results", positiveInt, 5)
   .option("-s, --stack <name>", "ask the stack's deployed MCP server (URL and key from pulumi stack output)")
   .option("--json", "print the results as JSON")
+  .option("-q, --quiet", "print the results only, without the notes on stderr")
   .action(
     async (
       query: string,
-      opts: { collection?: string; mode?: SearchMode; limit: number; stack?: string; json?: boolean },
+      opts: {
+        collection?: string;
+        mode?: SearchMode;
+        limit: number;
+        stack?: string;
+        json?: boolean;
+        quiet?: boolean;
+      },
     ) => {
-      quietUnlessAsked("WARN");
+      // The notes printed below say once what the log would say again (a missing model, say).
+      quietUnlessAsked("ERROR");
       const request = {
         query,
         ...(opts.mode ? { mode: opts.mode } : {}),
         limit: opts.limit,
         ...(opts.collection ? { collection: opts.collection } : {}),
       };
-      const result = opts.stack
-        ? await searchDeployed({ stack: opts.stack, ...request })
-        : await (
-            await KnowledgeBase.open(await createModelRuntime(parseRuntimeEnv(process.env)))
-          ).search(request);
+      const notes: string[] = [];
+      let result;
+      if (opts.stack) {
+        result = await searchDeployed({ stack: opts.stack, ...request });
+      } else {
+        const kb = await KnowledgeBase.open(await createModelRuntime(parseRuntimeEnv(process.env)));
+        result = await kb.search(request);
+        notes.push(...kb.failures().map((f) => `${f.collection} is not searched: ${f.reason}`));
+      }
+      notes.unshift(...result.notices);
+      if (!opts.quiet) for (const note of notes) console.error(`note: ${note}`);
       if (opts.json) {
         console.log(JSON.stringify(result));
         return;
@@ -225,7 +240,6 @@ program
       result.results.forEach((hit, i) =>
         console.log(`${i + 1}. ${citation(hit)}  score ${hit.score}\n   ${hit.snippet}`),
       );
-      for (const notice of result.notices) console.error(`note: ${notice}`);
     },
   );
 

@@ -44,7 +44,10 @@ export async function searchCollections(
   let mode = requested;
   if (requested === "hybrid" && !semanticReady.length) {
     mode = "keyword";
-    notices.push(pathFree(`hybrid search fell back to keyword mode: ${targets[0]!.semanticUnavailable}`));
+    const why = targets[0]!.semanticUnavailable;
+    notices.push(
+      pathFree(request.mode ? `hybrid search fell back to keyword mode: ${why}` : `keyword search: ${why}`),
+    );
   }
   const queryVector =
     mode !== "keyword" && semanticReady.length ? (await embedder!.embed([query]))[0] : undefined;

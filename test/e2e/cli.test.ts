@@ -254,6 +254,19 @@ describe("thoth command", () => {
     expect(result.stderr).not.toMatch(/ENOENT/);
   });
 
+  it("search without a model says why once, in one line, and --quiet prints the results only", async () => {
+    const env = { THOTH_DATA_DIR: await tempDir() };
+    await thoth(["index", await folderWith({ "a.md": "# A\n\nText about kites." }), "-c", "docs"], env);
+    const result = await thoth(["search", "kites"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^1\. A \(a\.md\)/);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "note: keyword search: the bundle was built without an embedding model",
+    ]);
+    const quiet = await thoth(["search", "kites", "--quiet"], env);
+    expect(quiet).toMatchObject({ code: 0, stderr: "", stdout: result.stdout });
+  });
+
   it("search names the available collections when asked for an unknown one", async () => {
     const env = { THOTH_DATA_DIR: await tempDir() };
     await thoth(["index", await folderWith({ "a.md": "# A\n\nText." }), "-c", "docs"], env);

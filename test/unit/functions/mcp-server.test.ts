@@ -99,7 +99,11 @@ describe("MCP tools over a real SDK client", () => {
     const structured = result.structuredContent as { mode: string; results: { path: string }[] };
     expect(structured.mode).toBe("keyword");
     expect(structured.results[0]!.path).toBe("people/leave.md");
-    expect((result.structuredContent as { notices: string[] }).notices[0]).toMatch(/fell back to keyword/);
+    expect((result.structuredContent as { notices: string[] }).notices).toEqual([
+      expect.stringMatching(/^keyword search: /),
+    ]);
+    const asked = await call(keywordKb, "search_documents", { query: "vacation days", mode: "hybrid" });
+    expect((asked.structuredContent as { notices: string[] }).notices[0]).toMatch(/fell back to keyword/);
   });
 
   it("answers semantic mode without a model with an actionable tool error", async () => {
