@@ -1,8 +1,11 @@
 import { readdirSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, readdir } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { CollectionConfigSchema, type CollectionConfig, type RuntimeEnv } from "../shared/config.js";
+import { SAMPLE_PREFIX } from "../shared/names.js";
+import type { ObjectStore } from "../functions/core/ports.js";
 import { invokeFunction } from "./lambda-invoker.js";
 import { listPublishedCollections, loadVersion, readPointer } from "../functions/core/bundle.js";
 import { createModelRuntime, type Runtime } from "../functions/composition.js";
@@ -13,6 +16,22 @@ import { interruptible } from "./interrupt.js";
 import type { ProgressReporter } from "./progress.js";
 import { readStackOutputs, requireOutput, stackAwsEnv } from "./stack-outputs.js";
 import { z } from "zod";
+
+/** The sample handbook in the repo: what `sampleHandbook: true` uploads to a stack's bucket. */
+const SAMPLE_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "../examples/handbook");
+
+/**
+ * What `pulumi up` does for `sampleHandbook: true`, done to the local store: the repo's sample handbook under
+ * SAMPLE_PREFIX, where an `s3` source without a bucket reads the stack's own bucket (here the data dir).
+ */
+export async function uploadSampleHandbook(store: ObjectStore, folder = SAMPLE_FOLDER): Promise<number> {
+  const files = (await readdir(folder, { recursive: true, withFileTypes: true })).filter((f) => f.isFile());
+  for (const file of files) {
+    const path = join(file.parentPath, file.name);
+    await store.put(`${SAMPLE_PREFIX}${relative(folder, path).split("\\").join("/")}`, await readFile(path));
+  }
+  return files.length;
+}
 
 /**
  * The collections `thoth refresh` works on: THOTH_COLLECTIONS if set, else those of `Pulumi.<stack>.yaml` with
@@ -41,6 +60,8 @@ export async function localCollections(
     };
     const result = z.array(CollectionConfigSchema).min(1).safeParse(file.config?.["thoth:collections"]);
     if (!result.success) throw new Error(`Pulumi.${configStack}.yaml has no valid thoth:collections`);
+    // The stack's own bucket is the data dir here: give it the sample the deploy would upload.
+    if (file.config?.["thoth:sampleHandbook"] === true) await uploadSampleHandbook(runtime.store);
     return result.data;
   }
   const collections: CollectionConfig[] = [];

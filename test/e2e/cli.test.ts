@@ -247,6 +247,19 @@ describe("thoth command", () => {
     expect(missing.stderr).not.toMatch(/embedding model|keyword search only/);
   });
 
+  it("refresh --config dev runs the stack's refresh locally, the sample handbook standing in for the stack's bucket", async () => {
+    const env = { THOTH_DATA_DIR: await tempDir() };
+    const result = await thoth(["refresh", "--config", "dev", "--json"], env);
+    expect(result.code, result.stderr).toBe(0);
+    const [outcome] = JSON.parse(result.stdout) as { ok: boolean; summary: Record<string, unknown> }[];
+    expect(outcome).toMatchObject({
+      ok: true,
+      summary: { collection: "handbook", documentsIndexed: 41, documentsSkipped: 0, published: true },
+    });
+    const found = await thoth(["search", "swap an on-call shift", "--json"], env);
+    expect(JSON.parse(found.stdout).results[0].path).toBe("on-call/rotation.md");
+  });
+
   it("refresh --config names the stack files there are when the one asked for is missing", async () => {
     const result = await thoth(["refresh", "--config", "staging"], { THOTH_DATA_DIR: await tempDir() });
     expect(result.code).toBe(1);
