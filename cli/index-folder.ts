@@ -1,10 +1,11 @@
 import { stat } from "node:fs/promises";
 import type { RuntimeEnv } from "../shared/config.js";
-import { CollectionNameSchema } from "../shared/config.js";
+import { CollectionNameSchema, UrlTemplateSchema } from "../shared/config.js";
 import { createModelRuntime } from "../functions/composition.js";
 import { refreshCollection } from "../functions/refresh/pipeline.js";
 import { type RefreshSummary } from "../functions/refresh/refresh-types.js";
 import { LocalFolderSource } from "../functions/refresh/sources/local.js";
+import { withUrlTemplate } from "../functions/refresh/sources/url-template.js";
 import { interruptible } from "./interrupt.js";
 import type { ProgressReporter } from "./progress.js";
 
@@ -17,10 +18,15 @@ export async function indexFolder(options: {
   collection: string;
   env: RuntimeEnv;
   progress: ProgressReporter;
+  /** Each document's URL, e.g. `https://handbook.example.com/{path}` (shared/config.ts UrlTemplateSchema). */
+  urlTemplate?: string | undefined;
 }): Promise<RefreshSummary> {
   const name = CollectionNameSchema.safeParse(options.collection);
   if (!name.success)
     throw new Error(`invalid collection name "${options.collection}": ${name.error.issues[0]?.message}`);
+  const template = options.urlTemplate && UrlTemplateSchema.safeParse(options.urlTemplate);
+  if (template && !template.success)
+    throw new Error(`invalid --url-template "${options.urlTemplate}": ${template.error.issues[0]?.message}`);
   // Arguments before the model: a wrong folder should not wait for (or warn about) a model load.
   const folder = await stat(options.folder).catch(() => undefined);
   if (!folder?.isDirectory())
@@ -35,7 +41,9 @@ export async function indexFolder(options: {
       stop = signal;
       return refreshCollection(kit, {
         collection: options.collection,
-        source: new LocalFolderSource(options.folder),
+        source: options.urlTemplate
+          ? withUrlTemplate(new LocalFolderSource(options.folder), options.urlTemplate)
+          : new LocalFolderSource(options.folder),
         onProgress: (p) => progress.update(options.collection, p),
         signal,
       });

@@ -99,26 +99,36 @@ const index = program
   .option("-c, --collection <name>", "collection name (lowercase, digits, dashes); required")
   .option("--json", "print one JSON summary line")
   .option("-v, --verbose", "list every skipped file with its reason")
+  .option(
+    "--url-template <template>",
+    "where people read each document, for citations: e.g. https://handbook.example.com/{path} ({path} drops the extension, {file} keeps it)",
+  )
   .enablePositionalOptions()
-  .action(async (folder: string, opts: { collection?: string; json?: boolean; verbose?: boolean }) => {
-    quietUnlessAsked("WARN");
-    if (!opts.collection)
-      throw new Error("pass the collection to index into: thoth index <folder> --collection <name>");
-    const env = parseRuntimeEnv(process.env);
-    const summary = await indexFolder({
-      folder,
-      collection: opts.collection,
-      env,
-      progress: stderrProgress(),
-    });
-    console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary, opts.verbose));
-    if (!opts.json && summary.published) {
-      const seconds = pointerCheckSeconds(env);
-      console.log(
-        `A running thoth dev on this data dir serves ${summary.collection}@${summary.version} within ${seconds} s (its next request after that).`,
-      );
-    }
-  });
+  .action(
+    async (
+      folder: string,
+      opts: { collection?: string; json?: boolean; verbose?: boolean; urlTemplate?: string },
+    ) => {
+      quietUnlessAsked("WARN");
+      if (!opts.collection)
+        throw new Error("pass the collection to index into: thoth index <folder> --collection <name>");
+      const env = parseRuntimeEnv(process.env);
+      const summary = await indexFolder({
+        folder,
+        collection: opts.collection,
+        env,
+        progress: stderrProgress(),
+        urlTemplate: opts.urlTemplate,
+      });
+      console.log(opts.json ? JSON.stringify(summary) : describeSummary(summary, opts.verbose));
+      if (!opts.json && summary.published) {
+        const seconds = pointerCheckSeconds(env);
+        console.log(
+          `A running thoth dev on this data dir serves ${summary.collection}@${summary.version} within ${seconds} s (its next request after that).`,
+        );
+      }
+    },
+  );
 
 index
   .command("list")

@@ -69,8 +69,13 @@ export async function localCollections(
     const pointer = await readPointer(runtime.store, name);
     if (!pointer) continue;
     const { manifest } = await loadVersion(runtime.store, name, pointer);
-    if (manifest.source.type === "local")
-      collections.push({ name, description: "", source: { type: "local", path: manifest.source.origin } });
+    const { type, origin, urlTemplate } = manifest.source;
+    if (type === "local")
+      collections.push({
+        name,
+        description: "",
+        source: { type: "local", path: origin, ...(urlTemplate ? { urlTemplate } : {}) },
+      });
   }
   if (!collections.length)
     throw new Error(

@@ -30,8 +30,17 @@ export function collectionsEnvironmentBytes(collections: CollectionConfig[]): nu
   return Buffer.byteLength("THOTH_COLLECTIONS") + Buffer.byteLength(JSON.stringify(collections));
 }
 
+/**
+ * Where people read a folder's or an S3 prefix's documents: `https://handbook.example.com/{path}`, `{path}` being
+ * the document's path without its extension and `{file}` the path as it is. Citations then carry that link.
+ */
+export const UrlTemplateSchema = z
+  .string()
+  .regex(/\{(path|file)\}/, "put {path} (the path without its extension) or {file} in it")
+  .refine((t) => /^https?:\/\/[^/{}\s]+/.test(t), "start it with https:// and a host");
+
 export const SourceConfigSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("local"), path: z.string().min(1) }),
+  z.object({ type: z.literal("local"), path: z.string().min(1), urlTemplate: UrlTemplateSchema.optional() }),
   z.object({
     type: z.literal("gitlab"),
     baseUrl: z.url(),
@@ -45,6 +54,7 @@ export const SourceConfigSchema = z.discriminatedUnion("type", [
     /** Another bucket; without it, a prefix of the stack's own bucket (where the sample handbook is uploaded). */
     bucket: z.string().min(3).optional(),
     prefix: z.string().default(""),
+    urlTemplate: UrlTemplateSchema.optional(),
   }),
 ]);
 

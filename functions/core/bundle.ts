@@ -91,7 +91,12 @@ export const ManifestSchema = z.object({
       index: z.record(z.string(), z.number()),
     })
     .nullable(),
-  source: z.object({ type: z.enum(SOURCE_TYPES), origin: z.string(), cursor: z.string().optional() }),
+  source: z.object({
+    type: z.enum(SOURCE_TYPES),
+    origin: z.string(),
+    cursor: z.string().optional(),
+    urlTemplate: z.string().optional(),
+  }),
   chunking: z.object({ maxTokens: z.number().int(), overlapTokens: z.number().int() }),
   counts: z.object({
     documents: z.number().int(),

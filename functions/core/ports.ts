@@ -196,6 +196,8 @@ export interface SourceDocument {
 export interface UnchangedDocument {
   path: string;
   unchanged: true;
+  /** Set by a URL template (the source's own link otherwise stays as the previous version recorded it). */
+  url?: string;
 }
 
 /** Where a collection's documents come from. */
@@ -203,6 +205,8 @@ export interface Source {
   readonly type: SourceType;
   /** Human-readable origin for logs and manifests (never contains a secret). */
   readonly origin: string;
+  /** The template its documents' URLs are made from, when they are (recorded in the manifest). */
+  readonly urlTemplate?: string;
   /**
    * Every document of the source. `known` maps paths of the previous version to their revisions; a source
    * that can tell a document is unchanged yields an UnchangedDocument instead of fetching it.

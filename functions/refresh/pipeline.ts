@@ -266,7 +266,12 @@ async function publishRun(
             index: options.vectorCodec.params,
           }
         : null,
-      source: { type: source.type, origin: source.origin, ...(cursor ? { cursor } : {}) },
+      source: {
+        type: source.type,
+        origin: source.origin,
+        ...(cursor ? { cursor } : {}),
+        ...(source.urlTemplate ? { urlTemplate: source.urlTemplate } : {}),
+      },
       chunking: run.chunking,
       counts: { documents: documents.length, chunks: chunks.length, skipped: skipped.length },
     },

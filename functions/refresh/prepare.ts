@@ -46,7 +46,7 @@ export async function prepareDocument(
   const prev = previous?.sameChunking ? previous.docsByPath.get(raw.path) : undefined;
   if ("unchanged" in raw)
     return prev
-      ? { kind: "reuse", document: prev }
+      ? { kind: "reuse", document: shownUrl(raw.url) ? { ...prev, url: raw.url! } : prev }
       : skip("reported unchanged, but the previous version cannot be reused");
   if (raw.skip) return skip(raw.skip);
 

@@ -280,6 +280,21 @@ describe("thoth command", () => {
     expect(quiet).toMatchObject({ code: 0, stderr: "", stdout: result.stdout });
   });
 
+  it("index --url-template gives citations a link, and thoth refresh keeps it", async () => {
+    const env = { THOTH_DATA_DIR: await tempDir() };
+    const folder = await folderWith({ "guides/kites.md": "# Kites\n\nText about kites." });
+    const template = "https://docs.example.com/{path}";
+    expect((await thoth(["index", folder, "-c", "docs", "--url-template", template], env)).code).toBe(0);
+    const url = async () =>
+      JSON.parse((await thoth(["search", "kites", "--json"], env)).stdout).results[0].url;
+    expect(await url()).toBe("https://docs.example.com/guides/kites");
+    expect((await thoth(["refresh"], env)).code).toBe(0);
+    expect(await url()).toBe("https://docs.example.com/guides/kites");
+    const bad = await thoth(["index", folder, "-c", "docs", "--url-template", "docs.example.com"], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/invalid --url-template "docs.example.com": put \{path\}/);
+  });
+
   it("search names the available collections when asked for an unknown one", async () => {
     const env = { THOTH_DATA_DIR: await tempDir() };
     await thoth(["index", await folderWith({ "a.md": "# A\n\nText." }), "-c", "docs"], env);

@@ -4,6 +4,7 @@ import { GitLabSource } from "./gitlab.js";
 import { LocalFolderSource } from "./local.js";
 import { ObjectStoreSource } from "./object-store.js";
 import { SigmaSource, parseSigmaCredentials } from "./sigma.js";
+import { withUrlTemplate } from "./url-template.js";
 
 export interface SourceDeps {
   secrets: SecretSource;
@@ -15,6 +16,12 @@ export interface SourceDeps {
 
 /** The Source a collection's configuration names, with its credentials read from the SecretSource. */
 export async function createSource(collection: CollectionConfig, deps: SourceDeps): Promise<Source> {
+  const source = await sourceFor(collection, deps);
+  const template = "urlTemplate" in collection.source ? collection.source.urlTemplate : undefined;
+  return template ? withUrlTemplate(source, template) : source;
+}
+
+async function sourceFor(collection: CollectionConfig, deps: SourceDeps): Promise<Source> {
   const source = collection.source;
   switch (source.type) {
     case "local":
