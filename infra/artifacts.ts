@@ -1,11 +1,24 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ARTIFACT_DIRS, IMAGE_TAGS_FILE, IMAGE_TARGETS, type ImageTags } from "../shared/artifacts.js";
+import {
+  ARTIFACT_DIRS,
+  IMAGE_TAGS_FILE,
+  IMAGE_TARGETS,
+  SOURCES_FILE,
+  sourcesFingerprint,
+  type ImageTags,
+  type ImageTarget,
+} from "../shared/artifacts.js";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface ArtifactPaths {
-  /** The Docker build context of both function images (`npm run package`). */
-  imageContext: string;
+  /**
+   * Each function image's own Docker build context (`npm run package`), relative to the directory `pulumi up`
+   * runs in: an absolute path would differ between a laptop and CI and rebuild both images.
+   */
+  imageContexts: Record<ImageTarget, string>;
   /** A content-hash tag per image target, from the context's `image-tags.json`. */
   imageTags: ImageTags;
   /** The model ids baked into the images (`model/<org>/<name>/config.json`); empty for keyword-only images. */
@@ -29,14 +42,19 @@ export function artifactsRoot(
   return root;
 }
 
-/** Reads the packaged context; fails early, with the fix, when the program runs before `npm run package`. */
-export function requireArtifacts(root = artifactsRoot()): ArtifactPaths {
-  const imageContext = join(root, ARTIFACT_DIRS.image);
-  const tagsFile = join(imageContext, IMAGE_TAGS_FILE);
-  if (!existsSync(join(imageContext, "Dockerfile")) || !existsSync(tagsFile)) {
-    throw new Error(
-      `missing build artifacts (${imageContext}): run \`npm run package\` before \`pulumi up\``,
-    );
+/**
+ * Reads the packaged contexts; fails early, with the fix, when the program runs before `npm run package`, or
+ * after the sources changed without packaging again (which would deploy old code silently).
+ */
+export function requireArtifacts(root = artifactsRoot(), repoRoot = REPO_ROOT): ArtifactPaths {
+  const images = join(root, ARTIFACT_DIRS.image);
+  const tagsFile = join(images, IMAGE_TAGS_FILE);
+  const contexts = Object.fromEntries(IMAGE_TARGETS.map((t) => [t, join(images, t)])) as Record<
+    ImageTarget,
+    string
+  >;
+  if (!existsSync(tagsFile) || IMAGE_TARGETS.some((t) => !existsSync(join(contexts[t], "Dockerfile")))) {
+    throw new Error(`missing build artifacts (${images}): run \`npm run package\` before \`pulumi up\``);
   }
   const tags = JSON.parse(readFileSync(tagsFile, "utf8")) as Partial<ImageTags>;
   for (const target of IMAGE_TARGETS) {
@@ -44,5 +62,21 @@ export function requireArtifacts(root = artifactsRoot()): ArtifactPaths {
       throw new Error(`${tagsFile} has no content tag for "${target}": run \`npm run package\` again`);
     }
   }
-  return { imageContext, imageTags: tags as ImageTags, models: packagedModels(join(imageContext, "model")) };
+  const sourcesFile = join(images, SOURCES_FILE);
+  const packaged = existsSync(sourcesFile)
+    ? (JSON.parse(readFileSync(sourcesFile, "utf8")) as { sha256?: string }).sha256
+    : undefined;
+  if (packaged !== sourcesFingerprint(repoRoot)) {
+    throw new Error(
+      `${images} was packaged from other sources than these (functions/, shared/, package.json or package-lock.json changed since): run \`npm run package\` again before \`pulumi up\`, or it would deploy the old code`,
+    );
+  }
+  const cwd = process.cwd();
+  return {
+    imageContexts: Object.fromEntries(
+      IMAGE_TARGETS.map((t) => [t, relative(cwd, contexts[t]).split("\\").join("/") || "."]),
+    ) as Record<ImageTarget, string>,
+    imageTags: tags as ImageTags,
+    models: packagedModels(join(contexts.mcp, "model")),
+  };
 }

@@ -37,7 +37,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
   );
   const images = new Images("images", {
     repositoryName: names.repository,
-    context: artifacts.imageContext,
+    contexts: artifacts.imageContexts,
     tags: artifacts.imageTags,
     protect: config.protect,
     resourceTags: tags,

@@ -10,12 +10,12 @@ import { execFile } from "node:child_process";
 import { cp, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { ImageTarget } from "../shared/artifacts.js";
+import { IMAGE_APP_DIR } from "../shared/artifacts.js";
 import { checkNativeModules, pruneOtherPlatforms } from "./native-check.js";
 
 const exec = promisify(execFile);
 
-/** `npm ci --omit=dev` in a copy of `<context>/deps`, then the native check; returns its node_modules. */
+/** `npm ci --omit=dev` in a copy of an image context's `deps`, then the native check; returns its node_modules. */
 export async function installRuntimeModules(context: string, workDir: string): Promise<string> {
   const deps = join(workDir, "deps");
   await mkdir(deps, { recursive: true });
@@ -31,15 +31,14 @@ export async function installRuntimeModules(context: string, workDir: string): P
   return modules;
 }
 
-/** `/var/task` of one target's image: the bundled handler, the runtime modules and the model. */
+/** `/var/task` of one image (`context` is its own): the bundled app, the runtime modules and the model. */
 export async function layOutImage(
   context: string,
-  target: ImageTarget,
   modules: string,
   taskDir: string,
   modelDir = join(context, "model"),
 ): Promise<string> {
-  await cp(join(context, target), taskDir, { recursive: true });
+  await cp(join(context, IMAGE_APP_DIR), taskDir, { recursive: true });
   await cp(modules, join(taskDir, "node_modules"), { recursive: true, verbatimSymlinks: true });
   await cp(modelDir, join(taskDir, "model"), { recursive: true });
   return taskDir;

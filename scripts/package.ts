@@ -1,14 +1,15 @@
 /**
- * `npm run package`: builds the Docker build context of both Lambda images into dist/image/ (see
- * shared/artifacts.ts):
- *   Dockerfile          functions/Dockerfile: targets `mcp` and `refresh`, natives compiled in the Lambda image
+ * `npm run package`: builds one Docker build context per Lambda image into dist/image/<target>/ (see
+ * shared/artifacts.ts), so a change to one function leaves the other's context, and image, alone:
+ *   Dockerfile          functions/Dockerfile: natives compiled in the Lambda image, then the app copied in
  *   deps/               package.json + package-lock.json of the modules that stay out of the bundles (a
  *                       subset of the repo's lockfile: same versions, same integrity hashes)
  *   check-native.mjs    scripts/native-check.ts, run by the Dockerfile over the modules it compiled
- *   mcp/ refresh/       each handler bundled with esbuild (index.mjs)
  *   model/              the embedding model from dist/model/ (`npm run model:fetch`)
- *   image-tags.json     a content-hash tag per target, so a changed handler deploys a new image
- * No native file of this machine is shipped; the ones in the context are checked anyway.
+ *   app/                the function's handler (and workers) bundled with esbuild (index.mjs)
+ * Beside the contexts: image-tags.json (a content-hash tag per target, so a changed handler deploys a new
+ * image) and sources.json (the fingerprint of the sources, so `pulumi up` refuses a stale package).
+ * No native file of this machine is shipped; the ones in the contexts are checked anyway.
  */
 import { createHash } from "node:crypto";
 import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
@@ -19,10 +20,14 @@ import { deflateRawSync } from "node:zlib";
 import { build } from "esbuild";
 import {
   ARTIFACT_DIRS,
+  IMAGE_APP_DIR,
   IMAGE_TAGS_FILE,
   IMAGE_TARGETS,
   LAMBDA_LIMITS,
+  SOURCES_FILE,
+  sourcesFingerprint,
   type ImageTags,
+  type ImageTarget,
 } from "../shared/artifacts.js";
 import { checkNativeModules } from "./native-check.js";
 
@@ -149,24 +154,15 @@ async function* files(dir: string): AsyncGenerator<string> {
 }
 
 /**
- * A tag that changes whenever what a target's image holds changes: sha256 over the path and bytes of every
- * file of the shared parts and the target's own folder. (awsx's default tag hashes only the context path and the
- * stack, so a changed handler would reuse an existing tag.)
+ * A tag that changes whenever what a target's image holds changes: sha256 over the path and bytes of every file
+ * of its context. (awsx's default tag hashes only the context path and the stack, so a changed handler would
+ * reuse an existing tag.)
  */
-export async function contentTag(context: string, target: string, shared: string[]): Promise<string> {
+export async function contentTag(context: string, target: string): Promise<string> {
   const hash = createHash("sha256");
-  for (const part of [...shared, target]) {
-    const full = join(context, part);
-    if (!existsSync(full)) continue;
-    const list = (await stat(full)).isDirectory()
-      ? files(full)
-      : (async function* () {
-          yield full;
-        })();
-    for await (const file of list) {
-      hash.update(relative(context, file).split("\\").join("/")).update("\0");
-      hash.update(await readFile(file)).update("\0");
-    }
+  for await (const file of files(context)) {
+    hash.update(relative(context, file).split("\\").join("/")).update("\0");
+    hash.update(await readFile(file)).update("\0");
   }
   return `${target}-${hash.digest("hex").slice(0, 16)}`;
 }
@@ -191,25 +187,24 @@ async function measure(dir: string): Promise<{ bytes: number; deflatedBytes: num
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
-/** The parts of the context that both images hold. */
-const SHARED_PARTS = ["Dockerfile", "deps", "check-native.mjs", "model"];
+/** Each target's bundled entry points: the handler, and the workers the refresh starts beside it. */
+const ENTRIES: Record<ImageTarget, [entry: string, file?: string][]> = {
+  mcp: [["functions/mcp-server/handler.ts"]],
+  refresh: [
+    ["functions/refresh/handler.ts"],
+    // Large documents are parsed in a worker thread (functions/refresh/document-parser.ts), which loads this
+    // file from beside index.mjs; a large collection's keyword index is built in one too.
+    ["functions/refresh/parse-worker.ts", "parse-worker.mjs"],
+    ["functions/adapters/keyword/build-worker.ts", "build-worker.mjs"],
+  ],
+};
 
-export async function packageArtifacts(out = join(REPO, "dist")): Promise<SizeReport[]> {
-  const context = join(out, ARTIFACT_DIRS.image);
-  const modelSource = join(out, "model");
-  // Folders of the layout before images (zip + layer): gone, so nothing stale is mistaken for an artifact.
-  for (const stale of ["mcp-server", "layer", "refresh", ARTIFACT_DIRS.image])
-    await rm(join(out, stale), { recursive: true, force: true });
-
-  await bundle("functions/mcp-server/handler.ts", join(context, "mcp"));
-  await bundle("functions/refresh/handler.ts", join(context, "refresh"));
-  // The refresh parses large documents in a worker thread (functions/refresh/document-parser.ts), which loads
-  // this file from beside index.mjs.
-  await bundle("functions/refresh/parse-worker.ts", join(context, "refresh"), "parse-worker.mjs");
-  // A large collection's keyword index is built in a worker thread too (adapters/keyword/threaded-builder.ts).
-  await bundle("functions/adapters/keyword/build-worker.ts", join(context, "refresh"), "build-worker.mjs");
+/**
+ * What every image's context holds besides its app: the Dockerfile, the runtime modules' lockfile, the native
+ * check, and the model (dist/model, when `npm run model:fetch` wrote it).
+ */
+async function writeSharedParts(context: string, modelSource: string): Promise<void> {
   await cp(join(REPO, "functions/Dockerfile"), join(context, "Dockerfile"));
-
   const rootPackage = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as {
     overrides?: Record<string, string>;
   };
@@ -218,7 +213,6 @@ export async function packageArtifacts(out = join(REPO, "dist")): Promise<SizeRe
   await mkdir(join(context, "deps"), { recursive: true });
   await writeFile(join(context, "deps", "package.json"), `${JSON.stringify(packageJson, null, 2)}\n`);
   await writeFile(join(context, "deps", "package-lock.json"), `${JSON.stringify(lockfile, null, 2)}\n`);
-
   await build({
     entryPoints: [join(REPO, "scripts/native-check.ts")],
     outfile: join(context, "check-native.mjs"),
@@ -228,25 +222,38 @@ export async function packageArtifacts(out = join(REPO, "dist")): Promise<SizeRe
     format: "esm",
     logLevel: "warning",
   });
-
   await mkdir(join(context, "model"), { recursive: true });
   if (existsSync(modelSource)) await cp(modelSource, join(context, "model"), { recursive: true });
+}
 
-  // Nothing native is copied from this machine, but whatever the context holds is checked before it ships.
-  await checkNativeModules([context]);
+export async function packageArtifacts(out = join(REPO, "dist")): Promise<SizeReport[]> {
+  const root = join(out, ARTIFACT_DIRS.image);
+  const modelSource = join(out, "model");
+  // Folders of earlier layouts: gone, so nothing stale is mistaken for an artifact.
+  for (const stale of ["mcp-server", "layer", "refresh", ARTIFACT_DIRS.image])
+    await rm(join(out, stale), { recursive: true, force: true });
 
-  const tags = Object.fromEntries(
-    await Promise.all(
-      IMAGE_TARGETS.map(async (t) => [t, await contentTag(context, t, SHARED_PARTS)] as const),
-    ),
-  ) as ImageTags;
-  await writeFile(join(context, IMAGE_TAGS_FILE), `${JSON.stringify(tags, null, 2)}\n`);
+  const tags = {} as ImageTags;
+  for (const target of IMAGE_TARGETS) {
+    const context = join(root, target);
+    for (const [entry, file] of ENTRIES[target]) await bundle(entry, join(context, IMAGE_APP_DIR), file);
+    await writeSharedParts(context, modelSource);
+    tags[target] = await contentTag(context, target);
+  }
+  // Nothing native is copied from this machine, but whatever the contexts hold is checked before they ship.
+  await checkNativeModules([root]);
+  await writeFile(join(root, IMAGE_TAGS_FILE), `${JSON.stringify(tags, null, 2)}\n`);
+  await writeFile(
+    join(root, SOURCES_FILE),
+    `${JSON.stringify({ sha256: sourcesFingerprint(REPO) }, null, 2)}\n`,
+  );
 
   return [
-    { name: "mcp handler bundle", ...(await measure(join(context, "mcp"))) },
-    { name: "refresh handler bundle", ...(await measure(join(context, "refresh"))) },
-    { name: "model", ...(await measure(join(context, "model"))) },
-    { name: "image context", ...(await measure(context)) },
+    { name: "mcp handler bundle", ...(await measure(join(root, "mcp", IMAGE_APP_DIR))) },
+    { name: "refresh handler bundle", ...(await measure(join(root, "refresh", IMAGE_APP_DIR))) },
+    { name: "model", ...(await measure(join(root, "mcp", "model"))) },
+    { name: "mcp image context", ...(await measure(join(root, "mcp"))) },
+    { name: "refresh image context", ...(await measure(join(root, "refresh"))) },
   ];
 }
 

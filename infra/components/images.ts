@@ -5,8 +5,8 @@ import { IMAGE_TARGETS, type ImageTags, type ImageTarget } from "../../shared/ar
 
 export interface ImagesArgs {
   repositoryName: string;
-  /** The Docker build context from `npm run package` (holds the Dockerfile). */
-  context: string;
+  /** Each image's own Docker build context from `npm run package` (each holds a Dockerfile), relative. */
+  contexts: Record<ImageTarget, string>;
   /** A content-hash tag per Dockerfile target, from `npm run package`. */
   tags: ImageTags;
   /** Images kept in the repository (older ones expire). Default 20: ten deploys of both functions. */
@@ -17,8 +17,10 @@ export interface ImagesArgs {
 }
 
 /**
- * The functions' container images: one ECR repository, and one image per target of functions/Dockerfile,
- * built by `pulumi up` for linux/amd64 (the natives compile inside the Lambda base image).
+ * The functions' container images: one ECR repository, and one image per function, each built by `pulumi up`
+ * from its own context (functions/Dockerfile and only that function's files) for linux/amd64 (the natives
+ * compile inside the Lambda base image). A change to one function leaves the other's context, tag and image
+ * alone.
  *
  * Each image is tagged with the hash of its content, so a changed handler is a new tag and the function's image
  * URI changes. The repository is MUTABLE on purpose: Docker builds are not byte-reproducible, so rebuilding
@@ -71,9 +73,8 @@ export class Images extends pulumi.ComponentResource {
           `${name}-${target}`,
           {
             repositoryUrl: this.repository.repositoryUrl,
-            context: args.context,
-            dockerfile: `${args.context}/Dockerfile`,
-            target,
+            context: args.contexts[target],
+            dockerfile: `${args.contexts[target]}/Dockerfile`,
             imageTag: args.tags[target],
             platform: "linux/amd64",
           },

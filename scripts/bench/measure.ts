@@ -170,8 +170,8 @@ async function coldStartBench(modelDir: string) {
     );
     const lambda = await mkdtemp(join(tmpdir(), "thoth-bench-lambda-"));
     // The image's /var/task, built as functions/Dockerfile does (npm ci from the context's lockfile).
-    const modules = await installRuntimeModules(join(out, "image"), lambda);
-    await layOutImage(join(out, "image"), "mcp", modules, join(lambda, "task"), modelDir);
+    const modules = await installRuntimeModules(join(out, "image", "mcp"), lambda);
+    await layOutImage(join(out, "image", "mcp"), modules, join(lambda, "task"), modelDir);
     const runner = join(lambda, "invoke.mjs");
     await writeFile(
       runner,

@@ -8,7 +8,7 @@ import { SAMPLE_HANDBOOK } from "./folders.js";
 import { installMocks, resolve, settle, stackFileValues, type RecordedResource } from "./pulumi-mocks.js";
 
 export const TEST_ARTIFACTS: ArtifactPaths = {
-  imageContext: "/artifacts/image",
+  imageContexts: { mcp: "dist/image/mcp", refresh: "dist/image/refresh" },
   imageTags: { mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" },
   models: ["Xenova/all-MiniLM-L6-v2"],
 };

@@ -12,7 +12,8 @@ import { IMAGE_MODEL_DIR, SAMPLE_PREFIX } from "../../shared/names.js";
 import { installRuntimeModules, layOutImage } from "../../scripts/image-layout.js";
 import { checkNativeModules } from "../../scripts/native-check.js";
 import { MODEL_FILES, ModelFetchError, fetchModel } from "../../scripts/fetch-model.js";
-import { describeSizes, packageArtifacts, type SizeReport } from "../../scripts/package.js";
+import { contentTag, describeSizes, packageArtifacts, type SizeReport } from "../../scripts/package.js";
+import { sourcesFingerprint } from "../../shared/artifacts.js";
 import { REPO_ROOT, SAMPLE_HANDBOOK, tempDir } from "../helpers/folders.js";
 import { startS3 } from "../../scripts/emulators.js";
 import { node22 } from "../../scripts/node22.js";
@@ -39,7 +40,8 @@ describe("npm run package", () => {
       "mcp handler bundle",
       "refresh handler bundle",
       "model",
-      "image context",
+      "mcp image context",
+      "refresh image context",
     ]);
     const lines = describeSizes(reports, false).join("\n");
     expect(lines).toMatch(/built from the context by `pulumi up` on public\.ecr\.aws\/lambda\/nodejs:22/);
@@ -47,44 +49,69 @@ describe("npm run package", () => {
   });
 
   it("ships no native file from this machine: natives are compiled by the Dockerfile in the Lambda image", async () => {
-    const bundle = await readFile(join(context, "mcp", "index.mjs"), "utf8");
+    const bundle = await readFile(join(context, "mcp", "app", "index.mjs"), "utf8");
     expect(bundle).toContain('"hnswlib-node"');
     expect(bundle).not.toContain("HierarchicalNSW.prototype");
     expect(await checkNativeModules([context])).toEqual([]);
     expect(existsSync(join(context, "node_modules"))).toBe(false);
   });
 
-  it("writes one Dockerfile whose targets build both functions, compile in the Lambda image and run the check", async () => {
-    const dockerfile = await readFile(join(context, "Dockerfile"), "utf8");
-    const froms = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?/gm)].map((m) => [m[1], m[2]]);
-    expect(froms).toEqual([
-      ["public.ecr.aws/lambda/nodejs:22", "deps"],
-      ["public.ecr.aws/lambda/nodejs:22", "runtime"],
-      ["runtime", "mcp"],
-      ["runtime", "refresh"],
-    ]);
-    expect(dockerfile).toMatch(
-      /^RUN .*npm_config_nodedir.*\\\n\s+npm ci --omit=dev --no-audit --no-fund --foreground-scripts$/m,
-    );
-    expect(dockerfile).toMatch(
-      /^RUN node check-native\.mjs node_modules --arch x64 --prune-other-platforms$/m,
-    );
-    expect(dockerfile).toMatch(/^COPY model\/ \$\{LAMBDA_TASK_ROOT\}\/model\/$/m);
-    expect(`/var/task/model`).toBe(IMAGE_MODEL_DIR);
-    expect(dockerfile.match(/^CMD \["index\.handler"\]$/gm)).toHaveLength(2);
-    for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
-      for (const part of source!.split(" "))
-        expect(existsSync(join(context, part)), `COPY ${part}`).toBe(true);
+  it("writes each image its own context: one Dockerfile that compiles in the Lambda image, checks, and copies the app", async () => {
+    for (const target of ["mcp", "refresh"]) {
+      const own = join(context, target);
+      const dockerfile = await readFile(join(own, "Dockerfile"), "utf8");
+      const froms = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?/gm)].map((m) => [m[1], m[2]]);
+      expect(froms).toEqual([
+        ["public.ecr.aws/lambda/nodejs:22", "deps"],
+        ["public.ecr.aws/lambda/nodejs:22", "runtime"],
+        ["runtime", "function"],
+      ]);
+      expect(dockerfile).toMatch(
+        /^RUN .*npm_config_nodedir.*\\\n\s+npm ci --omit=dev --no-audit --no-fund --foreground-scripts$/m,
+      );
+      expect(dockerfile).toMatch(
+        /^RUN node check-native\.mjs node_modules --arch x64 --prune-other-platforms$/m,
+      );
+      expect(dockerfile).toMatch(/^COPY model\/ \$\{LAMBDA_TASK_ROOT\}\/model\/$/m);
+      expect(dockerfile).toMatch(/^COPY app\/ \$\{LAMBDA_TASK_ROOT\}\/$/m);
+      expect(dockerfile.match(/^CMD \["index\.handler"\]$/gm)).toHaveLength(1);
+      for (const [, source] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+        for (const part of source!.split(" "))
+          expect(existsSync(join(own, part)), `${target}: COPY ${part}`).toBe(true);
+      }
     }
+    expect(`/var/task/model`).toBe(IMAGE_MODEL_DIR);
+    // Each context holds only its own function: a change to the other cannot touch it.
+    expect(await readdir(join(context, "mcp", "app"))).toEqual(["index.mjs", "index.mjs.map"]);
+    expect((await readdir(join(context, "refresh", "app"))).sort()).toEqual([
+      "build-worker.mjs",
+      "build-worker.mjs.map",
+      "index.mjs",
+      "index.mjs.map",
+      "parse-worker.mjs",
+      "parse-worker.mjs.map",
+    ]);
     const tags = JSON.parse(await readFile(join(context, "image-tags.json"), "utf8"));
     expect(tags).toEqual({
-      mcp: expect.stringMatching(/^mcp-[0-9a-f]{16}$/),
-      refresh: expect.stringMatching(/^refresh-[0-9a-f]{16}$/),
+      mcp: await contentTag(join(context, "mcp"), "mcp"),
+      refresh: await contentTag(join(context, "refresh"), "refresh"),
+    });
+    expect(JSON.parse(await readFile(join(context, "sources.json"), "utf8"))).toEqual({
+      sha256: sourcesFingerprint(REPO_ROOT),
     });
   });
 
+  it("packages the same sources into byte-identical contexts (so an unchanged function is never rebuilt)", async () => {
+    const again = await tempDir("thoth-dist-again-");
+    await packageArtifacts(again);
+    for (const target of ["mcp", "refresh"])
+      expect(await contentTag(join(again, "image", target), target)).toBe(
+        await contentTag(join(context, target), target),
+      );
+  }, 120_000);
+
   it("pins the runtime modules to the repo's lockfile, every platform's optional binaries included", async () => {
-    const lock = JSON.parse(await readFile(join(context, "deps", "package-lock.json"), "utf8"));
+    const lock = JSON.parse(await readFile(join(context, "mcp", "deps", "package-lock.json"), "utf8"));
     const root = JSON.parse(await readFile(join(REPO_ROOT, "package-lock.json"), "utf8"));
     for (const key of [
       "node_modules/hnswlib-node",
@@ -95,7 +122,9 @@ describe("npm run package", () => {
     }
     expect(lock.packages["node_modules/@img/sharp-darwin-arm64"]).toBeDefined();
     expect(Object.keys(lock.packages).some((k) => k.includes("@pulumi/"))).toBe(false);
-    expect(JSON.parse(await readFile(join(context, "deps", "package.json"), "utf8")).overrides).toEqual({
+    expect(
+      JSON.parse(await readFile(join(context, "mcp", "deps", "package.json"), "utf8")).overrides,
+    ).toEqual({
       sharp: "0.34.5",
     });
   });
@@ -105,11 +134,16 @@ describe("npm run package", () => {
     const work = await tempDir("thoth-image-");
     // The Dockerfile's deps stage: npm ci from the context's lockfile (hnswlib-node compiled from its sources),
     // prune, native check. Done here with this machine's compiler, since no Docker engine runs here.
-    const modules = await installRuntimeModules(context, work);
+    const modules = await installRuntimeModules(join(context, "mcp"), work);
     expect(existsSync(join(modules, "hnswlib-node", "build", "Release", "addon.node"))).toBe(true);
     const model = await tinyModelDir();
-    const mcpTask = await layOutImage(context, "mcp", modules, join(work, "mcp-task"), model);
-    const refreshTask = await layOutImage(context, "refresh", modules, join(work, "refresh-task"), model);
+    const mcpTask = await layOutImage(join(context, "mcp"), modules, join(work, "mcp-task"), model);
+    const refreshTask = await layOutImage(
+      join(context, "refresh"),
+      modules,
+      join(work, "refresh-task"),
+      model,
+    );
 
     const s3 = await startS3(BUCKET);
     const issuer = await startTestIssuer();

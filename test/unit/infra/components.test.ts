@@ -71,7 +71,7 @@ describe("component argument checks name the offending field", () => {
       () =>
         new Images("i1", {
           repositoryName: "r",
-          context: "/ctx",
+          contexts: { mcp: "dist/image/mcp", refresh: "dist/image/refresh" },
           tags: { mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" },
           keepImages: 1,
           protect: false,

@@ -347,7 +347,7 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     );
   });
 
-  it("runs both functions as images of one Dockerfile, tagged by content, in a MUTABLE repository", () => {
+  it("runs each function as an image of its own relative context, tagged by content, in a MUTABLE repository", () => {
     const functions = byType(d.recorded, "aws:lambda/function:Function").sort((a, b) =>
       String(a.inputs.name).localeCompare(String(b.inputs.name)),
     );
@@ -357,21 +357,22 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
     ]);
     const images = byType(d.recorded, "awsx:ecr:Image")
       .map((i) => i.inputs)
-      .sort((a, b) => String(a.target).localeCompare(String(b.target)));
+      .sort((a, b) => String(a.imageTag).localeCompare(String(b.imageTag)));
     expect(images).toEqual([
       expect.objectContaining({
-        context: "/artifacts/image",
-        dockerfile: "/artifacts/image/Dockerfile",
-        target: "mcp",
+        context: "dist/image/mcp",
+        dockerfile: "dist/image/mcp/Dockerfile",
         imageTag: "mcp-0123456789abcdef",
         platform: "linux/amd64",
       }),
       expect.objectContaining({
-        target: "refresh",
+        context: "dist/image/refresh",
+        dockerfile: "dist/image/refresh/Dockerfile",
         imageTag: "refresh-0123456789abcdef",
         platform: "linux/amd64",
       }),
     ]);
+    for (const image of images) expect(image.target).toBeUndefined();
     // Rebuilding unchanged content pushes a new digest under the same tag; IMMUTABLE would refuse it.
     expect(byType(d.recorded, "aws:ecr/repository:Repository")[0]!.inputs).toMatchObject({
       name: `thoth-${stack}-functions`,
@@ -455,34 +456,37 @@ describe("dev and prod differ only by configuration", () => {
 
 describe("what a deploy ships", () => {
   it("deploys a new refresh image when the refresh code changes, and leaves the MCP function alone", async () => {
-    const context = await tempDir("thoth-context-");
-    for (const dir of ["deps", "model", "mcp", "refresh"]) await mkdir(join(context, dir));
-    await writeFile(join(context, "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\n");
-    await writeFile(join(context, "deps", "package-lock.json"), "{}");
-    await writeFile(join(context, "mcp", "index.mjs"), "export const handler = () => 1;");
-    await writeFile(join(context, "refresh", "index.mjs"), "export const handler = () => 1;");
-    const shared = ["Dockerfile", "deps", "model"];
+    // Two contexts as npm run package writes them: the shared parts in each, and each function's own app/.
+    const root = await tempDir("thoth-context-");
+    const contexts = { mcp: join(root, "mcp"), refresh: join(root, "refresh") };
+    for (const [target, context] of Object.entries(contexts)) {
+      for (const dir of ["deps", "model", "app"]) await mkdir(join(context, dir), { recursive: true });
+      await writeFile(join(context, "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\n");
+      await writeFile(join(context, "deps", "package-lock.json"), "{}");
+      await writeFile(join(context, "app", "index.mjs"), `export const handler = () => "${target}";`);
+    }
     const tags = async () => ({
-      mcp: await contentTag(context, "mcp", shared),
-      refresh: await contentTag(context, "refresh", shared),
+      mcp: await contentTag(contexts.mcp, "mcp"),
+      refresh: await contentTag(contexts.refresh, "refresh"),
     });
     const before = await tags();
-    await writeFile(join(context, "refresh", "index.mjs"), "export const handler = () => 2;");
+    await writeFile(join(contexts.refresh, "app", "index.mjs"), "export const handler = () => 2;");
     const after = await tags();
     expect(after.mcp).toBe(before.mcp);
     expect(after.refresh).not.toBe(before.refresh);
     expect(after.refresh).toMatch(/^refresh-[0-9a-f]{16}$/);
 
     const uri = async (imageTags: ArtifactPaths["imageTags"]) => {
-      const d = await deploy("dev", {}, false, { ...ARTIFACTS, imageContext: context, imageTags });
+      const d = await deploy("dev", {}, false, { ...ARTIFACTS, imageTags });
       const fns = byType(d.recorded, "aws:lambda/function:Function");
       return Object.fromEntries(fns.map((f) => [f.inputs.name, f.inputs.imageUri]));
     };
     const [first, second] = [await uri(before), await uri(after)];
     expect(second["thoth-dev-mcp"]).toBe(first["thoth-dev-mcp"]);
     expect(second["thoth-dev-refresh"]).not.toBe(first["thoth-dev-refresh"]);
-    // A change to what both images share (the Dockerfile, the modules, the model) changes both.
-    await writeFile(join(context, "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\nRUN true\n");
+    // A change to what both images hold (the Dockerfile, the modules, the model) changes both.
+    for (const context of Object.values(contexts))
+      await writeFile(join(context, "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\nRUN true\n");
     const third = await tags();
     expect(third.mcp).not.toBe(after.mcp);
     expect(third.refresh).not.toBe(after.refresh);

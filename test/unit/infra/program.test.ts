@@ -1,8 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { tempDir } from "../../helpers/folders.js";
+import { fakeDist } from "../../helpers/fake-dist.js";
 import { installMocks, resolve, settle, stackFileValues } from "../../helpers/pulumi-mocks.js";
 
 /** Pulumi config as the CLI would pass it: `thoth:`-namespaced keys with JSON-encoded object values. */
@@ -19,14 +17,7 @@ function pulumiConfig(stack: string): Record<string, string> {
 
 describe("infra/index.ts, the program pulumi up runs", () => {
   it("reads the prod stack config, builds the platform and exports every output", async () => {
-    const artifacts = await tempDir();
-    await mkdir(join(artifacts, "image"));
-    await writeFile(join(artifacts, "image", "Dockerfile"), "FROM public.ecr.aws/lambda/nodejs:22\n");
-    await writeFile(
-      join(artifacts, "image", "image-tags.json"),
-      JSON.stringify({ mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" }),
-    );
-    process.env.THOTH_ARTIFACTS_DIR = artifacts;
+    process.env.THOTH_ARTIFACTS_DIR = await fakeDist();
     onTestFinished(() => {
       delete process.env.THOTH_ARTIFACTS_DIR;
     });
