@@ -155,8 +155,7 @@ async function* files(dir: string): AsyncGenerator<string> {
 
 /**
  * A tag that changes whenever what a target's image holds changes: sha256 over the path and bytes of every file
- * of its context. (awsx's default tag hashes only the context path and the stack, so a changed handler would
- * reuse an existing tag.)
+ * of its context, so a changed handler is a new tag.
  */
 export async function contentTag(context: string, target: string): Promise<string> {
   const hash = createHash("sha256");

@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
+import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { IMAGE_TARGETS, type ImageTags, type ImageTarget } from "../../shared/artifacts.js";
 
@@ -26,10 +26,15 @@ export interface ImagesArgs {
  * URI changes. The repository is MUTABLE on purpose: Docker builds are not byte-reproducible, so rebuilding
  * unchanged content pushes a new digest under the same tag, which an IMMUTABLE repository refuses. Lambda pins
  * the digest it was deployed with, so a moved tag never changes a running function.
+ *
+ * Images outlive the deploys that made them: each is a docker-build Image retained on delete, under one logical
+ * name per function (awsx.ecr.Image names its child after the tag, so a new tag replaced the child and deleted
+ * the old image from ECR, and a rollback of the `live` alias pointed at an image that was gone). The repository's
+ * lifecycle rule expires them, keeping the newest `keepImages`: the versions a rollback can reach.
  */
 export class Images extends pulumi.ComponentResource {
   readonly repository: aws.ecr.Repository;
-  readonly images: Record<ImageTarget, awsx.ecr.Image>;
+  readonly images: Record<ImageTarget, dockerBuild.Image>;
 
   constructor(name: string, args: ImagesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("thoth:infra:Images", name, {}, opts);
@@ -66,27 +71,43 @@ export class Images extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Push credentials for the stack's registry, as awsx obtained them.
+    const token = aws.ecr.getAuthorizationTokenOutput(
+      { registryId: this.repository.registryId },
+      { parent: this },
+    );
+    const registry = {
+      address: this.repository.repositoryUrl.apply((url) => url.split("/")[0]!),
+      username: token.userName,
+      password: pulumi.secret(token.password),
+    };
     this.images = Object.fromEntries(
-      IMAGE_TARGETS.map((target) => [
-        target,
-        new awsx.ecr.Image(
+      IMAGE_TARGETS.map((target) => {
+        const ref = pulumi.interpolate`${this.repository.repositoryUrl}:${args.tags[target]}`;
+        const context = args.contexts[target];
+        const image = new dockerBuild.Image(
           `${name}-${target}`,
           {
-            repositoryUrl: this.repository.repositoryUrl,
-            context: args.contexts[target],
-            dockerfile: `${args.contexts[target]}/Dockerfile`,
-            imageTag: args.tags[target],
-            platform: "linux/amd64",
+            tags: [ref],
+            context: { location: context },
+            dockerfile: { location: `${context}/Dockerfile` },
+            platforms: ["linux/amd64"],
+            push: true,
+            registries: [registry],
+            // The previous image of this function is the build cache (inline), as awsx did.
+            cacheFrom: [{ registry: { ref } }],
+            cacheTo: [{ inline: {} }],
           },
-          { parent: this },
-        ),
-      ]),
-    ) as Record<ImageTarget, awsx.ecr.Image>;
+          { parent: this, retainOnDelete: true },
+        );
+        return [target, image];
+      }),
+    ) as Record<ImageTarget, dockerBuild.Image>;
     this.registerOutputs({ repositoryUrl: this.repository.repositoryUrl });
   }
 
-  /** The URI Lambda deploys (awsx resolves it to the pushed digest). */
+  /** The URI Lambda deploys: the repository and the pushed digest. */
   imageUri(target: ImageTarget): pulumi.Output<string> {
-    return this.images[target].imageUri;
+    return pulumi.interpolate`${this.repository.repositoryUrl}@${this.images[target].digest}`;
   }
 }

@@ -9,6 +9,7 @@ import { REPO_ROOT } from "./folders.js";
 interface RegisterRequest {
   getName(): string;
   getDependenciesList(): string[];
+  getRetainondelete(): boolean | undefined;
 }
 
 export const ACCOUNT = "123456789012";
@@ -20,6 +21,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** The logical names of the resources it depends on (`dependsOn` and inputs from other resources). */
   dependsOn: string[];
+  /** The `retainOnDelete` option: Pulumi leaves the cloud resource in place when it deletes this one. */
+  retainOnDelete: boolean;
 }
 
 /** Attributes AWS computes, so outputs that depend on them resolve under mocks. */
@@ -48,11 +51,13 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       };
     case "aws:ecr/repository:Repository":
       return { arn, repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${physical}` };
-    case "awsx:ecr:Image":
-      // What awsx answers after a push: the repository, and the digest of what was pushed (here a stand-in
-      // digest derived from the tag, which npm run package derives from the content).
+    case "docker-build:index:Image":
+      // What docker-build answers after a push: the digest of what was pushed (here a stand-in digest derived
+      // from the tag, which npm run package derives from the content).
       return {
-        imageUri: `${String(inputs.repositoryUrl)}@sha256:${createHash("sha256").update(String(inputs.imageTag)).digest("hex")}`,
+        digest: `sha256:${createHash("sha256")
+          .update(String((inputs.tags as string[])[0]))
+          .digest("hex")}`,
       };
     case "random:index/randomString:RandomString":
       return { result: "k3x9q2zt" };
@@ -85,7 +90,8 @@ export function installMocks(
           type: args.type,
           name: args.name,
           inputs: args.inputs,
-          dependsOn: dependencies.get(args.name) ?? [],
+          dependsOn: dependencies.get(args.name)?.dependsOn ?? [],
+          retainOnDelete: dependencies.get(args.name)?.retainOnDelete ?? false,
         });
         return {
           id: `${args.name}-id`,
@@ -93,6 +99,13 @@ export function installMocks(
         };
       },
       call(args) {
+        // The registry's push credentials (docker-build's login to ECR).
+        if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken")
+          return {
+            userName: "AWS",
+            password: "ecr-token",
+            proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
+          };
         throw new Error(`unexpected provider call ${args.token}`);
       },
     },
@@ -105,12 +118,12 @@ export function installMocks(
     registerResource(req: RegisterRequest, callback: unknown): unknown;
   };
   const register = monitor.registerResource.bind(monitor);
-  const dependencies = new Map<string, string[]>();
+  const dependencies = new Map<string, { dependsOn: string[]; retainOnDelete: boolean }>();
   monitor.registerResource = (req, callback) => {
-    dependencies.set(
-      req.getName(),
-      req.getDependenciesList().map((urn) => urn.split("::").pop()!),
-    );
+    dependencies.set(req.getName(), {
+      dependsOn: req.getDependenciesList().map((urn) => urn.split("::").pop()!),
+      retainOnDelete: req.getRetainondelete() ?? false,
+    });
     return register(req, callback);
   };
   return recorded;

@@ -44,7 +44,7 @@ const RESOURCE_TYPES = [
   "aws:apigatewayv2/stage:Stage",
   "aws:ecr/repository:Repository",
   "aws:ecr/lifecyclePolicy:LifecyclePolicy",
-  "awsx:ecr:Image",
+  "docker-build:index:Image",
   "aws:cloudwatch/eventRule:EventRule",
   "aws:cloudwatch/eventTarget:EventTarget",
   "aws:cloudwatch/logGroup:LogGroup",
@@ -355,24 +355,31 @@ describe.each(["dev", "prod"] as const)("the %s stack", (stack) => {
       [`thoth-${stack}-mcp`, "Image", ["x86_64"]],
       [`thoth-${stack}-refresh`, "Image", ["x86_64"]],
     ]);
-    const images = byType(d.recorded, "awsx:ecr:Image")
-      .map((i) => i.inputs)
-      .sort((a, b) => String(a.imageTag).localeCompare(String(b.imageTag)));
-    expect(images).toEqual([
-      expect.objectContaining({
-        context: "dist/image/mcp",
-        dockerfile: "dist/image/mcp/Dockerfile",
-        imageTag: "mcp-0123456789abcdef",
-        platform: "linux/amd64",
-      }),
-      expect.objectContaining({
-        context: "dist/image/refresh",
-        dockerfile: "dist/image/refresh/Dockerfile",
-        imageTag: "refresh-0123456789abcdef",
-        platform: "linux/amd64",
-      }),
+    const images = byType(d.recorded, "docker-build:index:Image").sort((a, b) =>
+      a.name.localeCompare(b.name),
+    );
+    expect(images.map((i) => [i.name, i.inputs.context, i.inputs.dockerfile, i.inputs.platforms])).toEqual([
+      [
+        "images-mcp",
+        { location: "dist/image/mcp" },
+        { location: "dist/image/mcp/Dockerfile" },
+        ["linux/amd64"],
+      ],
+      [
+        "images-refresh",
+        { location: "dist/image/refresh" },
+        { location: "dist/image/refresh/Dockerfile" },
+        ["linux/amd64"],
+      ],
     ]);
-    for (const image of images) expect(image.target).toBeUndefined();
+    expect(images.map((i) => i.inputs.tags)).toEqual([
+      [expect.stringMatching(/thoth-[a-z]+-functions:mcp-0123456789abcdef$/)],
+      [expect.stringMatching(/thoth-[a-z]+-functions:refresh-0123456789abcdef$/)],
+    ]);
+    for (const image of images) {
+      expect(image.inputs.push).toBe(true);
+      expect(image.inputs.target).toBeUndefined();
+    }
     // Rebuilding unchanged content pushes a new digest under the same tag; IMMUTABLE would refuse it.
     expect(byType(d.recorded, "aws:ecr/repository:Repository")[0]!.inputs).toMatchObject({
       name: `thoth-${stack}-functions`,
@@ -490,6 +497,24 @@ describe("what a deploy ships", () => {
     const third = await tags();
     expect(third.mcp).not.toBe(after.mcp);
     expect(third.refresh).not.toBe(after.refresh);
+  });
+
+  it("keeps the images a rollback reaches: retained on delete, one resource per function whatever the tag, expired by the lifecycle rule", async () => {
+    const names = async (imageTags: ArtifactPaths["imageTags"]) => {
+      const d = await deploy("dev", {}, false, { ...ARTIFACTS, imageTags });
+      const images = byType(d.recorded, "docker-build:index:Image");
+      for (const image of images) expect(image.retainOnDelete, image.name).toBe(true);
+      const lifecycle = JSON.parse(
+        byType(d.recorded, "aws:ecr/lifecyclePolicy:LifecyclePolicy")[0]!.inputs.policy as string,
+      ) as { rules: { selection: { countNumber: number } }[] };
+      expect(lifecycle.rules[0]!.selection.countNumber).toBe(20);
+      return images.map((i) => i.name).sort();
+    };
+    // A new tag is an update of the same resource, not a replacement that would delete the old image.
+    const first = await names(ARTIFACTS.imageTags);
+    const next = await names({ mcp: "mcp-1111111111111111", refresh: "refresh-2222222222222222" });
+    expect(next).toEqual(first);
+    expect(first).toEqual(["images-mcp", "images-refresh"]);
   });
 
   it("turns optional quota and cost settings on only when configured", async () => {
