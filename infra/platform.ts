@@ -40,6 +40,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     contexts: artifacts.imageContexts,
     tags: artifacts.imageTags,
     protect: config.protect,
+    architecture: config.architecture,
     resourceTags: tags,
   });
   const keys = new Secrets("secrets", {
@@ -76,6 +77,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     functionName: names.mcpFunction,
     apiName: names.api,
     imageUri: images.imageUri("mcp"),
+    architecture: config.architecture,
     ...(modelDir ? { modelDir } : {}),
     embeddingModel: config.embeddingModel,
     memoryMb: config.mcp.memoryMb,
@@ -96,6 +98,7 @@ export function createPlatform({ stack, region, config, secrets, artifacts, samp
     functionName: names.refreshFunction,
     scheduleName: names.schedule,
     imageUri: images.imageUri("refresh"),
+    architecture: config.architecture,
     ...(modelDir ? { modelDir } : {}),
     failureQueueName: names.refreshFailures,
     ...(config.refreshReservedConcurrency !== undefined

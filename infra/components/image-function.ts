@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { ENV } from "../../shared/config.js";
+import { ENV, type LambdaArchitecture } from "../../shared/config.js";
 import { functionRole } from "../link.js";
 import type { PolicyStatement } from "../policies.js";
 
@@ -14,6 +14,8 @@ export interface ImageFunctionArgs {
   functionName: string;
   imageUri: pulumi.Input<string>;
   embeddingModel: string;
+  /** The CPU the image was built for. */
+  architecture: LambdaArchitecture;
   /** Where the image holds that model; unset for keyword-only images. */
   modelDir?: string;
   memoryMb: number;
@@ -57,7 +59,7 @@ export function imageFunction(
       name: args.functionName,
       packageType: "Image",
       imageUri: args.imageUri,
-      architectures: ["x86_64"],
+      architectures: [args.architecture],
       role: role.arn,
       memorySize: args.memoryMb,
       timeout: args.timeoutSeconds,

@@ -1,10 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { DOCKER_PLATFORMS, type LambdaArchitecture } from "../../shared/config.js";
 import { IMAGE_TARGETS, type ImageTags, type ImageTarget } from "../../shared/artifacts.js";
 
 export interface ImagesArgs {
   repositoryName: string;
+  /** The functions' CPU: the images are built for its platform. */
+  architecture: LambdaArchitecture;
   /** Each image's own Docker build context from `npm run package` (each holds a Dockerfile), relative. */
   contexts: Record<ImageTarget, string>;
   /** A content-hash tag per Dockerfile target, from `npm run package`. */
@@ -18,8 +21,8 @@ export interface ImagesArgs {
 
 /**
  * The functions' container images: one ECR repository, and one image per function, each built by `pulumi up`
- * from its own context (functions/Dockerfile and only that function's files) for linux/amd64 (the natives
- * compile inside the Lambda base image). A change to one function leaves the other's context, tag and image
+ * from its own context (functions/Dockerfile and only that function's files) for the stack's architecture
+ * (linux/amd64 or linux/arm64; the natives compile inside the Lambda base image of that architecture). A change to one function leaves the other's context, tag and image
  * alone.
  *
  * Each image is tagged with the hash of its content, so a changed handler is a new tag and the function's image
@@ -91,7 +94,7 @@ export class Images extends pulumi.ComponentResource {
             tags: [ref],
             context: { location: context },
             dockerfile: { location: `${context}/Dockerfile` },
-            platforms: ["linux/amd64"],
+            platforms: [DOCKER_PLATFORMS[args.architecture]],
             push: true,
             registries: [registry],
             // The previous image of this function is the build cache (inline), as awsx did.

@@ -69,8 +69,10 @@ describe("npm run package", () => {
       expect(dockerfile).toMatch(
         /^RUN .*npm_config_nodedir.*\\\n\s+npm ci --omit=dev --no-audit --no-fund --foreground-scripts$/m,
       );
-      expect(dockerfile).toMatch(
-        /^RUN node check-native\.mjs node_modules --arch x64 --prune-other-platforms$/m,
+      // The native check follows the platform the image is built for (linux/amd64 or linux/arm64).
+      expect(dockerfile).toMatch(/^ARG TARGETARCH$/m);
+      expect(dockerfile).toContain(
+        'RUN node check-native.mjs node_modules --arch "$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" --prune-other-platforms',
       );
       expect(dockerfile).toMatch(/^COPY model\/ \$\{LAMBDA_TASK_ROOT\}\/model\/$/m);
       expect(dockerfile).toMatch(/^COPY app\/ \$\{LAMBDA_TASK_ROOT\}\/$/m);

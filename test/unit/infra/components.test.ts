@@ -17,6 +17,7 @@ const mcpArgs = () => ({
   apiName: "thoth-dev-api",
   imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/thoth-dev-functions:mcp-0123456789abcdef",
   embeddingModel: "m",
+  architecture: "x86_64" as const,
   memoryMb: 1024,
   timeoutSeconds: 29,
   tmpMb: 2048,
@@ -35,6 +36,7 @@ const refreshArgs = () => ({
   failureQueueName: "thoth-dev-refresh-failures",
   collections: [{ name: "docs", description: "", source: { type: "local" as const, path: "/docs" } }],
   embeddingModel: "m",
+  architecture: "x86_64" as const,
   keepVersions: 3,
   memoryMb: 2048,
   timeoutSeconds: 900,
@@ -72,6 +74,7 @@ describe("component argument checks name the offending field", () => {
         new Images("i1", {
           repositoryName: "r",
           contexts: { mcp: "dist/image/mcp", refresh: "dist/image/refresh" },
+          architecture: "x86_64",
           tags: { mcp: "mcp-0123456789abcdef", refresh: "refresh-0123456789abcdef" },
           keepImages: 1,
           protect: false,

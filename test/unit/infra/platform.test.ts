@@ -517,6 +517,17 @@ describe("what a deploy ships", () => {
     expect(first).toEqual(["images-mcp", "images-refresh"]);
   });
 
+  it("builds and runs both functions on arm64 (Graviton) when the stack asks for it", async () => {
+    const d = await deploy("dev", { architecture: "arm64" });
+    for (const fn of byType(d.recorded, "aws:lambda/function:Function"))
+      expect(fn.inputs.architectures, fn.name).toEqual(["arm64"]);
+    for (const image of byType(d.recorded, "docker-build:index:Image"))
+      expect(image.inputs.platforms, image.name).toEqual(["linux/arm64"]);
+    expect(() => parseStackConfig("dev", { ...stackFileValues("dev"), architecture: "arm" })).toThrow(
+      /thoth:architecture/,
+    );
+  });
+
   it("turns optional quota and cost settings on only when configured", async () => {
     const d = await deploy("dev", {
       refreshReservedConcurrency: 2,

@@ -66,6 +66,8 @@ describe("the CI/CD workflow", () => {
       const runs = workflow.jobs[job]!.steps.map((s) => s.run ?? s.uses ?? "");
       const pulumiAt = runs.findIndex((r) => r.startsWith("pulumi/actions"));
       expect(runs.slice(0, pulumiAt), job).toContain("npm run model:fetch && npm run package");
+      // An arm64 stack builds on the x86 runner through QEMU.
+      expect(runs.slice(0, pulumiAt), job).toContain("docker/setup-qemu-action@v3");
     }
   });
 });
