@@ -27,6 +27,22 @@ const pulumiSteps = (job: string) =>
   workflow.jobs[job]!.steps.filter((s) => s.uses?.startsWith("pulumi/actions"));
 
 describe("the CI/CD workflow", () => {
+  it("runs the first refresh after each deploy and waits for it, then asks the deployed server", () => {
+    for (const [job, stack] of [
+      ["deploy-dev", "dev"],
+      ["deploy-prod", "prod"],
+    ] as const) {
+      const steps = workflow.jobs[job]!.steps;
+      const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions"));
+      const after = steps
+        .slice(up + 1)
+        .map((s) => s.run ?? "")
+        .join("\n");
+      expect(after, job).toContain(`npx thoth refresh --stack "\${{ vars.PULUMI_ORG }}/thoth/${stack}"`);
+      expect(after, job).toContain(`npx thoth search --stack "\${{ vars.PULUMI_ORG }}/thoth/${stack}"`);
+    }
+  });
+
   it("pins the Pulumi CLI to the SDK's version", () => {
     expect(workflow.env.PULUMI_VERSION).toBe(pkg.dependencies["@pulumi/pulumi"]);
     for (const job of ["preview", "deploy-dev", "deploy-prod"]) {
