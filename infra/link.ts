@@ -35,6 +35,9 @@ export function functionRole(
   name: string,
   parent: pulumi.Resource,
   args: {
+    /** The role's name is this plus a random suffix (`thoth-<stack>-<function>-…`): the deployer policy
+     * (infra/deployer-policy.ts) may pass and change only roles named so. */
+    namePrefix: string;
     logGroupArn: pulumi.Output<string>;
     statements: pulumi.Output<PolicyStatement[]>;
     tags?: Record<string, string>;
@@ -42,7 +45,11 @@ export function functionRole(
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
   const role = new aws.iam.Role(
     `${name}-role`,
-    { assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()), tags: args.tags },
+    {
+      namePrefix: args.namePrefix,
+      assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
+      tags: args.tags,
+    },
     { parent },
   );
   const policy = new aws.iam.RolePolicy(

@@ -49,6 +49,7 @@ export function imageFunction(
     { parent },
   );
   const { role, policy } = functionRole(name, parent, {
+    namePrefix: `${args.functionName}-`,
     logGroupArn: logGroup.arn,
     statements: args.statements,
     ...(args.tags ? { tags: args.tags } : {}),
