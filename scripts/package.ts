@@ -30,6 +30,7 @@ import {
   type ImageTarget,
 } from "../shared/artifacts.js";
 import { checkNativeModules } from "./native-check.js";
+import { BASE_IMAGE_TAG, readBaseImage, type BaseImageRef } from "./base-image.js";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Packages that stay out of the bundles: native addons and transformers.js (which loads onnxruntime-node). */
@@ -256,13 +257,21 @@ export async function packageArtifacts(out = join(REPO, "dist")): Promise<SizeRe
   ];
 }
 
-export function describeSizes(reports: SizeReport[], modelPresent: boolean): string[] {
+export function describeSizes(
+  reports: SizeReport[],
+  modelPresent: boolean,
+  baseImage: BaseImageRef = { tagged: BASE_IMAGE_TAG, digest: undefined },
+): string[] {
   const lines = reports.map(
     (r) => `${r.name.padEnd(22)} ${mb(r.bytes).padStart(9)} (≈${mb(r.deflatedBytes).padStart(9)} compressed)`,
   );
   lines.push(
-    `images: built from the context by \`pulumi up\` on public.ecr.aws/lambda/nodejs:22 (limit ${mb(LAMBDA_LIMITS.imageBytes)} per image)`,
+    `images: built from the context by \`pulumi up\` on ${baseImage.tagged}${baseImage.digest ? `@${baseImage.digest.slice(0, 19)}…` : ""} (limit ${mb(LAMBDA_LIMITS.imageBytes)} per image)`,
   );
+  if (!baseImage.digest)
+    lines.push(
+      "note: the base image is not pinned by digest, so a rebuild may start from a newer one: run `npm run base-image:pin` (needs public.ecr.aws)",
+    );
   if (!modelPresent)
     lines.push(
       "note: no model in dist/model (run `npm run model:fetch` first): these artifacts serve keyword search only",
@@ -276,7 +285,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const reports = await packageArtifacts();
     const modelPresent =
       existsSync(join(REPO, "dist", "model")) && (await stat(join(REPO, "dist", "model"))).isDirectory();
-    for (const line of describeSizes(reports, modelPresent)) console.log(line);
+    const baseImage = readBaseImage(await readFile(join(REPO, "functions/Dockerfile"), "utf8"));
+    for (const line of describeSizes(reports, modelPresent, baseImage)) console.log(line);
     console.log(
       `packaged in ${((performance.now() - started) / 1000).toFixed(1)} s into ${relative(process.cwd(), join(REPO, "dist", ARTIFACT_DIRS.image)) || "dist/image"}/`,
     );

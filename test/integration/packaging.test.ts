@@ -13,6 +13,7 @@ import { installRuntimeModules, layOutImage } from "../../scripts/image-layout.j
 import { checkNativeModules } from "../../scripts/native-check.js";
 import { MODEL_FILES, ModelFetchError, fetchModel } from "../../scripts/fetch-model.js";
 import { contentTag, describeSizes, packageArtifacts, type SizeReport } from "../../scripts/package.js";
+import { BASE_IMAGE_TAG, readBaseImage } from "../../scripts/base-image.js";
 import { sourcesFingerprint } from "../../shared/artifacts.js";
 import { REPO_ROOT, SAMPLE_HANDBOOK, tempDir } from "../helpers/folders.js";
 import { startS3 } from "../../scripts/emulators.js";
@@ -60,10 +61,11 @@ describe("npm run package", () => {
     for (const target of ["mcp", "refresh"]) {
       const own = join(context, target);
       const dockerfile = await readFile(join(own, "Dockerfile"), "utf8");
+      expect(readBaseImage(dockerfile).tagged).toBe(BASE_IMAGE_TAG);
       const froms = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?/gm)].map((m) => [m[1], m[2]]);
       expect(froms).toEqual([
-        ["public.ecr.aws/lambda/nodejs:22", "deps"],
-        ["public.ecr.aws/lambda/nodejs:22", "runtime"],
+        ["${BASE_IMAGE}", "deps"],
+        ["${BASE_IMAGE}", "runtime"],
         ["runtime", "function"],
       ]);
       expect(dockerfile).toMatch(
