@@ -83,7 +83,8 @@ describe("refresh → S3 → MCP handler on AWS stand-ins", () => {
     try {
       const result = await client.callTool({
         name: "search_documents",
-        arguments: { query: "promote the replica", limit: 1 },
+        // Hybrid asked for: the tiny test model's default is keyword ranking, and this proves the vectors load.
+        arguments: { query: "promote the replica", limit: 1, mode: "hybrid" },
       });
       expect(result.structuredContent).toMatchObject({
         mode: "hybrid",
