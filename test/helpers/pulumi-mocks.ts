@@ -10,6 +10,7 @@ interface RegisterRequest {
   getName(): string;
   getDependenciesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getProtect(): boolean | undefined;
 }
 
 export const ACCOUNT = "123456789012";
@@ -23,6 +24,8 @@ export interface RecordedResource {
   dependsOn: string[];
   /** The `retainOnDelete` option: Pulumi leaves the cloud resource in place when it deletes this one. */
   retainOnDelete: boolean;
+  /** The `protect` option: `pulumi destroy` refuses while it is set. */
+  protect: boolean;
 }
 
 /** Attributes AWS computes, so outputs that depend on them resolve under mocks. */
@@ -92,6 +95,7 @@ export function installMocks(
           inputs: args.inputs,
           dependsOn: dependencies.get(args.name)?.dependsOn ?? [],
           retainOnDelete: dependencies.get(args.name)?.retainOnDelete ?? false,
+          protect: dependencies.get(args.name)?.protect ?? false,
         });
         return {
           id: `${args.name}-id`,
@@ -118,11 +122,12 @@ export function installMocks(
     registerResource(req: RegisterRequest, callback: unknown): unknown;
   };
   const register = monitor.registerResource.bind(monitor);
-  const dependencies = new Map<string, { dependsOn: string[]; retainOnDelete: boolean }>();
+  const dependencies = new Map<string, { dependsOn: string[]; retainOnDelete: boolean; protect: boolean }>();
   monitor.registerResource = (req, callback) => {
     dependencies.set(req.getName(), {
       dependsOn: req.getDependenciesList().map((urn) => urn.split("::").pop()!),
       retainOnDelete: req.getRetainondelete() ?? false,
+      protect: req.getProtect() ?? false,
     });
     return register(req, callback);
   };

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DynamoDocumentCache,
@@ -23,6 +25,38 @@ import { FileDocumentCache } from "../../functions/adapters/local/file-document-
 import { codecs } from "../helpers/knowledge-base.js";
 
 const BUCKET = "thoth-test-bundles";
+
+describe("S3 object store, a bucket in another region", () => {
+  it("follows S3's redirect to the bucket's region instead of failing", async () => {
+    // What S3 answers a request signed for the wrong region: 301 PermanentRedirect naming the bucket's region.
+    const signedFor: string[] = [];
+    const server = createServer((req, res) => {
+      const region =
+        /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "none";
+      signedFor.push(region);
+      if (region !== "ap-southeast-2") {
+        res.writeHead(301, { "x-amz-bucket-region": "ap-southeast-2", "content-type": "application/xml" });
+        res.end(
+          "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>",
+        );
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/markdown", etag: '"e1"' }).end("# Policies");
+    });
+    await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const store = new S3ObjectStore(
+        s3Client({ AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: "eu-west-1" }),
+        "acme-policies",
+      );
+      expect(new TextDecoder().decode(await store.get("published/policies.md"))).toBe("# Policies");
+      expect(signedFor).toEqual(["eu-west-1", "ap-southeast-2"]);
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  });
+});
 
 describe("S3 object store against s3rver", () => {
   let s3: Awaited<ReturnType<typeof startS3>>;

@@ -121,6 +121,9 @@ export function s3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   return new S3Client({
     ...region(env),
     ...(url ? { endpoint: url, forcePathStyle: true } : {}),
+    // An s3 source's own bucket may live in another region than the stack: S3 answers 301 with the bucket's
+    // region, and the client asks again there instead of failing with PermanentRedirect.
+    followRegionRedirects: true,
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
