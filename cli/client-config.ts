@@ -36,7 +36,7 @@ export async function stackConnectorSteps(options: {
   const outputs = await readStackOutputs(options.stack, options.cwd);
   if (typeof outputs.mcpOAuthConfig !== "string")
     throw new Error(
-      `stack "${options.stack}" has no OAuth endpoint: set thoth:oauth (README "Sign-in with OAuth") and run \`pulumi up --stack ${options.stack}\``,
+      `stack "${options.stack}" has no OAuth endpoint: set thoth:oauth (README "Sign-in with OAuth", docs/oauth.md) and run \`pulumi up --stack ${options.stack}\``,
     );
   const setup = JSON.parse(outputs.mcpOAuthConfig) as OAuthClientSetup;
   return connectorSteps(options.client, setup, options.stack);

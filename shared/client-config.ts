@@ -90,7 +90,7 @@ export function connectorSteps(kind: ConnectorKind, setup: OAuthClientSetup, sta
     ? `OAuth Client ID: ${clientId}   (no client secret: leave that field empty)`
     : `OAuth Client ID (and secret, if it has one): the app registered at ${setup.issuer} for ${kind}, with the redirect URI ${callback}`;
   const signIn = setup.loginUrl
-    ? `sign in at ${setup.loginUrl} with the email and password your administrator created (README: "Adding people").`
+    ? `sign in at ${setup.loginUrl} with the email and password your administrator created (docs/oauth.md: "People and groups").`
     : `sign in at your company's identity provider.`;
   if (kind === "claude-ai")
     return [

@@ -54,7 +54,7 @@ export class SignIn extends pulumi.ComponentResource {
       `${name}-users`,
       {
         name: args.userPoolName,
-        // People are added by an administrator (README: "Adding people"), never by signing themselves up.
+        // People are added by an administrator (docs/oauth.md: "People and groups"), never by signing themselves up.
         adminCreateUserConfig: { allowAdminCreateUserOnly: true },
         usernameAttributes: ["email"],
         autoVerifiedAttributes: ["email"],

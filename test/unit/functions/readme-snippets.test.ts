@@ -21,3 +21,27 @@ describe("README client snippets", () => {
     }
   });
 });
+
+describe("README tool table", () => {
+  const golden = JSON.parse(
+    readFileSync(join(REPO_ROOT, "test/integration/__golden__/mcp-answers.json"), "utf8"),
+  ) as { "tools/list": { tools: { name: string; inputSchema: { properties?: Record<string, unknown> } }[] } };
+  const rows = new Map(
+    [...readme.matchAll(/^\| `(\w+)`\s*\|([^|]*)\|/gm)].map((m) => [m[1]!, m[2]!] as const),
+  );
+
+  it("has a row for every tool the server lists, naming every argument it takes", () => {
+    const tools = golden["tools/list"].tools;
+    expect(tools.length).toBe(7);
+    for (const tool of tools) {
+      const row = rows.get(tool.name);
+      expect(row, tool.name).toBeDefined();
+      const args = Object.keys(tool.inputSchema.properties ?? {});
+      expect(
+        args.filter((a) => !row!.includes(`\`${a}\``)),
+        `${tool.name}: arguments the row leaves out`,
+      ).toEqual([]);
+      if (!args.length) expect(row!.trim(), tool.name).toBe("none");
+    }
+  });
+});
