@@ -3,6 +3,7 @@
  * (DynamoDB) and a small Secrets Manager endpoint. The real AWS SDK talks to them over HTTP.
  */
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
@@ -146,9 +147,15 @@ export async function startDynamo(): Promise<Emulator> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listen(server);
   const endpoint = `http://127.0.0.1:${port}`;
+  await createCacheTable(endpoint);
+  return { endpoint, close: () => close(server) };
+}
+
+/** The stack's cache table (pk/sk strings, on demand), as infra/components/storage.ts declares it. */
+export async function createCacheTable(endpoint: string, table = CACHE_TABLE): Promise<void> {
   await new DynamoDBClient({ endpoint }).send(
     new CreateTableCommand({
-      TableName: CACHE_TABLE,
+      TableName: table,
       BillingMode: "PAY_PER_REQUEST",
       KeySchema: [
         { AttributeName: "pk", KeyType: "HASH" },
@@ -160,7 +167,6 @@ export async function startDynamo(): Promise<Emulator> {
       ],
     }),
   );
-  return { endpoint, close: () => close(server) };
 }
 
 /**
@@ -203,5 +209,62 @@ export async function startSecretsManager(
     requests: () => requests,
     fail: (on) => (failing = on),
     close: () => close(server),
+  };
+}
+
+/** The Python moto_server on PATH (moto ≥ 5 with its server extras), if this machine has it. */
+export function motoServerPath(): string | undefined {
+  const found = spawnSync("moto_server", ["--help"], { stdio: "ignore", timeout: 30_000 });
+  return found.status === 0 ? "moto_server" : undefined;
+}
+
+/**
+ * moto_server (S3, DynamoDB, Secrets Manager and the rest, one endpoint), closer to AWS than the npm stand-ins:
+ * it answers S3's conditional writes itself, and DynamoDB and Secrets Manager with the services' own errors.
+ * Started on a free loopback port; `close` stops it and its state goes with it.
+ */
+export async function startMoto(): Promise<Emulator> {
+  const probe = createServer();
+  const port = await listen(probe);
+  await close(probe);
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) =>
+      reject(new Error(`moto_server exited (${code}) before answering: ${stderr.trim()}`)),
+    ),
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  const ready = (async () => {
+    // A hang guard, not a time bound: moto imports every AWS service model before it listens.
+    for (let attempt = 0; attempt < 600; attempt++) {
+      try {
+        const res = await fetch(`${endpoint}/moto-api/data.json`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`moto_server did not answer on ${endpoint} within a minute: ${stderr.trim()}`);
+  })();
+  try {
+    await Promise.race([ready, exited]);
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  exited.catch(() => {});
+  return {
+    endpoint,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill();
+      }),
   };
 }

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, it as vitestIt } from "vitest";
 import {
   DynamoDocumentCache,
   dynamoDocumentClient,
@@ -18,13 +18,46 @@ import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
 import type { CachedDocument } from "../../functions/core/contracts.js";
 import { refreshCollection } from "../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
-import { CACHE_TABLE, startDynamo, startS3, startSecretsManager } from "../../scripts/emulators.js";
+import {
+  CACHE_TABLE,
+  createCacheTable,
+  motoServerPath,
+  startDynamo,
+  startMoto,
+  startS3,
+  startSecretsManager,
+  type Emulator,
+} from "../../scripts/emulators.js";
+import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import { CreateSecretCommand, DeleteSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
 import { FileDocumentCache } from "../../functions/adapters/local/file-document-cache.js";
 import { codecs } from "../helpers/knowledge-base.js";
 
 const BUCKET = "thoth-test-bundles";
+
+/**
+ * moto_server where this machine has it (CI does): the adapters' contracts run against it as well as against the
+ * npm stand-ins. One process serves the whole file.
+ */
+const MOTO = motoServerPath() !== undefined;
+const NO_MOTO_NOTE =
+  "need moto_server (Python moto 5 with its server), which this machine does not have; these contracts ran on the npm stand-ins only";
+let motoServer: Promise<Emulator> | undefined;
+const moto = () => (motoServer ??= startMoto());
+afterAll(async () => {
+  await (await motoServer)?.close();
+});
+
+/** `it` for a contract whose backend may be missing: then each test is skipped with NO_MOTO_NOTE. */
+function contractTest(start: unknown) {
+  return (name: string, fn: () => Promise<void>) =>
+    vitestIt(name, async (context) => {
+      if (!start) context.skip(NO_MOTO_NOTE);
+      await fn();
+    });
+}
 
 describe("S3 object store, a bucket in another region", () => {
   it("follows S3's redirect to the bucket's region instead of failing", async () => {
@@ -58,15 +91,44 @@ describe("S3 object store, a bucket in another region", () => {
   });
 });
 
-describe("S3 object store against s3rver", () => {
-  let s3: Awaited<ReturnType<typeof startS3>>;
+/** S3, DynamoDB and Secrets Manager as each backend serves them; moto's state is per process, so names differ. */
+interface S3Backend {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+const S3_BACKENDS: [string, (() => Promise<S3Backend>) | undefined][] = [
+  ["s3rver (with the conditional-write proxy)", () => startS3(BUCKET)],
+  [
+    "moto_server (a versioned bucket, as the stack's is)",
+    MOTO
+      ? async () => {
+          const { endpoint } = await moto();
+          const client = s3Client({ AWS_ENDPOINT_URL_S3: endpoint });
+          await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+          await client.send(
+            new PutBucketVersioningCommand({
+              Bucket: BUCKET,
+              VersioningConfiguration: { Status: "Enabled" },
+            }),
+          );
+          return { endpoint, close: async () => {} };
+        }
+      : undefined,
+  ],
+];
+
+describe.each(S3_BACKENDS)("S3 object store against %s", (_, start) => {
+  let backend: S3Backend | undefined;
   let store: S3ObjectStore;
+  const it = contractTest(start);
 
   beforeAll(async () => {
-    s3 = await startS3(BUCKET);
-    store = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), BUCKET);
+    if (!start) return;
+    backend = await start();
+    store = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: backend.endpoint }), BUCKET);
   });
-  afterAll(() => s3?.close());
+  afterAll(() => backend?.close());
 
   it("puts, gets, lists across pages and deletes", async () => {
     await store.put("t1/a.json", '{"a":1}', { contentType: "application/json" });
@@ -117,6 +179,17 @@ describe("S3 object store against s3rver", () => {
     expect(results.find((r) => r.status === "rejected")?.reason).toBeInstanceOf(ConcurrentPublishError);
     expect(await listVersions(store, "race")).toEqual([(await readPointer(store, "race"))!.version]);
   });
+});
+
+describe("S3 object store against s3rver, going down", () => {
+  let s3: Awaited<ReturnType<typeof startS3>>;
+  let store: S3ObjectStore;
+
+  beforeAll(async () => {
+    s3 = await startS3(BUCKET);
+    store = new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), BUCKET);
+  });
+  afterAll(() => s3?.close());
 
   it("leaves the live version serving when S3 goes down mid-publish", async () => {
     const folder = await folderWith({ "a.md": "# A\n\nFirst edition." });
@@ -150,12 +223,28 @@ describe("S3 object store against s3rver", () => {
   });
 });
 
-describe("DynamoDB document cache against dynalite", () => {
-  let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+const DYNAMO_BACKENDS: [string, (() => Promise<S3Backend>) | undefined][] = [
+  ["dynalite", () => startDynamo()],
+  [
+    "moto_server",
+    MOTO
+      ? async () => {
+          const { endpoint } = await moto();
+          await createCacheTable(endpoint);
+          return { endpoint, close: async () => {} };
+        }
+      : undefined,
+  ],
+];
+
+describe.each(DYNAMO_BACKENDS)("DynamoDB document cache against %s", (_, start) => {
+  let dynamo: S3Backend | undefined;
   let cache: DynamoDocumentCache;
+  const it = contractTest(start);
 
   beforeAll(async () => {
-    dynamo = await startDynamo();
+    if (!start) return;
+    dynamo = await start();
     cache = new DynamoDocumentCache(
       dynamoDocumentClient({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint }),
       CACHE_TABLE,
@@ -250,5 +339,58 @@ describe("Secrets Manager source against a local endpoint", () => {
     } finally {
       sm.fail(false);
     }
+  });
+});
+
+describe.each([
+  ["moto_server", MOTO],
+  // The local endpoint's own contract is above (it also counts requests and injects outages).
+] as const)("Secrets Manager source against %s", (_, available) => {
+  const it = contractTest(available ? () => Promise.resolve() : undefined);
+  const arns: Partial<Record<"api-keys" | "gitlab-token" | "sigma-credentials", string>> = {};
+  let endpoint = "";
+
+  beforeAll(async () => {
+    if (!available) return;
+    endpoint = (await moto()).endpoint;
+    const client = secretsManagerClient({ AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint });
+    const created = await client.send(
+      new CreateSecretCommand({ Name: "thoth/dev/api-keys", SecretString: "key-one,key-two" }),
+    );
+    arns["api-keys"] = created.ARN!;
+    // Declared by the stack, not yet given a value (`pulumi config set --secret` not run).
+    arns["gitlab-token"] = (
+      await client.send(new CreateSecretCommand({ Name: "thoth/dev/gitlab-token" }))
+    ).ARN!;
+    // Deleted (a destroyed stack's secret, in its recovery window).
+    const gone = await client.send(
+      new CreateSecretCommand({ Name: "thoth/dev/sigma-credentials", SecretString: '{"clientId":"a"}' }),
+    );
+    await client.send(new DeleteSecretCommand({ SecretId: gone.ARN!, RecoveryWindowInDays: 7 }));
+    arns["sigma-credentials"] = gone.ARN!;
+  });
+
+  it("reads a secret by the ARN AWS gave it, and one created without a value as unset", async () => {
+    const source = new SecretsManagerSource(
+      secretsManagerClient({ AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint }),
+      { "api-keys": arns["api-keys"]!, "gitlab-token": arns["gitlab-token"]! },
+    );
+    expect(arns["api-keys"]).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:thoth\/dev\/api-keys-\w{6}$/,
+    );
+    expect(await source.getSecret("api-keys")).toBe("key-one,key-two");
+    expect(await source.getSecret("gitlab-token")).toBeUndefined();
+  });
+
+  it("reports a deleted secret as unavailable, naming the service's error and nothing else", async () => {
+    const source = new SecretsManagerSource(
+      secretsManagerClient({ AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint }),
+      { "sigma-credentials": arns["sigma-credentials"]! },
+    );
+    const error = await source.getSecret("sigma-credentials").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretUnavailableError);
+    expect((error as Error).message).toBe(
+      "could not read the sigma-credentials secret (InvalidRequestException)",
+    );
   });
 });
