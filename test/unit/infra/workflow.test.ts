@@ -87,3 +87,21 @@ describe("the CI/CD workflow", () => {
     }
   });
 });
+
+describe("the base image workflow", () => {
+  const pin = parse(readFileSync(join(REPO_ROOT, ".github/workflows/base-image.yml"), "utf8")) as {
+    on: { schedule: { cron: string }[]; workflow_dispatch: unknown };
+    jobs: Record<string, Job>;
+  };
+
+  it("pins the base image every week and proposes only the Dockerfile's change", () => {
+    expect(pin.on.schedule).toHaveLength(1);
+    expect(pin.on).toHaveProperty("workflow_dispatch");
+    const steps = pin.jobs.pin!.steps;
+    const run = steps.findIndex((s) => s.run === "npm run base-image:pin");
+    const pr = steps.findIndex((s) => s.uses?.startsWith("peter-evans/create-pull-request"));
+    expect(run).toBeGreaterThan(steps.findIndex((s) => s.run === "npm ci"));
+    expect(pr).toBeGreaterThan(run);
+    expect(steps[pr]!.with!["add-paths"]).toBe("functions/Dockerfile");
+  });
+});
