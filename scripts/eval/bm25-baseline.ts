@@ -1,18 +1,31 @@
 /**
- * A plain document-level BM25 with Anserini's defaults (k1 = 0.9, b = 0.4), Lucene's English stopwords and
- * no stemming: the baseline that keyword mode is held against in `npm run eval`. Not used by the product.
+ * A plain document-level BM25 as Anserini runs it by default: k1 = 0.9, b = 0.4, and Lucene's EnglishAnalyzer
+ * (possessives dropped, lowercase, Lucene's English stopwords, Porter stemming). The baseline that keyword mode
+ * is held against in `npm run eval`, as strong as the published one (without stemming it scores 0.307 on
+ * NFCorpus, with it 0.321). Not used by the product.
  */
+import { stemmer } from "stemmer";
+
 const STOPWORDS = new Set(
   "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with".split(
     " ",
   ),
 );
 
+const stems = new Map<string, string>();
+const porter = (word: string) => {
+  let s = stems.get(word);
+  if (s === undefined) stems.set(word, (s = /^\p{N}+$/u.test(word) ? word : stemmer(word)));
+  return s;
+};
+
 const tokens = (text: string) =>
   text
     .toLowerCase()
+    .replace(/['’]s\b/g, "")
     .split(/[^\p{L}\p{N}]+/u)
-    .filter((t) => t && !STOPWORDS.has(t));
+    .filter((t) => t && !STOPWORDS.has(t))
+    .map(porter);
 
 export class Bm25Baseline {
   readonly #docs: { id: string; tf: Map<string, number>; length: number }[] = [];

@@ -56,7 +56,8 @@ export async function evaluate(dir: string, options: { modes?: SearchMode[]; spl
       let recall10 = 0;
       let recall100 = 0;
       for (const q of judged) {
-        const ranking = await rank(dataset.queries.get(q)!);
+        // As BEIR's evaluator and Anserini do: a document with the query's own id is not an answer to it.
+        const ranking = (await rank(dataset.queries.get(q)!)).filter((id) => id !== q);
         const relevant = dataset.qrels.get(q)!;
         ndcg10 += ndcgAt(ranking, relevant, 10);
         recall10 += recallAt(ranking, relevant, 10);

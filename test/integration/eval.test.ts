@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ndcgAt, recallAt } from "../../scripts/eval/beir.js";
+import { Bm25Baseline } from "../../scripts/eval/bm25-baseline.js";
 import { evaluate } from "../../scripts/eval/main.js";
 import { REPO_ROOT, folderWith, tempDir } from "../helpers/folders.js";
 import { needsShared } from "../helpers/shared-materials.js";
@@ -24,8 +25,43 @@ describe("retrieval metrics", () => {
   });
 });
 
+describe("the BM25 baseline and the scoring, as BEIR and Anserini do them", () => {
+  it("stems with Porter and drops possessives and stopwords, as Lucene's EnglishAnalyzer does", () => {
+    const baseline = new Bm25Baseline([
+      { id: "runs", text: "The runner runs daily runs." },
+      { id: "owner", text: "The team's owner approves." },
+      { id: "other", text: "Nothing to see here at all." },
+    ]);
+    expect(baseline.rank("running", 10)).toEqual(["runs"]);
+    expect(baseline.rank("teams", 10)).toEqual(["owner"]);
+    expect(baseline.rank("the a of", 10)).toEqual([]);
+  });
+
+  it("does not count a document with the query's own id as its answer", async () => {
+    const dir = await folderWith({
+      "corpus.jsonl": [
+        { _id: "c1", title: "Zebra stripes", text: "Zebra stripes confuse biting flies." },
+        { _id: "c2", title: "Flies", text: "Biting flies avoid striped zebra hides, studies found." },
+        { _id: "c3", title: "Unrelated", text: "Nothing about animals here." },
+      ]
+        .map((d) => JSON.stringify(d))
+        .join("\n"),
+      "queries.jsonl": '{"_id":"c1","text":"zebra stripes confuse biting flies"}\n',
+      "qrels/test.tsv": "query-id\tcorpus-id\tscore\nc1\tc2\t1\n",
+    });
+    const saved = process.env.THOTH_MODEL_DIR;
+    delete process.env.THOTH_MODEL_DIR;
+    try {
+      const report = await evaluate(dir);
+      for (const r of report.results) expect(r.ndcg10, r.mode).toBeCloseTo(1, 10);
+    } finally {
+      if (saved !== undefined) process.env.THOTH_MODEL_DIR = saved;
+    }
+  });
+});
+
 describe("npm run eval on the shipped BEIR sample", () => {
-  it("keyword mode ranks at least as well as a standard BM25", async () => {
+  it("keyword mode ranks at par with BM25 as Anserini runs it (within 0.01 nDCG@10)", async () => {
     const saved = process.env.THOTH_MODEL_DIR;
     delete process.env.THOTH_MODEL_DIR;
     try {
@@ -34,7 +70,7 @@ describe("npm run eval on the shipped BEIR sample", () => {
       const baseline = report.results.find((r) => r.mode === "bm25-baseline")!;
       expect(report.documents).toBe(39);
       expect(keyword.queries).toBe(35);
-      expect(keyword.ndcg10).toBeGreaterThanOrEqual(baseline.ndcg10);
+      expect(keyword.ndcg10).toBeGreaterThanOrEqual(baseline.ndcg10 - 0.01);
       expect(keyword.recall100).toBe(1);
     } finally {
       if (saved !== undefined) process.env.THOTH_MODEL_DIR = saved;
@@ -44,9 +80,9 @@ describe("npm run eval on the shipped BEIR sample", () => {
   // Real text, not only our own sample: the handbook questions (a folder of Markdown) and SciFact's train split.
   it.for([
     ["eval/handbook-questions", undefined, 0.1, "corpora/sourcegraph-handbook"],
-    ["../shared/eval/scifact-train", "train", 0.02, "eval/scifact-train"],
+    ["../shared/eval/scifact-train", "train", 0, "eval/scifact-train"],
   ] as const)(
-    "keyword mode beats the plain BM25 baseline on %s",
+    "keyword mode ranks at least as well as the stemmed BM25 baseline on %s",
     { timeout: 120_000 },
     async ([dir, split, margin, material], context) => {
       needsShared(context, material);
