@@ -118,6 +118,12 @@ export function ndcgAt(ranking: string[], relevant: Map<string, number>, k: numb
   return ideal ? dcg / ideal : 0;
 }
 
+/** Reciprocal rank of the first relevant document within the top k (0 when none is there). */
+export function mrrAt(ranking: string[], relevant: Map<string, number>, k: number): number {
+  const first = ranking.slice(0, k).findIndex((doc) => (relevant.get(doc) ?? 0) > 0);
+  return first < 0 ? 0 : 1 / (first + 1);
+}
+
 export function recallAt(ranking: string[], relevant: Map<string, number>, k: number): number {
   if (!relevant.size) return 0;
   return ranking.slice(0, k).filter((doc) => relevant.has(doc)).length / relevant.size;

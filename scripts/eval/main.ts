@@ -19,11 +19,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bm25Baseline } from "./bm25-baseline.js";
-import { beirSource, ndcgAt, readBeir, recallAt } from "./beir.js";
+import { beirSource, mrrAt, ndcgAt, readBeir, recallAt } from "./beir.js";
 
 export interface ModeScores {
   mode: string;
   ndcg10: number;
+  /** Mean reciprocal rank of the first relevant document in the top 10: how soon the right page comes. */
+  mrr10: number;
   recall10: number;
   recall100: number;
   queries: number;
@@ -53,6 +55,7 @@ export async function evaluate(dir: string, options: { modes?: SearchMode[]; spl
     const judged = [...dataset.qrels.keys()].filter((q) => dataset.queries.has(q));
     const score = async (name: string, rank: (query: string) => Promise<string[]>): Promise<ModeScores> => {
       let ndcg10 = 0;
+      let mrr10 = 0;
       let recall10 = 0;
       let recall100 = 0;
       for (const q of judged) {
@@ -60,6 +63,7 @@ export async function evaluate(dir: string, options: { modes?: SearchMode[]; spl
         const ranking = (await rank(dataset.queries.get(q)!)).filter((id) => id !== q);
         const relevant = dataset.qrels.get(q)!;
         ndcg10 += ndcgAt(ranking, relevant, 10);
+        mrr10 += mrrAt(ranking, relevant, 10);
         recall10 += recallAt(ranking, relevant, 10);
         recall100 += recallAt(ranking, relevant, 100);
       }
@@ -67,6 +71,7 @@ export async function evaluate(dir: string, options: { modes?: SearchMode[]; spl
       return {
         mode: name,
         ndcg10: ndcg10 / n,
+        mrr10: mrr10 / n,
         recall10: recall10 / n,
         recall100: recall100 / n,
         queries: judged.length,
@@ -124,10 +129,10 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
         `${report.dataset}: ${report.documents} documents, ${report.chunks} chunks, model ${report.model ?? "none"}`,
       );
       if (report.note) console.log(`note: ${report.note}`);
-      console.log("mode            nDCG@10  recall@10  recall@100  queries");
+      console.log("mode            nDCG@10   MRR@10  recall@10  recall@100  queries");
       for (const r of report.results) {
         console.log(
-          `${r.mode.padEnd(15)} ${r.ndcg10.toFixed(4).padStart(7)}  ${r.recall10.toFixed(4).padStart(9)}  ${r.recall100.toFixed(4).padStart(10)}  ${String(r.queries).padStart(7)}`,
+          `${r.mode.padEnd(15)} ${r.ndcg10.toFixed(4).padStart(7)}  ${r.mrr10.toFixed(4).padStart(7)}  ${r.recall10.toFixed(4).padStart(9)}  ${r.recall100.toFixed(4).padStart(10)}  ${String(r.queries).padStart(7)}`,
         );
       }
     }

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ndcgAt, recallAt } from "../../scripts/eval/beir.js";
+import { readFile } from "node:fs/promises";
+import { mrrAt, ndcgAt, readBeir, recallAt } from "../../scripts/eval/beir.js";
 import { Bm25Baseline } from "../../scripts/eval/bm25-baseline.js";
 import { evaluate } from "../../scripts/eval/main.js";
 import { REPO_ROOT, folderWith, tempDir } from "../helpers/folders.js";
@@ -22,6 +23,9 @@ describe("retrieval metrics", () => {
     expect(ndcgAt(["c"], relevant, 10)).toBe(0);
     expect(recallAt(["x", "a"], relevant, 1)).toBe(0);
     expect(recallAt(["x", "a"], relevant, 2)).toBe(0.5);
+    expect(mrrAt(["x", "b", "a"], relevant, 10)).toBe(0.5);
+    expect(mrrAt(["x", "y"], relevant, 10)).toBe(0);
+    expect(mrrAt(["x", "a"], relevant, 1)).toBe(0);
   });
 });
 
@@ -60,6 +64,33 @@ describe("the BM25 baseline and the scoring, as BEIR and Anserini do them", () =
   });
 });
 
+describe("eval/handbook-unseen, the held-out handbook questions", () => {
+  it("quotes each answer from every page judged for it, judges every page that holds it, and shares no page with the held-in set", async (context) => {
+    needsShared(context, "corpora/sourcegraph-handbook");
+    const unseen = await readBeir(join(REPO_ROOT, "eval/handbook-unseen"));
+    const heldIn = await readBeir(join(REPO_ROOT, "eval/handbook-questions"));
+    const flat = (text: string) => text.replace(/\s+/g, " ");
+    const pages = new Map(unseen.corpus.map((d) => [d._id, flat(d.text)]));
+    const lines = (await readFile(join(REPO_ROOT, "eval/handbook-unseen/queries.jsonl"), "utf8")).split("\n");
+    const answers = new Map(
+      lines
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as { _id: string; metadata: { answer: string } })
+        .map((q) => [q._id, flat(q.metadata.answer)] as const),
+    );
+    expect(answers.size).toBeGreaterThanOrEqual(30);
+    const heldInPages = new Set([...heldIn.qrels.values()].flatMap((judged) => [...judged.keys()]));
+    for (const [id, answer] of answers) {
+      const holding = [...pages].filter(([, text]) => text.includes(answer)).map(([path]) => path);
+      expect([...unseen.qrels.get(id)!.keys()].sort(), id).toEqual(holding.sort());
+      expect(
+        holding.filter((p) => heldInPages.has(p)),
+        id,
+      ).toEqual([]);
+    }
+  });
+});
+
 describe("npm run eval on the shipped BEIR sample", () => {
   it("keyword mode ranks at par with BM25 as Anserini runs it (within 0.01 nDCG@10)", async () => {
     const saved = process.env.THOTH_MODEL_DIR;
@@ -80,6 +111,7 @@ describe("npm run eval on the shipped BEIR sample", () => {
   // Real text, not only our own sample: the handbook questions (a folder of Markdown) and SciFact's train split.
   it.for([
     ["eval/handbook-questions", undefined, 0.1, "corpora/sourcegraph-handbook"],
+    ["eval/handbook-unseen", undefined, 0, "corpora/sourcegraph-handbook"],
     ["../shared/eval/scifact-train", "train", 0, "eval/scifact-train"],
   ] as const)(
     "keyword mode ranks at least as well as the stemmed BM25 baseline on %s",
@@ -107,12 +139,12 @@ describe("npm run eval on the shipped BEIR sample", () => {
     });
     const report = JSON.parse(stdout) as {
       model: string;
-      results: { mode: string; ndcg10: number; recall10: number; recall100: number }[];
+      results: { mode: string; ndcg10: number; mrr10: number; recall10: number; recall100: number }[];
     };
     expect(report.model).toBe("thoth/tiny");
     expect(report.results.map((r) => r.mode)).toEqual(["hybrid", "semantic", "keyword", "bm25-baseline"]);
     for (const r of report.results)
-      for (const v of [r.ndcg10, r.recall10, r.recall100]) expect(v).toBeGreaterThanOrEqual(0);
+      for (const v of [r.ndcg10, r.mrr10, r.recall10, r.recall100]) expect(v).toBeGreaterThanOrEqual(0);
   });
 
   it("explains a folder that is not BEIR-format", async () => {
