@@ -3,11 +3,16 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeSizes } from "../package.js";
 import type { BenchResults } from "./measure.js";
+import type { EngineFigures } from "./keyword-engines.js";
 import type { ScaleRow } from "./scale.js";
 import { barChartSvg } from "./stats.js";
 
 /** The scale section: real text at 1k–130k chunks, and the issue's targets beside what was measured. */
-function scaleMarkdown(scale: { keyword: ScaleRow[]; vectors: ScaleRow }): string[] {
+function scaleMarkdown(scale: {
+  keyword: ScaleRow[];
+  vectors: ScaleRow;
+  engines?: EngineFigures[];
+}): string[] {
   const ms = (n: number) => `${n.toFixed(2)} ms`;
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const lines = [
@@ -95,6 +100,21 @@ function scaleMarkdown(scale: { keyword: ScaleRow[]; vectors: ScaleRow }): strin
       "the keyword index is built on a second thread while the refresh parses and chunks (threaded-builder.ts, from 10,000 chunks); single-threaded it was 3.9 MB/s (profiled: bundle files 61% of a run, the keyword index 37% of it; collecting 28%). Deflating texts.bin on libuv's pool and a string-free word table were measured and not kept",
     ),
   );
+  if (scale.engines?.length) {
+    lines.push(
+      "",
+      `### Keyword engines on the same ${scale.engines[0]!.chunks} chunks (\`bench/keyword-engines.ts\`, one process each)`,
+      "",
+      "Both build from chunks already in memory, on one thread, then reopen their file and answer the same questions (limit 10). SQLite FTS5 (better-sqlite3) is contentless, Porter-stemmed, on disk, optimized after the build, ranked by `bm25()` with Thoth's field weights; its query is every kept word, OR-ed.",
+      "",
+      "| engine | build | peak RSS | index | open | query p50 / p95 / p99 |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...scale.engines.map(
+        (e) =>
+          `| ${e.engine === "thoth" ? "Thoth keyword index" : "SQLite FTS5 (baseline)"} | ${(e.buildMs / 1000).toFixed(2)} s | ${e.peakRssMb} MB | ${mb(e.indexBytes)} | ${e.openMs} ms | ${ms(e.query.p50)} / ${ms(e.query.p95)} / ${ms(e.query.p99)} |`,
+      ),
+    );
+  }
   lines.push(
     "",
     `With 384-dimensional clustered vectors (no real model can be downloaded here; 256 seeded centroids): ${v.index.chunks} chunks indexed in ${(v.index.indexMs / 1000).toFixed(0)} s (peak RSS ${v.index.peakRssMb} MB; vectors.hnsw ${mb(v.index.files["vectors.hnsw"] ?? 0)}), opened from s3rver in ${v.open.openMs} ms (${v.open.loadTimings.downloadMs} + ${v.open.loadTimings.indexLoadMs}), RSS ${v.open.rssAfterOpenMb} MB; hybrid search p50 ${ms(v.open.hybrid?.p50 ?? NaN)}, p99 ${ms(v.open.hybrid?.p99 ?? NaN)}; hnsw alone p50 ${ms(v.open.hnsw?.latency.p50 ?? NaN)}, p99 ${ms(v.open.hnsw?.latency.p99 ?? NaN)} at recall@10 ${v.open.hnsw?.recallAt10} against exact search.`,

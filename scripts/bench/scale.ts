@@ -6,7 +6,7 @@
  * 384-dimensional clustered vectors (open time, hnsw latency and recall@10 against exact search).
  */
 import { spawn, execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import autocannon from "autocannon";
 import { S3ObjectStore, s3Client } from "../../functions/adapters/aws/s3-object-store.js";
 import { startS3 } from "../emulators.js";
+import type { EngineFigures } from "./keyword-engines.js";
 import { documentsFor, loadTextPool, realQueries } from "./real-corpus.js";
 
 const exec = promisify(execFile);
@@ -164,12 +165,47 @@ async function measure(target: number, options: { vectors: boolean; http: boolea
   }
 }
 
-export async function scaleBench(quick: boolean): Promise<{ keyword: ScaleRow[]; vectors: ScaleRow }> {
+/**
+ * Thoth's keyword index beside SQLite FTS5 on the same chunks (bench/keyword-engines.ts), each engine in its own
+ * process: build time and peak RSS, index bytes, open, query latency.
+ */
+async function engines(target: number, quick: boolean): Promise<EngineFigures[]> {
+  const dir = await mkdtemp(join(tmpdir(), "thoth-bench-engines-"));
+  const script = join(import.meta.dirname, "keyword-engines.ts");
+  const run = async (args: string[]) => {
+    const { stdout } = await exec(process.execPath, ["--expose-gc", "--import", "tsx", script, ...args], {
+      env: { ...process.env, THOTH_LOG_LEVEL: "SILENT" },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return JSON.parse(stdout.trim().split("\n").pop()!) as unknown;
+  };
+  log(`engines: cutting ${documentsFor(target)} documents into chunks`);
+  await run(["prepare", String(documentsFor(target)), join(dir, "store"), join(dir, "chunks.jsonl")]);
+  const rows: EngineFigures[] = [];
+  for (const engine of ["thoth", "fts5"]) {
+    log(`engines: ${engine}`);
+    rows.push(
+      (await run([
+        "run",
+        engine,
+        join(dir, "chunks.jsonl"),
+        join(dir, engine),
+        quick ? "100" : "300",
+      ])) as EngineFigures,
+    );
+  }
+  await rm(dir, { recursive: true, force: true });
+  return rows;
+}
+
+export async function scaleBench(
+  quick: boolean,
+): Promise<{ keyword: ScaleRow[]; vectors: ScaleRow; engines: EngineFigures[] }> {
   const sizes = quick ? [1000, 10_000] : [1000, 10_000, 30_000, 130_000];
   const keyword: ScaleRow[] = [];
   for (const target of sizes) {
     keyword.push(await measure(target, { vectors: false, http: target === sizes.at(-1), quick }));
   }
   const vectors = await measure(sizes.at(-1)!, { vectors: true, http: false, quick });
-  return { keyword, vectors };
+  return { keyword, vectors, engines: await engines(sizes.at(-1)!, quick) };
 }
