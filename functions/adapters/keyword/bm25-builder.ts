@@ -2,7 +2,7 @@
  * Builds the keyword index one chunk at a time (see bm25-index.ts for the scoring): the refresh streams chunks
  * in, and only integer postings are kept, never the texts.
  */
-import { forEachWord, stem } from "./analyzer.js";
+import { WordTable } from "./word-table.js";
 import { Bm25Index } from "./bm25-index.js";
 import { DEFAULT_BM25, quantise, type Bm25Params, type DocumentBounds, type Postings } from "./params.js";
 
@@ -15,28 +15,67 @@ export interface IndexedChunk {
   text: string;
 }
 
-/** A growable typed array (the builder's postings arrive one at a time, in chunk order). */
-class Grow<T extends Uint32Array | Uint8Array | Uint16Array> {
+/**
+ * Growable typed arrays (the builder's postings arrive one at a time, in chunk order): one class per element
+ * type, so every push is a store of one known kind (a generic class made them polymorphic, and slow).
+ */
+class GrowU32 {
   length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
+  data = new Uint32Array(1024);
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+    if (this.length === this.data.length) this.reserve(1);
     this.data[this.length++] = v;
   }
-  view(): T {
-    return this.data.subarray(0, this.length) as T;
+  /** Room for `n` more entries, for callers that then write `data` directly and move `length`. */
+  reserve(n: number): void {
+    if (this.length + n <= this.data.length) return;
+    const next = new Uint32Array(Math.max(this.data.length * 2, this.length + n));
+    next.set(this.data);
+    this.data = next;
+  }
+  view(): Uint32Array {
+    return this.data.subarray(0, this.length);
   }
 }
-const u32 = (n = 1024) => new Grow(new Uint32Array(n), (m) => new Uint32Array(m));
-const u16 = (n = 1024) => new Grow(new Uint16Array(n), (m) => new Uint16Array(m));
-const u8 = (n = 1024) => new Grow(new Uint8Array(n), (m) => new Uint8Array(m));
+class GrowU16 {
+  length = 0;
+  data = new Uint16Array(1024);
+  push(v: number): void {
+    if (this.length === this.data.length) this.reserve(1);
+    this.data[this.length++] = v;
+  }
+  /** Room for `n` more entries, for callers that then write `data` directly and move `length`. */
+  reserve(n: number): void {
+    if (this.length + n <= this.data.length) return;
+    const next = new Uint16Array(Math.max(this.data.length * 2, this.length + n));
+    next.set(this.data);
+    this.data = next;
+  }
+  view(): Uint16Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+class GrowU8 {
+  length = 0;
+  data = new Uint8Array(1024);
+  push(v: number): void {
+    if (this.length === this.data.length) this.reserve(1);
+    this.data[this.length++] = v;
+  }
+  /** Room for `n` more entries, for callers that then write `data` directly and move `length`. */
+  reserve(n: number): void {
+    if (this.length + n <= this.data.length) return;
+    const next = new Uint8Array(Math.max(this.data.length * 2, this.length + n));
+    next.set(this.data);
+    this.data = next;
+  }
+  view(): Uint8Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+const u32 = () => new GrowU32();
+const u16 = () => new GrowU16();
+const u8 = () => new GrowU8();
 
 /**
  * Builds an index one chunk at a time, in label order, keeping only integer postings (never the texts):
@@ -44,8 +83,8 @@ const u8 = (n = 1024) => new Grow(new Uint8Array(n), (m) => new Uint8Array(m));
  */
 export class Bm25Builder {
   readonly #terms = new Map<string, number>();
-  /** Word (as `forEachWord` gives it) → term id: one lookup per occurrence instead of a stem and a lookup. */
-  readonly #wordIds = new Map<string, number>();
+  /** Word → term id, found from the characters without a string per word (word-table.ts). */
+  readonly #words = new WordTable((term) => this.#termId(term));
   // Chunk postings in arrival order: term id, chunk label, and term frequency per field (saturated at 255).
   readonly #cTerm = u32();
   readonly #cLabel = u32();
@@ -96,61 +135,83 @@ export class Bm25Builder {
     this.#docOfChunk.push(chunk.doc);
     this.#chunkTerms.length = 0;
     for (const tf of this.#chunkTf) tf.length = 0;
-    const slotOf = (id: number) => {
-      if (this.#chunkStamp[id] !== label + 1) {
-        this.#chunkStamp[id] = label + 1;
-        this.#chunkSlot[id] = this.#chunkTerms.length;
-        this.#chunkTerms.push(id);
-        for (const tf of this.#chunkTf) tf.push(0);
-      }
-      return this.#chunkSlot[id]!;
-    };
     // The title's terms already have their document postings (#tokenizeTitle); each chunk gets its counts.
     const docTitle = this.#title;
     for (let i = 0; i < docTitle.ids.length; i++)
-      this.#chunkTf[0].data[slotOf(docTitle.ids[i]!)] = docTitle.tf[i]!;
-    const count = (text: string, field: 1 | 2) => {
-      let n = 0;
-      forEachWord(text, (word) => {
-        n++;
-        const id = this.#idOf(word);
-        this.#chunkTf[field].data[slotOf(id)]!++;
-        // A heading's terms are not the document's text, but the document needs a posting to bound them.
-        this.#countDoc(id, field === 2 ? 1 : 0);
-      });
-      return n;
-    };
+      this.#chunkTf[0].data[this.#slotOf(docTitle.ids[i]!, label)] = docTitle.tf[i]!;
     this.#len.title.push(Math.min(65535, docTitle.words));
-    this.#len.heading.push(Math.min(65535, count(chunk.heading, 1)));
-    this.#len.text.push(count(chunk.text, 2));
+    this.#len.heading.push(Math.min(65535, this.#count(chunk.heading, 1, label)));
+    this.#len.text.push(this.#count(chunk.text, 2, label));
     const [title, heading, text] = this.#chunkTf;
-    for (let i = 0; i < this.#chunkTerms.length; i++) {
-      this.#cTerm.push(this.#chunkTerms.data[i]!);
-      this.#cLabel.push(label);
-      this.#cTitle.push(Math.min(255, title.data[i]!));
-      this.#cHeading.push(Math.min(255, heading.data[i]!));
-      this.#cText.push(Math.min(65535, text.data[i]!));
+    const n = this.#chunkTerms.length;
+    const at = this.#cTerm.length;
+    for (const a of [this.#cTerm, this.#cLabel, this.#cTitle, this.#cHeading, this.#cText]) {
+      a.reserve(n);
+      a.length = at + n;
     }
+    const [cTerm, cLabel, cTitle, cHeading, cText] = [
+      this.#cTerm.data,
+      this.#cLabel.data,
+      this.#cTitle.data,
+      this.#cHeading.data,
+      this.#cText.data,
+    ];
+    const terms = this.#chunkTerms.data;
+    for (let i = 0; i < n; i++) {
+      cTerm[at + i] = terms[i]!;
+      cLabel[at + i] = label;
+      cTitle[at + i] = Math.min(255, title.data[i]!);
+      cHeading[at + i] = Math.min(255, heading.data[i]!);
+      cText[at + i] = Math.min(65535, text.data[i]!);
+    }
+  }
+
+  /** The slot of term `id` among the current chunk's terms (added with zero counts on first sight). */
+  #slotOf(id: number, label: number): number {
+    if (this.#chunkStamp[id] !== label + 1) {
+      this.#chunkStamp[id] = label + 1;
+      this.#chunkSlot[id] = this.#chunkTerms.length;
+      this.#chunkTerms.push(id);
+      this.#chunkTf[0].push(0);
+      this.#chunkTf[1].push(0);
+      this.#chunkTf[2].push(0);
+    }
+    return this.#chunkSlot[id]!;
+  }
+
+  /** Counts a heading's (1) or text's (2) terms for the chunk; returns how many words. */
+  #count(text: string, field: 1 | 2, label: number): number {
+    const n = this.#words.scan(text);
+    const ids = this.#words.ids;
+    const tf = this.#chunkTf[field];
+    // A heading's terms are not the document's text, but the document needs a posting to bound them.
+    const docTf = field === 2 ? 1 : 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      // The slot first: taking it may grow (replace) tf.data.
+      const slot = this.#slotOf(id, label);
+      tf.data[slot]!++;
+      this.#countDoc(id, docTf);
+    }
+    return n;
   }
 
   /** A new document's title: counted once for the document, and kept as term counts for each of its chunks. */
   #tokenizeTitle(text: string): void {
     const counts = new Map<number, number>();
-    let words = 0;
-    forEachWord(text, (w) => {
-      words++;
-      const id = this.#idOf(w);
+    const words = this.#words.scan(text);
+    const ids = this.#words.ids;
+    for (let i = 0; i < words; i++) {
+      const id = ids[i]!;
       counts.set(id, (counts.get(id) ?? 0) + 1);
       this.#countDoc(id, 1);
-    });
+    }
     this.#title = { ids: [...counts.keys()], tf: [...counts.values()], words };
   }
 
-  #idOf(word: string): number {
-    let id = this.#wordIds.get(word);
-    if (id !== undefined) return id;
-    const term = stem(word);
-    id = this.#terms.get(term);
+  /** The id of a term (a stem), new ones numbered in order of first sight. */
+  #termId(term: string): number {
+    let id = this.#terms.get(term);
     if (id === undefined) {
       this.#terms.set(term, (id = this.#terms.size));
       if (id >= this.#chunkStamp.length) {
@@ -165,7 +226,6 @@ export class Bm25Builder {
         this.#docSlot = grow(this.#docSlot);
       }
     }
-    this.#wordIds.set(word, id);
     return id;
   }
 
@@ -214,23 +274,36 @@ export class Bm25Builder {
     };
     const avgs = { title: avg(lens.title), heading: avg(lens.heading), text: avg(lens.text) };
     const { k1, fields, doc } = this.params;
-    const norm = (f: keyof typeof fields, label: number) =>
-      1 - fields[f].b + (fields[f].b * lens[f][label]!) / avgs[f];
-
-    const chunkPostings = layOut(this.#cTerm.view(), rank, vocabulary.length, (i) => {
-      const label = this.#cLabel.data[i]!;
+    // Per chunk and field: BM25F's length normalisation, computed once per chunk instead of once per posting.
+    const norm = (f: keyof typeof fields) => {
+      const { b } = fields[f];
+      const len = lens[f];
+      const out = new Float64Array(chunks);
+      for (let label = 0; label < chunks; label++) out[label] = 1 - b + (b * len[label]!) / avgs[f];
+      return out;
+    };
+    const [nTitle, nHeading, nText] = [norm("title"), norm("heading"), norm("text")];
+    const [wTitle, wHeading, wText] = [fields.title.weight, fields.heading.weight, fields.text.weight];
+    const [label, cTitle, cHeading, cText] = [
+      this.#cLabel.data,
+      this.#cTitle.data,
+      this.#cHeading.data,
+      this.#cText.data,
+    ];
+    const chunkPostings = layOut(this.#cTerm.view(), rank, vocabulary.length, label, (i) => {
+      const l = label[i]!;
       const ptf =
-        (fields.title.weight * this.#cTitle.data[i]!) / norm("title", label) +
-        (fields.heading.weight * this.#cHeading.data[i]!) / norm("heading", label) +
-        (fields.text.weight * this.#cText.data[i]!) / norm("text", label);
-      return [label, quantise(ptf / (k1 + ptf))];
+        (wTitle * cTitle[i]!) / nTitle[l]! +
+        (wHeading * cHeading[i]!) / nHeading[l]! +
+        (wText * cText[i]!) / nText[l]!;
+      return quantise(ptf / (k1 + ptf));
     });
     const docLengths = this.#docLength.view();
     const avgDoc = avg(docLengths);
-    const docPostings = layOut(this.#dTerm.view(), rank, vocabulary.length, (i) => {
-      const d = this.#dDoc.data[i]!;
-      const tf = this.#dTf.data[i]!;
-      return [d, tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc))) : 0];
+    const [dDoc, dTf] = [this.#dDoc.data, this.#dTf.data];
+    const docPostings = layOut(this.#dTerm.view(), rank, vocabulary.length, dDoc, (i) => {
+      const tf = dTf[i]!;
+      return tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[dDoc[i]!]!) / avgDoc))) : 0;
     });
     const docOfChunk = this.#docOfChunk.view().slice();
     return new Bm25Index({
@@ -274,7 +347,8 @@ function layOut(
   terms: Uint32Array,
   rank: Uint32Array,
   vocabulary: number,
-  posting: (i: number) => [id: number, impact: number],
+  postingIds: Uint32Array,
+  impact: (i: number) => number,
 ): Postings {
   const offsets = new Uint32Array(vocabulary + 1);
   for (let i = 0; i < terms.length; i++) offsets[rank[terms[i]!]! + 1]!++;
@@ -284,9 +358,8 @@ function layOut(
   const impacts = new Uint8Array(terms.length);
   for (let i = 0; i < terms.length; i++) {
     const at = next[rank[terms[i]!]!]!++;
-    const [id, impact] = posting(i);
-    ids[at] = id;
-    impacts[at] = impact;
+    ids[at] = postingIds[i]!;
+    impacts[at] = impact(i);
   }
   return { offsets, ids, impacts };
 }
