@@ -35,6 +35,8 @@ export interface EngineFigures {
   indexBytes: number;
   openMs: number;
   query: { p50: number; p95: number; p99: number };
+  /** In the bench's report: the fastest and slowest build of the rounds this row is the median of. */
+  buildMsRange?: [number, number];
 }
 
 const emit = (value: unknown) => process.stdout.write(JSON.stringify(value) + "\n");
