@@ -29,8 +29,6 @@ export interface EngineFigures {
   engine: "thoth" | "fts5";
   chunks: number;
   buildMs: number;
-  /** Peak RSS during the build, above what the process held with the chunks loaded. */
-  buildPeakRssMb: number;
   peakRssMb: number;
   indexBytes: number;
   openMs: number;
@@ -101,7 +99,6 @@ async function run(engine: "thoth" | "fts5", file: string, work: string, queryCo
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   (globalThis as { gc?: () => void }).gc?.();
-  const base = process.memoryUsage().rss;
   let built: { ms: number; peak: number };
   let opened: { ms: number };
   let search: (query: string) => unknown;
@@ -152,7 +149,6 @@ async function run(engine: "thoth" | "fts5", file: string, work: string, queryCo
     engine,
     chunks: chunks.length,
     buildMs: Math.round(built.ms),
-    buildPeakRssMb: mb(built.peak - base),
     peakRssMb: mb(built.peak),
     indexBytes: (await stat(path)).size,
     openMs: Math.round(opened.ms),
