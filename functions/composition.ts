@@ -128,5 +128,8 @@ export function pointerCheckSeconds(env: RuntimeEnv): number {
 }
 export const LOCAL_POINTER_CHECK_SECONDS = 1;
 
-/** The /tmp bundle cache without THOTH_CACHE_MB: room for the vector index copy in a default 512 MB /tmp. */
+/**
+ * The /tmp bundle cache without THOTH_CACHE_MB: in a default 512 MB /tmp, room beside it for a vector index
+ * too large to cache, which is loaded through a temporary copy.
+ */
 export const DEFAULT_CACHE_MB = 200;

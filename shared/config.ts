@@ -109,8 +109,11 @@ export const DOCKER_PLATFORMS: Record<LambdaArchitecture, "linux/amd64" | "linux
 
 const MCP_TMP_MB = 2048;
 
-/** The share of the MCP function's /tmp the bundle cache may fill: the rest is for loading the vector index. */
-export const MCP_CACHE_SHARE = 0.4;
+/**
+ * The share of the MCP function's /tmp the bundle cache may fill. hnswlib loads the vector index from the cached
+ * file itself; the rest is for one too large to cache, which is loaded through a temporary copy.
+ */
+export const MCP_CACHE_SHARE = 0.75;
 
 const FunctionSizingSchema = z.object({
   memoryMb: z.number().int().min(128).max(10240),

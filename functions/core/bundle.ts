@@ -9,11 +9,12 @@
  *   collections/<name>/current.json   → the live version, written last
  */
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { z } from "zod";
 import { BUNDLE_PREFIX } from "../../shared/names.js";
 import { SOURCE_TYPES } from "../../shared/types.js";
 import { BundleIntegrityError } from "./errors.js";
-import type { ObjectStore } from "./ports.js";
+import type { LocalObject, ObjectStore } from "./ports.js";
 
 /**
  * The format new versions are written in. Format 2 keeps texts out of the JSON: documents.json holds the
@@ -202,25 +203,63 @@ export async function readManifest(
   return parseJson(manifestBytes, ManifestSchema, `${where}/manifest.json`);
 }
 
-/** Reads a version's manifest and every file it lists, verifying each checksum. */
+/**
+ * Reads a version's manifest and every file it lists but those in `except` (read later with `loadVersionFile`),
+ * verifying each checksum.
+ */
 export async function loadVersion(
   store: ObjectStore,
   collection: string,
   pointer: Pointer,
+  except: readonly string[] = [],
 ): Promise<LoadedVersion> {
   const where = `${collection}@${pointer.version}`;
   const manifest = await readManifest(store, collection, pointer);
   const files = new Map<string, Uint8Array>();
   await Promise.all(
-    Object.entries(manifest.files).map(async ([name, entry]) => {
-      const bytes = await store.get(bundleKeys.file(collection, pointer.version, name));
-      if (!bytes) throw new BundleIntegrityError(`${where}: ${name} is missing`);
-      if (sha256(bytes) !== entry.sha256)
-        throw new BundleIntegrityError(`${where}: ${name} fails its checksum`);
-      files.set(name, bytes);
-    }),
+    Object.entries(manifest.files)
+      .filter(([name]) => !except.includes(name))
+      .map(async ([name, entry]) => {
+        const bytes = await store.get(bundleKeys.file(collection, pointer.version, name));
+        if (!bytes) throw new BundleIntegrityError(`${where}: ${name} is missing`);
+        if (sha256(bytes) !== entry.sha256)
+          throw new BundleIntegrityError(`${where}: ${name} fails its checksum`);
+        files.set(name, bytes);
+      }),
   );
   return { manifest, files };
+}
+
+/**
+ * One file of a version, verified against its manifest: as a file on this machine where the store can keep one
+ * (release it when done), else as bytes. A file that fails its checksum is released before the error.
+ */
+export async function loadVersionFile(
+  store: ObjectStore,
+  collection: string,
+  manifest: Manifest,
+  name: string,
+): Promise<LocalObject> {
+  const where = `${collection}@${manifest.version}`;
+  const entry = manifest.files[name];
+  if (!entry) throw new BundleIntegrityError(`${where}: ${name} is not in the manifest`);
+  const key = bundleKeys.file(collection, manifest.version, name);
+  const local: LocalObject | undefined = store.getFile
+    ? await store.getFile(key)
+    : await store.get(key).then((bytes) => bytes && { bytes });
+  if (!local) throw new BundleIntegrityError(`${where}: ${name} is missing`);
+  const digest = "bytes" in local ? sha256(local.bytes) : await sha256File(local.file).catch(() => "");
+  if (digest !== entry.sha256) {
+    if ("release" in local) local.release();
+    throw new BundleIntegrityError(`${where}: ${name} fails its checksum`);
+  }
+  return local;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 /** Parses a JSON bundle file with its schema, naming the file in any error. */

@@ -5,19 +5,29 @@
 import { bundleKeys, listPublishedCollections, readPointer, type Pointer } from "./bundle.js";
 import { ModelMismatchError, NotFoundError } from "./errors.js";
 import { message, pathFree } from "./messages.js";
-import type { IndexCodecs, ModelLoad, ObjectStore } from "./ports.js";
+import type { IndexCodecs, ModelLoad, ObjectStore, VectorIndex } from "./ports.js";
 import type { CollectionSummary, LoadedCollection, Scope } from "./read-model.js";
-import { openVersion } from "./version-reader.js";
+import { openVersion, vectorsUnavailable } from "./version-reader.js";
+import { NativeModuleUnavailableError } from "./errors.js";
 
 /** What a registry reads with: the store, the model (or why none), the codecs, and how often to look. */
 export type CollectionRegistryDeps = {
   store: ObjectStore;
   /** How often, at most, `checkForNewVersions` reads the pointers. Default 60; 0 checks on every call. */
   pointerCheckSeconds?: number;
+  /**
+   * `background`: a collection serves as soon as its documents and keyword index are in, and its vector index
+   * loads behind (searches rank by keyword until then, and say so). A server's choice; the default, `wait`,
+   * loads everything before the collection serves (a one-off search, an evaluation).
+   */
+  vectors?: "wait" | "background";
 } & ModelLoad &
   IndexCodecs;
 
 /** What a caller limited to some collections is told when the store cannot be listed. */
+/** Why a collection ranks by keyword while its vector index loads in the background. */
+export const VECTORS_LOADING = "the vector index is still loading; until it is in, searches rank by keyword";
+
 const STORE_UNLISTABLE =
   "could not look for new versions (the bundle store could not be listed); serving what is loaded";
 
@@ -76,6 +86,8 @@ export class CollectionRegistry {
       return;
     }
     if (pointer.version === current?.manifest.version) {
+      // A vector index whose load failed (say, a download cut off) is tried again at each check.
+      if (current.retryVectors && !current.vectorsLoading) this.#loadVectors(current, current.retryVectors);
       await this.#checkLiveFiles(name, current);
       return;
     }
@@ -83,6 +95,11 @@ export class CollectionRegistry {
       const loaded = await this.#load(name, pointer);
       if (current?.vectors && loaded.mismatch) {
         throw new ModelMismatchError(`refused version ${pointer.version}: ${loaded.mismatch}`);
+      }
+      // A swap waits for the new version's vectors: the one serving keeps answering in hybrid meanwhile.
+      if (current) await loaded.collection.vectorsLoading;
+      if (current?.vectors && !loaded.collection.vectors) {
+        throw new Error(`refused version ${pointer.version}: ${loaded.collection.semanticUnavailable}`);
       }
       this.#collections.set(name, loaded.collection);
       this.#failures.delete(name);
@@ -118,18 +135,13 @@ export class CollectionRegistry {
   }
 
   async #load(name: string, pointer: Pointer): Promise<{ collection: LoadedCollection; mismatch?: string }> {
-    const opened = await openVersion(this.deps.store, name, pointer, this.deps);
-    const {
-      manifest,
-      documents,
-      chunks,
-      documentText,
-      keyword,
-      vectors,
-      semanticUnavailable,
-      mismatch,
-      timings,
-    } = opened;
+    const background = this.deps.vectors === "background";
+    const opened = await openVersion(this.deps.store, name, pointer, {
+      ...this.deps,
+      deferVectors: background,
+    });
+    const { manifest, documents, chunks, documentText, keyword, vectors, semanticUnavailable, mismatch } =
+      opened;
     const collection: LoadedCollection = {
       name,
       manifest,
@@ -141,9 +153,35 @@ export class CollectionRegistry {
       ...(semanticUnavailable ? { semanticUnavailable } : {}),
       docsById: new Map(documents.map((d) => [d.id, d])),
       docsByPath: new Map(documents.map((d) => [d.path, d])),
-      loadTimings: timings,
+      loadTimings: opened.timings,
     };
+    if (opened.loadVectors) this.#loadVectors(collection, opened.loadVectors);
     return { collection, ...(mismatch ? { mismatch } : {}) };
+  }
+
+  /**
+   * Loads a collection's vector index behind its keyword index: until it is in, `semanticUnavailable` says so
+   * and `vectorsLoading` is pending. A failure is reported the same way and, unless hnswlib cannot load here at
+   * all, tried again at the next check.
+   */
+  #loadVectors(collection: LoadedCollection, load: () => Promise<VectorIndex>): void {
+    const started = performance.now();
+    collection.semanticUnavailable = VECTORS_LOADING;
+    delete collection.retryVectors;
+    collection.vectorsLoading = load()
+      .then(
+        (vectors) => {
+          collection.vectors = vectors;
+          delete collection.semanticUnavailable;
+          collection.loadTimings.vectorsMs = Math.round(performance.now() - started);
+        },
+        (error: unknown) => {
+          const retry = !(error instanceof NativeModuleUnavailableError);
+          collection.semanticUnavailable = `${vectorsUnavailable(error)}${retry ? "; trying again at the next check" : ""}`;
+          if (retry) collection.retryVectors = load;
+        },
+      )
+      .finally(() => delete collection.vectorsLoading);
   }
 
   /** Per collection: how long its live version took to fetch and to load. */

@@ -38,7 +38,17 @@ export interface ObjectStore {
     expected: string | null,
     options?: { contentType?: string },
   ): Promise<boolean>;
+  /**
+   * Optional: the object as a file on this machine, for readers that load from a path (hnswlib), so a large
+   * object is not copied a second time. The file is kept (not evicted or replaced) until `release()`. Returns
+   * the bytes instead when the store could not keep a file (too large for its cache), and `undefined` when no
+   * object has that key. Stores without local files leave this out and readers call `get`.
+   */
+  getFile?(key: string): Promise<LocalObject | undefined>;
 }
+
+/** An object as `ObjectStore.getFile` hands it over: a file held until released, or the bytes. */
+export type LocalObject = { file: string; release(): void } | { bytes: Uint8Array };
 
 /** Reads secret values by logical name; the value is `undefined` when the secret is not set. */
 export interface SecretSource {
@@ -106,7 +116,13 @@ export interface VectorIndexCodec {
   /** Describes the index parameters for the manifest (e.g. `{ M: 16, efConstruction: 200 }`). */
   readonly params: Record<string, number>;
   build(vectors: Float32Array[], dimensions: number): Promise<VectorIndex>;
-  load(bytes: Uint8Array, dimensions: number): Promise<VectorIndex>;
+  /**
+   * Throws NativeModuleUnavailableError when no index can be loaded in this process (a native addon built for
+   * another machine), before anything is downloaded for it.
+   */
+  check?(): void;
+  /** Loads an index from its bytes, or straight from a file holding them. */
+  load(source: Uint8Array | { file: string }, dimensions: number): Promise<VectorIndex>;
 }
 
 /** What the keyword index sees of a chunk. Entries arrive in label order, a document's chunks together. */

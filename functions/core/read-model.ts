@@ -7,6 +7,7 @@ import type { Manifest, StoredDocument } from "./bundle.js";
 import type { ChunkTable } from "./bundle-files.js";
 import type { DocumentListing, SearchHit } from "./contracts.js";
 import type { KeywordIndex, VectorIndex } from "./ports.js";
+import type { LoadTimings } from "./version-reader.js";
 
 export interface LoadedCollection {
   name: string;
@@ -17,12 +18,16 @@ export interface LoadedCollection {
   documentText(document: StoredDocument): string;
   keyword: KeywordIndex;
   vectors?: VectorIndex;
-  /** Why semantic search is off for this collection, when it is. */
+  /** Why semantic search is off for this collection, when it is (for now, while `vectorsLoading`). */
   semanticUnavailable?: string;
+  /** Pending while the vector index loads behind the keyword index; settles when `vectors` is set or has failed. */
+  vectorsLoading?: Promise<void>;
+  /** Loads the vector index again, when loading it failed in a way another try may mend. */
+  retryVectors?: () => Promise<VectorIndex>;
   docsById: Map<string, StoredDocument>;
   docsByPath: Map<string, StoredDocument>;
-  /** How long loading took: fetching and verifying the files, then decoding them and loading the indexes. */
-  loadTimings: { downloadMs: number; indexLoadMs: number };
+  /** How long loading took: fetching and verifying the files, decoding them and loading the indexes. */
+  loadTimings: LoadTimings;
 }
 
 /** The collections a caller may see (an API key's allowlist); `undefined` means all. */

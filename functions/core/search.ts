@@ -34,6 +34,8 @@ export async function searchCollections(
   if (!targets.length) return { mode: requested, results: [], notices: [nothingIndexed(request.scope)] };
 
   const notices: string[] = testModel ? [testModelNotice(embedder!.modelId)] : [];
+  // Semantic ranking needs the vectors, so it waits for any still loading; hybrid ranks by keyword meanwhile.
+  if (requested === "semantic") await Promise.all(targets.map((c) => c.vectorsLoading));
   const semanticReady = targets.filter((c) => c.vectors);
   if (requested === "semantic" && semanticReady.length < targets.length) {
     const off = targets.find((c) => !c.vectors)!;
@@ -48,6 +50,10 @@ export async function searchCollections(
     notices.push(
       pathFree(request.mode ? `hybrid search fell back to keyword mode: ${why}` : `keyword search: ${why}`),
     );
+  } else if (requested === "hybrid") {
+    for (const c of targets.filter((c) => !c.vectors)) {
+      notices.push(pathFree(`"${c.name}" was ranked by keyword only: ${c.semanticUnavailable}`));
+    }
   }
   const queryVector =
     mode !== "keyword" && semanticReady.length ? (await embedder!.embed([query]))[0] : undefined;
@@ -78,6 +84,7 @@ export async function rankDocuments(
   request: { query: string; mode: SearchMode; depth: number },
   embedder: Embedder | null,
 ): Promise<string[]> {
+  if (request.mode !== "keyword") await c.vectorsLoading;
   if (request.mode !== "keyword" && !c.vectors) {
     throw new InvalidRequestError(`${request.mode} ranking needs vectors: ${c.semanticUnavailable}`);
   }

@@ -11,6 +11,7 @@ import {
   StoredDocumentSchema,
   decodeBundleJson,
   loadVersion,
+  loadVersionFile,
   type Manifest,
   type Pointer,
   type StoredDocument,
@@ -25,6 +26,7 @@ import type {
   ModelLoad,
   ObjectStore,
   VectorIndex,
+  VectorIndexCodec,
 } from "./ports.js";
 import { z } from "zod";
 
@@ -43,8 +45,22 @@ export interface OpenedVersion {
   semanticUnavailable?: string;
   /** Set when the version was embedded with another model than `embedder`. */
   mismatch?: string;
-  /** Fetching and verifying the files, then decoding them and loading the indexes. */
-  timings: { downloadMs: number; indexLoadMs: number };
+  /**
+   * With `deferVectors`, set instead of `vectors` when the version has vectors this process can use: fetches,
+   * verifies and loads them (rejecting with why not). Everything else is loaded already.
+   */
+  loadVectors?: () => Promise<VectorIndex>;
+  /**
+   * Fetching and verifying the files, then decoding them and loading the keyword index; and fetching, verifying
+   * and loading the vector index, when it was loaded here.
+   */
+  timings: LoadTimings;
+}
+
+export interface LoadTimings {
+  downloadMs: number;
+  indexLoadMs: number;
+  vectorsMs?: number;
 }
 
 export async function openVersion(
@@ -52,10 +68,15 @@ export async function openVersion(
   collection: string,
   pointer: Pointer,
   /** The keyword index is loaded only when `keywordCodec` is given (a refresh reads the previous version without). */
-  options: ModelLoad & Pick<IndexCodecs, "vectorCodec"> & Partial<IndexCodecs>,
+  options: ModelLoad &
+    Pick<IndexCodecs, "vectorCodec"> &
+    Partial<IndexCodecs> & {
+      /** Leave the vector index to `loadVectors`: a server answers by keyword while it loads. */
+      deferVectors?: boolean;
+    },
 ): Promise<OpenedVersion> {
   const started = performance.now();
-  const { manifest, files } = await loadVersion(store, collection, pointer);
+  const { manifest, files } = await loadVersion(store, collection, pointer, [BUNDLE_FILES.vectorIndex]);
   const downloaded = performance.now();
   const opened: OpenedVersion = {
     manifest,
@@ -63,25 +84,60 @@ export async function openVersion(
     timings: { downloadMs: Math.round(downloaded - started), indexLoadMs: 0 },
   };
   if (options.keywordCodec) opened.keyword = loadKeyword(files, manifest, options);
+  opened.timings.indexLoadMs = Math.round(performance.now() - downloaded);
   const { embedder } = options;
-  const vectorBytes = files.get(BUNDLE_FILES.vectorIndex);
-  if (!manifest.model || !vectorBytes) {
+  if (!manifest.model || !manifest.files[BUNDLE_FILES.vectorIndex]) {
     opened.semanticUnavailable = "the bundle was built without an embedding model";
   } else if (!embedder) {
     opened.semanticUnavailable = `no embedding model is loaded (${options.embedderUnavailableReason ?? "unknown reason"})`;
   } else if (manifest.model.id !== embedder.modelId || manifest.model.dimensions !== embedder.dimensions) {
     opened.mismatch = `the bundle was built with ${manifest.model.id} (${manifest.model.dimensions} dimensions) but this server embeds queries with ${embedder.modelId} (${embedder.dimensions})`;
     opened.semanticUnavailable = opened.mismatch;
+  } else if (!vectorCodecWorks(options.vectorCodec, opened)) {
+    // semanticUnavailable says why; nothing was downloaded for it.
   } else {
-    try {
-      opened.vectors = await options.vectorCodec.load(vectorBytes, manifest.model.dimensions);
-    } catch (error) {
-      if (!(error instanceof NativeModuleUnavailableError)) throw error;
-      opened.semanticUnavailable = `the vector index cannot be loaded here: ${error.message}`;
+    const dimensions = manifest.model.dimensions;
+    opened.loadVectors = async () => {
+      const source = await loadVersionFile(store, collection, manifest, BUNDLE_FILES.vectorIndex);
+      try {
+        return await options.vectorCodec.load("bytes" in source ? source.bytes : source, dimensions);
+      } finally {
+        if ("release" in source) source.release();
+      }
+    };
+    if (!options.deferVectors) {
+      const load = opened.loadVectors;
+      delete opened.loadVectors;
+      const vectorsStarted = performance.now();
+      try {
+        opened.vectors = await load();
+      } catch (error) {
+        if (!(error instanceof NativeModuleUnavailableError)) throw error;
+        opened.semanticUnavailable = vectorsUnavailable(error);
+      }
+      opened.timings.vectorsMs = Math.round(performance.now() - vectorsStarted);
     }
   }
-  opened.timings.indexLoadMs = Math.round(performance.now() - downloaded);
   return opened;
+}
+
+/** Whether the codec can load an index here; if not, `opened.semanticUnavailable` says why. */
+function vectorCodecWorks(codec: VectorIndexCodec, opened: OpenedVersion): boolean {
+  try {
+    codec.check?.();
+    return true;
+  } catch (error) {
+    if (!(error instanceof NativeModuleUnavailableError)) throw error;
+    opened.semanticUnavailable = vectorsUnavailable(error);
+    return false;
+  }
+}
+
+/** Why a version's vectors cannot be used, from the error loading them. */
+export function vectorsUnavailable(error: unknown): string {
+  return error instanceof NativeModuleUnavailableError
+    ? `the vector index cannot be loaded here: ${error.message}`
+    : `the vector index could not be loaded: ${message(error)}`;
 }
 
 type Decoded = Pick<OpenedVersion, "documents" | "chunks" | "documentText">;

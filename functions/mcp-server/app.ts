@@ -1,5 +1,6 @@
 import { ENV, parseRuntimeEnv } from "../../shared/config.js";
 import { parseOAuthSettings } from "../../shared/oauth-settings.js";
+import { VECTORS_LOADING } from "../core/collection-registry.js";
 import { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
 import { createModelRuntime } from "../composition.js";
@@ -27,9 +28,24 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
     ? new OAuthResourceServer(parseOAuthSettings(env.THOTH_OAUTH, ENV.THOTH_OAUTH))
     : undefined;
   const runtime = await createModelRuntime(env, processEnv);
-  const kb = await KnowledgeBase.open(runtime);
-  for (const line of kb.degradationDetails()) logger.warn("degraded", { detail: line });
-  logger.info("knowledge base opened", { collections: kb.loadTimings() });
+  // A collection answers as soon as its keyword index is in; its vector index loads behind (heartbeat says so).
+  const kb = await KnowledgeBase.open({ ...runtime, vectors: "background" });
+  const loading = kb.collectionNames().filter((name) => kb.collection(name).vectorsLoading);
+  for (const line of kb.degradationDetails()) {
+    if (!line.endsWith(VECTORS_LOADING)) logger.warn("degraded", { detail: line });
+  }
+  logger.info("knowledge base opened", { collections: kb.loadTimings(), vectorsLoading: loading });
+  for (const name of loading) {
+    const collection = kb.collection(name);
+    void collection.vectorsLoading?.then(() =>
+      collection.vectors
+        ? logger.info("vector index loaded", {
+            collection: name,
+            vectorsMs: collection.loadTimings.vectorsMs,
+          })
+        : logger.warn("degraded", { detail: `${name}: ${collection.semanticUnavailable}` }),
+    );
+  }
   const info = serverInfo(env);
   const auth = new ApiKeyAuthenticator(runtime.secrets);
   const authenticate = (headers: Headers) => auth.authenticate(headers);

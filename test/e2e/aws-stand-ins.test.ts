@@ -81,6 +81,12 @@ describe("refresh → S3 → MCP handler on AWS stand-ins", () => {
   it("accepts any key in the Secrets Manager list and serves the bundle from S3", async () => {
     const client = await connect(API_KEY);
     try {
+      // Semantic first: it waits for the vector index, which loads from S3 behind the keyword index.
+      const semantic = await client.callTool({
+        name: "search_documents",
+        arguments: { query: "promote the replica", limit: 1, mode: "semantic" },
+      });
+      expect(semantic.structuredContent).toMatchObject({ mode: "semantic" });
       const result = await client.callTool({
         name: "search_documents",
         // Hybrid asked for: the tiny test model's default is keyword ranking, and this proves the vectors load.

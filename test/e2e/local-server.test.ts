@@ -87,6 +87,12 @@ describe.each([
     expect(notices.some((n) => /thoth\/tiny is a generated test model/.test(n))).toBe(withModel);
     expect(results[0]!.path).toBe("on-call/rotation.md");
     if (withModel) {
+      // A semantic search waits for the vector index, which loads behind the keyword index.
+      const semantic = await client.callTool({
+        name: "search_documents",
+        arguments: { query: "can I swap my on-call shift", mode: "semantic" },
+      });
+      expect((semantic.structuredContent as { mode: string }).mode).toBe("semantic");
       const hybrid = await client.callTool({
         name: "search_documents",
         arguments: { query: "can I swap my on-call shift", mode: "hybrid" },

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { ScoredLabel, VectorIndex, VectorIndexCodec } from "../../functions/core/ports.js";
 
 /**
@@ -44,7 +45,8 @@ export const exactVectorCodec: VectorIndexCodec = {
     });
     return new ExactVectorIndex(vectors.map((v) => Float32Array.from(v)));
   },
-  async load(bytes, dimensions) {
+  async load(source, dimensions) {
+    const bytes = source instanceof Uint8Array ? source : new Uint8Array(await readFile(source.file));
     const all = new Float32Array(bytes.slice().buffer);
     const dims = all[0] || dimensions;
     const vectors: Float32Array[] = [];

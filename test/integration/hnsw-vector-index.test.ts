@@ -1,5 +1,8 @@
+import { stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hnswCodec } from "../../functions/adapters/ml/hnsw-vector-index.js";
+import { tempDir } from "../helpers/folders.js";
 
 function randomUnitVectors(n: number, dim: number, seed = 42): Float32Array[] {
   let s = seed;
@@ -43,6 +46,17 @@ describe("hnswlib-node vector index", () => {
     const q = vectors[123]!;
     expect(loaded.search(q, 10)).toEqual(index.search(q, 10));
     expect(Array.from(loaded.vector(9))).toEqual(Array.from(vectors[9]!).map((x) => expect.closeTo(x, 6)));
+  });
+
+  it("loads straight from a file, and leaves the file where it was", async () => {
+    const index = await codec.build(vectors, 32);
+    const file = join(await tempDir(), "vectors.hnsw");
+    await writeFile(file, await index.serialize());
+    const loaded = await codec.load({ file }, 32);
+    expect(loaded.size).toBe(2000);
+    expect(loaded.search(vectors[77]!, 10)).toEqual(index.search(vectors[77]!, 10));
+    expect((await stat(file)).size).toBeGreaterThan(0);
+    await expect(codec.load({ file: join(await tempDir(), "missing.hnsw") }, 32)).rejects.toThrow();
   });
 
   it("applies a label filter during search", async () => {

@@ -1,21 +1,24 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ObjectStore } from "../../core/ports.js";
+import type { LocalObject, ObjectStore } from "../../core/ports.js";
 
 /**
  * A read-through disk cache (Lambda's /tmp) in front of a remote ObjectStore, for objects that never change
  * once written: the files of a bundle version. Pointers and listings always go to the store.
  *
- * Bounded: /tmp is 512 MB unless the function is given more, and it also has to hold the copy hnswlib loads
- * the vector index from. Files over `maxBytes` are not cached; otherwise the least recently used files are
- * removed until a new one fits (versions that were swapped out go first).
+ * Bounded: /tmp is 512 MB unless the function is given more. Files over `maxBytes` are not cached; otherwise
+ * the least recently used files are removed until a new one fits (versions that were swapped out go first).
+ * `getFile` hands out a cached file itself (hnswlib loads the vector index from it, with no second copy), held
+ * against eviction until released.
  */
 export class CachedObjectStore implements ObjectStore {
   /** Cached files by path, least recently used first, with their sizes; read from the dir once. */
   #files?: Promise<Map<string, number>>;
   /** Files being written now: their room is reserved, and they are not evicted. */
   readonly #writing = new Set<string>();
+  /** Files handed out by `getFile` and not yet released, with how many holders each has: not evicted. */
+  readonly #held = new Map<string, number>();
 
   constructor(
     private readonly inner: ObjectStore,
@@ -65,6 +68,52 @@ export class CachedObjectStore implements ObjectStore {
     }
   }
 
+  async getFile(key: string): Promise<LocalObject | undefined> {
+    if (!this.immutable(key)) {
+      const bytes = await this.inner.get(key);
+      return bytes && { bytes };
+    }
+    const file = this.#file(key);
+    const files = await this.#index();
+    // Held before anything is awaited: a concurrent download cannot choose it for eviction from here on.
+    this.#hold(file);
+    let handed = false;
+    try {
+      // In the index and not being written (a file chosen for eviction has already left the index).
+      const listed = files.has(file) && !this.#writing.has(file);
+      const cached = listed ? await stat(file).catch(() => undefined) : undefined;
+      if (cached?.isFile()) {
+        // Most recently used last.
+        files.delete(file);
+        files.set(file, cached.size);
+      } else {
+        const bytes = await this.inner.get(key);
+        if (!bytes) return undefined;
+        // Another download of the same file is being written: this one is handed over as bytes.
+        if (this.#writing.has(file)) return { bytes };
+        const kept = await this.#keep(file, bytes).then(
+          () => files.has(file),
+          () => false,
+        );
+        if (!kept) return { bytes };
+      }
+      handed = true;
+      return { file, release: once(() => this.#unhold(file)) };
+    } finally {
+      if (!handed) this.#unhold(file);
+    }
+  }
+
+  #hold(file: string): void {
+    this.#held.set(file, (this.#held.get(file) ?? 0) + 1);
+  }
+
+  #unhold(file: string): void {
+    const n = (this.#held.get(file) ?? 1) - 1;
+    if (n > 0) this.#held.set(file, n);
+    else this.#held.delete(file);
+  }
+
   /**
    * Caches `body` within the budget. Room is reserved before anything is written, in one synchronous step (the
    * index already counts files being written), so concurrent downloads cannot each see the same free space and
@@ -80,7 +129,7 @@ export class CachedObjectStore implements ObjectStore {
     const victims: string[] = [];
     for (const [old, size] of files) {
       if (total + body.byteLength <= this.maxBytes) break;
-      if (this.#writing.has(old)) continue;
+      if (this.#writing.has(old) || this.#held.has(old)) continue;
       victims.push(old);
       total -= size;
     }
@@ -137,6 +186,14 @@ export class CachedObjectStore implements ObjectStore {
       }),
     );
   }
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) fn();
+    done = true;
+  };
 }
 
 function sum(sizes: Iterable<number>): number {

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "nod
 import { createHash } from "node:crypto";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { ListedObject, ObjectStore } from "../../core/ports.js";
+import type { ListedObject, LocalObject, ObjectStore } from "../../core/ports.js";
 
 /** An ObjectStore over a directory: key `a/b.json` is the file `<root>/a/b.json`. Writes are atomic (rename). */
 export class FsObjectStore implements ObjectStore {
@@ -30,6 +30,13 @@ export class FsObjectStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
     }
+  }
+
+  /** The object's own file (objects are replaced by rename, never written in place). */
+  async getFile(key: string): Promise<LocalObject | undefined> {
+    const file = this.#path(key);
+    const info = await stat(file).catch(() => undefined);
+    return info?.isFile() ? { file, release: () => undefined } : undefined;
   }
 
   async read(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {

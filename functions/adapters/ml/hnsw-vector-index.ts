@@ -98,13 +98,21 @@ export function hnswCodec(params: HnswParams = DEFAULT_HNSW_PARAMS): VectorIndex
       });
       return new HnswVectorIndex(index, params.efSearch);
     },
-    async load(bytes, dimensions) {
+    check() {
       hnsw();
-      return withTempFile(async (file) => {
-        await writeFile(file, bytes);
+    },
+    async load(source, dimensions) {
+      // hnswlib-node reads files only: bytes go through a temporary file; a file is read where it is.
+      // readIndex runs on libuv's pool, so requests keep being answered while a large index loads.
+      const read = async (file: string) => {
         const index = new (hnsw().HierarchicalNSW)("cosine", dimensions);
-        index.readIndexSync(file);
+        await index.readIndex(file);
         return new HnswVectorIndex(index, params.efSearch);
+      };
+      if (!(source instanceof Uint8Array)) return read(source.file);
+      return withTempFile(async (file) => {
+        await writeFile(file, source);
+        return read(file);
       });
     },
   };

@@ -1,5 +1,5 @@
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CachedObjectStore } from "../../../functions/adapters/aws/cached-object-store.js";
 import { tempDir } from "../../helpers/folders.js";
@@ -83,5 +83,50 @@ describe("CachedObjectStore (the /tmp bundle cache)", () => {
     expect(new TextDecoder().decode(await store.get("collections/c/current.json"))).toBe("v1");
     await inner.put("collections/c/current.json", "v2");
     expect(new TextDecoder().decode(await store.get("collections/c/current.json"))).toBe("v2");
+  });
+
+  it("hands out a cached file itself (no second copy), held against eviction until released", async () => {
+    const inner = new MemoryObjectStore();
+    const key = (v: string, f: string) => `collections/c/versions/${v}/${f}`;
+    await inner.put(key("v1", "vectors.hnsw"), new Uint8Array(600).fill(1));
+    await inner.put(key("v2", "keyword.bin"), new Uint8Array(600).fill(2));
+    await inner.put(key("v3", "keyword.bin"), new Uint8Array(600).fill(3));
+    let gets = 0;
+    const get = inner.get.bind(inner);
+    inner.get = async (k) => (gets++, get(k));
+    const dir = await tempDir();
+    const store = new CachedObjectStore(inner, dir, 1000);
+
+    const held = await store.getFile(key("v1", "vectors.hnsw"));
+    if (!held || !("file" in held)) throw new Error("expected a file");
+    expect(held.file.startsWith(dir)).toBe(true);
+    expect(await readFile(held.file)).toEqual(Buffer.alloc(600, 1));
+    expect(await readdir(dir)).toHaveLength(1);
+    // A download that needs its room cannot evict the held file: it is served without being kept.
+    expect((await store.get(key("v2", "keyword.bin")))!.byteLength).toBe(600);
+    expect(await readdir(dir)).toEqual([basename(held.file)]);
+    // Asked again while held: the same file, not a second download.
+    const again = await store.getFile(key("v1", "vectors.hnsw"));
+    expect(again && "file" in again && again.file).toBe(held.file);
+    expect(gets).toBe(2);
+    held.release();
+    held.release(); // releasing twice counts once: the second holder still holds it
+    await store.get(key("v3", "keyword.bin"));
+    expect(await readdir(dir)).toEqual([basename(held.file)]);
+    if (again && "release" in again) again.release();
+    // Released by every holder: now it is the least recently used file, and goes.
+    await store.get(key("v2", "keyword.bin"));
+    expect(await readdir(dir)).not.toContain(basename(held.file));
+  });
+
+  it("hands over the bytes of an object too large to keep, and nothing for a missing one", async () => {
+    const inner = new MemoryObjectStore();
+    await inner.put("collections/c/versions/v1/vectors.hnsw", new Uint8Array(1500));
+    const dir = await tempDir();
+    const store = new CachedObjectStore(inner, dir, 1000);
+    const large = await store.getFile("collections/c/versions/v1/vectors.hnsw");
+    expect(large && "bytes" in large && large.bytes.byteLength).toBe(1500);
+    expect(await readdir(dir)).toHaveLength(0);
+    expect(await store.getFile("collections/c/versions/v1/missing.bin")).toBeUndefined();
   });
 });
