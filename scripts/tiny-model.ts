@@ -207,13 +207,16 @@ export function tinyModelOnnx(rows: Float32Array[], dim = TINY_MODEL_DIMENSIONS)
 /**
  * Writes the model in transformers.js `localModelPath` layout: `<dir>/thoth/tiny/{config.json,
  * tokenizer.json, tokenizer_config.json, onnx/model.onnx, onnx/model_quantized.onnx}`. Returns the model's
- * own directory.
+ * own directory. The benchmarks write a wider one under another id, to embed queries for 384-d bundles.
  */
-export async function writeTinyModel(dir: string): Promise<string> {
-  const { vocab, rows } = buildTinyVocabulary();
-  const modelDir = join(dir, ...TINY_MODEL_ID.split("/"));
+export async function writeTinyModel(
+  dir: string,
+  { id = TINY_MODEL_ID, dimensions = TINY_MODEL_DIMENSIONS }: { id?: string; dimensions?: number } = {},
+): Promise<string> {
+  const { vocab, rows } = buildTinyVocabulary(dimensions);
+  const modelDir = join(dir, ...id.split("/"));
   await mkdir(join(modelDir, "onnx"), { recursive: true });
-  const graph = tinyModelOnnx(rows);
+  const graph = tinyModelOnnx(rows, dimensions);
   const json = (value: object) => JSON.stringify(value, null, 2);
   await Promise.all([
     writeFile(
@@ -221,7 +224,7 @@ export async function writeTinyModel(dir: string): Promise<string> {
       json({
         model_type: "bert",
         architectures: ["BertModel"],
-        hidden_size: TINY_MODEL_DIMENSIONS,
+        hidden_size: dimensions,
         vocab_size: vocab.length,
         max_position_embeddings: 512,
       }),

@@ -7,6 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { logger } from "../../functions/lib/logger.js";
+import { firstAnswerBench } from "./first-answer.js";
 import { QUICK, REPO, runAll, type BenchResults } from "./measure.js";
 import { markdown, writeReport } from "./report.js";
 
@@ -18,11 +19,16 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: "S3RVER",
 });
 // A quick run is a smoke test of the harness: its figures go to .thoth/bench-quick/, never over the committed
-// docs/benchmarks.md. `--report` rewrites benchmarks.md from the last results.json without measuring again.
+// docs/benchmarks.md. `--report` rewrites benchmarks.md from the last results.json without measuring again;
+// `--first-answer` measures that section alone (about 5 minutes) into the last results.json.
 const docs = QUICK ? join(REPO, ".thoth", "bench-quick") : join(REPO, "docs");
+const last = async () =>
+  JSON.parse(await readFile(join(REPO, "docs", "bench", "results.json"), "utf8")) as BenchResults;
 const results = process.argv.includes("--report")
-  ? (JSON.parse(await readFile(join(REPO, "docs", "bench", "results.json"), "utf8")) as BenchResults)
-  : await runAll();
+  ? await last()
+  : process.argv.includes("--first-answer")
+    ? { ...(await last()), firstAnswer: await firstAnswerBench(QUICK) }
+    : await runAll();
 await writeReport(results, docs);
 console.log(markdown(results));
 if (QUICK) console.error(`quick run: figures written to ${join(docs, "benchmarks.md")}, not to docs/`);

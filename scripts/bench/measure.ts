@@ -28,6 +28,7 @@ import { packageArtifacts } from "../package.js";
 import { writeTinyModel } from "../tiny-model.js";
 import { corpusSource } from "./corpus.js";
 import { documentsFor, loadTextPool, realCorpus, realQueries, type TextPool } from "./real-corpus.js";
+import { firstAnswerBench, functionEnv } from "./first-answer.js";
 import { scaleBench } from "./scale.js";
 import { soak } from "./soak.js";
 import { settledRss, summarize } from "./stats.js";
@@ -202,13 +203,7 @@ process.stderr.write("TIMING " + JSON.stringify({ importMs: t1 - t0, firstCallMs
       const { stdout, stderr } = await exec(process.execPath, [runner], {
         cwd: lambda,
         env: {
-          PATH: process.env.PATH ?? "",
-          THOTH_BUNDLE_BUCKET: bucket,
-          AWS_ENDPOINT_URL_S3: s3.endpoint,
-          AWS_REGION: "us-east-1",
-          AWS_ACCESS_KEY_ID: "S3RVER",
-          AWS_SECRET_ACCESS_KEY: "S3RVER",
-          THOTH_API_KEY: "bench",
+          ...functionEnv(bucket, s3.endpoint),
           ...(withModel
             ? { THOTH_MODEL_DIR: join(lambda, "task", "model"), THOTH_EMBEDDING_MODEL: "thoth/tiny" }
             : {}),
@@ -308,6 +303,7 @@ export async function runAll() {
   const pool = await loadTextPool();
   for (const size of QUICK ? [2000] : [10_000]) search.push(await searchBench(size, embedder, pool));
   const scale = await scaleBench(QUICK);
+  const firstAnswer = await firstAnswerBench(QUICK);
   const refresh = await refreshBench(modelRoot);
   const coldStart = await coldStartBench(modelRoot);
   const http = await httpBench(modelRoot);
@@ -373,6 +369,7 @@ export async function runAll() {
     },
     search,
     scale,
+    firstAnswer,
     refresh,
     coldStart,
     http,

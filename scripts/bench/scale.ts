@@ -62,7 +62,30 @@ function child(args: string[], env: NodeJS.ProcessEnv) {
   );
 }
 
-async function upload(dir: string, store: S3ObjectStore): Promise<void> {
+/** Indexes `documents` documents of real text into an FsObjectStore at `dir`, in a fresh process. */
+export async function indexInChild(
+  documents: number,
+  dir: string,
+  vectors: boolean,
+): Promise<ScaleRow["index"]> {
+  const { stdout } = await exec(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "scale-child.ts"),
+      "index",
+      String(documents),
+      dir,
+      ...(vectors ? ["vectors"] : []),
+    ],
+    { env: { ...process.env, THOTH_LOG_LEVEL: "SILENT" }, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout.trim().split("\n").pop()!) as ScaleRow["index"];
+}
+
+/** Copies an FsObjectStore's files into another store, key for key. */
+export async function upload(dir: string, store: S3ObjectStore): Promise<void> {
   const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
   for (const f of files) {
     const path = join(f.parentPath, f.name);
@@ -116,20 +139,7 @@ async function measure(target: number, options: { vectors: boolean; http: boolea
   log(
     `scale: indexing ${documents} documents of real text (~${target} chunks)${options.vectors ? " with 384-d vectors" : ""}`,
   );
-  const { stdout } = await exec(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(import.meta.dirname, "scale-child.ts"),
-      "index",
-      String(documents),
-      dir,
-      ...(options.vectors ? ["vectors"] : []),
-    ],
-    { env: { ...process.env, THOTH_LOG_LEVEL: "SILENT" }, maxBuffer: 16 * 1024 * 1024 },
-  );
-  const index = JSON.parse(stdout.trim().split("\n").pop()!) as ScaleRow["index"];
+  const index = await indexInChild(documents, dir, options.vectors);
   const bucket = "thoth-bench-scale";
   const s3 = await startS3(bucket);
   try {
