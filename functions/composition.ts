@@ -92,6 +92,21 @@ export async function createRuntime(
   };
 }
 
+/**
+ * createRuntime, with the model's load started and not awaited: a server loads its collections' keyword indexes
+ * while the model loads (KnowledgeBase.open takes the promise). The promise never rejects for want of a model.
+ */
+export async function createServerRuntime(
+  env: RuntimeEnv,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<Runtime & { model: Promise<ModelLoad> }> {
+  const runtime = await createRuntime(env, processEnv);
+  return {
+    ...runtime,
+    model: loadModel({ modelId: env.THOTH_EMBEDDING_MODEL, modelDir: env.THOTH_MODEL_DIR }),
+  };
+}
+
 /** createRuntime, plus the model (THOTH_EMBEDDING_MODEL from THOTH_MODEL_DIR). Never fails for want of a model. */
 export async function createModelRuntime(
   env: RuntimeEnv,

@@ -21,8 +21,21 @@ export type CollectionRegistryDeps = {
    * loads everything before the collection serves (a one-off search, an evaluation).
    */
   vectors?: "wait" | "background";
-} & ModelLoad &
-  IndexCodecs;
+} & IndexCodecs &
+  /** The model, or its load still under way: collections' keyword indexes load meanwhile. */
+  (ModelLoad | { model: Promise<ModelLoad> });
+
+/** The model the deps give, loaded or loading. */
+export function modelOf(deps: CollectionRegistryDeps): Promise<ModelLoad> {
+  return "model" in deps
+    ? deps.model
+    : Promise.resolve({
+        embedder: deps.embedder,
+        ...(deps.embedderUnavailableReason
+          ? { embedderUnavailableReason: deps.embedderUnavailableReason }
+          : {}),
+      });
+}
 
 /** What a caller limited to some collections is told when the store cannot be listed. */
 /** Why a collection ranks by keyword while its vector index loads in the background. */
@@ -37,7 +50,11 @@ export class CollectionRegistry {
   #lastCheck = 0;
   #checking: Promise<void> | undefined;
 
-  constructor(private readonly deps: CollectionRegistryDeps) {}
+  readonly #model: Promise<ModelLoad>;
+
+  constructor(private readonly deps: CollectionRegistryDeps) {
+    this.#model = modelOf(deps);
+  }
 
   /**
    * Swaps to newly published versions without a restart: reads the pointers at most every
@@ -138,6 +155,7 @@ export class CollectionRegistry {
     const background = this.deps.vectors === "background";
     const opened = await openVersion(this.deps.store, name, pointer, {
       ...this.deps,
+      model: this.#model,
       deferVectors: background,
     });
     const { manifest, documents, chunks, documentText, keyword, vectors, semanticUnavailable, mismatch } =

@@ -3,7 +3,7 @@
  * hot swap), search, and documents, joined. Callers hold a scoped view (`forScope`), made once per request
  * from the API key's allowlist, so no read can forget it.
  */
-import { CollectionRegistry, type CollectionRegistryDeps } from "./collection-registry.js";
+import { CollectionRegistry, modelOf, type CollectionRegistryDeps } from "./collection-registry.js";
 import {
   documentPage,
   findDocument,
@@ -119,8 +119,9 @@ export class KnowledgeBase extends ScopedKnowledgeBase {
   /** Loads the live version of every published collection. A collection that fails to load is reported, not fatal. */
   static async open(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
     const registry = new CollectionRegistry(deps);
-    await registry.checkForNewVersions(Date.now(), true);
-    return new KnowledgeBase(registry, deps.embedder, undefined);
+    // The model, when still loading, loads while the collections do.
+    const [, model] = await Promise.all([registry.checkForNewVersions(Date.now(), true), modelOf(deps)]);
+    return new KnowledgeBase(registry, model.embedder, undefined);
   }
 
   /** The view one caller gets: `scope` is its key's allowlist (undefined: every collection). */

@@ -68,12 +68,11 @@ export async function openVersion(
   collection: string,
   pointer: Pointer,
   /** The keyword index is loaded only when `keywordCodec` is given (a refresh reads the previous version without). */
-  options: ModelLoad &
-    Pick<IndexCodecs, "vectorCodec"> &
+  options: Pick<IndexCodecs, "vectorCodec"> &
     Partial<IndexCodecs> & {
       /** Leave the vector index to `loadVectors`: a server answers by keyword while it loads. */
       deferVectors?: boolean;
-    },
+    } & (ModelLoad | { model: Promise<ModelLoad> }),
 ): Promise<OpenedVersion> {
   const started = performance.now();
   const { manifest, files } = await loadVersion(store, collection, pointer, [BUNDLE_FILES.vectorIndex]);
@@ -85,11 +84,12 @@ export async function openVersion(
   };
   if (options.keywordCodec) opened.keyword = loadKeyword(files, manifest, options);
   opened.timings.indexLoadMs = Math.round(performance.now() - downloaded);
-  const { embedder } = options;
+  // Awaited only now: a model still loading has had the download and decoding to do it in.
+  const { embedder, embedderUnavailableReason } = "model" in options ? await options.model : options;
   if (!manifest.model || !manifest.files[BUNDLE_FILES.vectorIndex]) {
     opened.semanticUnavailable = "the bundle was built without an embedding model";
   } else if (!embedder) {
-    opened.semanticUnavailable = `no embedding model is loaded (${options.embedderUnavailableReason ?? "unknown reason"})`;
+    opened.semanticUnavailable = `no embedding model is loaded (${embedderUnavailableReason ?? "unknown reason"})`;
   } else if (manifest.model.id !== embedder.modelId || manifest.model.dimensions !== embedder.dimensions) {
     opened.mismatch = `the bundle was built with ${manifest.model.id} (${manifest.model.dimensions} dimensions) but this server embeds queries with ${embedder.modelId} (${embedder.dimensions})`;
     opened.semanticUnavailable = opened.mismatch;

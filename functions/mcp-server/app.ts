@@ -3,7 +3,7 @@ import { parseOAuthSettings } from "../../shared/oauth-settings.js";
 import { VECTORS_LOADING } from "../core/collection-registry.js";
 import { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
-import { createModelRuntime } from "../composition.js";
+import { createServerRuntime } from "../composition.js";
 import { ApiKeyAuthenticator, type Principal } from "./auth.js";
 import { OAuthResourceServer } from "./oauth/resource-server.js";
 import { handleMcpRequest, type McpHttpDeps } from "./http.js";
@@ -27,7 +27,8 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   const oauth = env.THOTH_OAUTH
     ? new OAuthResourceServer(parseOAuthSettings(env.THOTH_OAUTH, ENV.THOTH_OAUTH))
     : undefined;
-  const runtime = await createModelRuntime(env, processEnv);
+  // The model loads while the collections' keyword indexes do.
+  const runtime = await createServerRuntime(env, processEnv);
   // A collection answers as soon as its keyword index is in; its vector index loads behind (heartbeat says so).
   const kb = await KnowledgeBase.open({ ...runtime, vectors: "background" });
   const loading = kb.collectionNames().filter((name) => kb.collection(name).vectorsLoading);

@@ -5,7 +5,9 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type GetObjectCommandOutput,
 } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
 import type { ListedObject, ObjectStore } from "../../core/ports.js";
 
 const isMissing = (error: unknown) => {
@@ -23,6 +25,26 @@ const isConflict = (error: unknown) => {
   );
 };
 
+/**
+ * An object's bytes: read straight into one buffer of the announced length where the body is a Node stream (as
+ * it is on Lambda), without the SDK's list of chunks and the copy that joins them (~0.3 s per 88 MB here).
+ */
+async function bodyBytes(
+  body: NonNullable<GetObjectCommandOutput["Body"]>,
+  length: number | undefined,
+): Promise<Uint8Array> {
+  if (length === undefined || !(body instanceof Readable)) return body.transformToByteArray();
+  const bytes = Buffer.allocUnsafe(length);
+  let at = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (at + chunk.byteLength > length) throw new Error(`the object is longer than its ${length} bytes`);
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  if (at !== length) throw new Error(`the object ended after ${at} of its ${length} bytes`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, length);
+}
+
 /** An ObjectStore over one S3 bucket. Pointer moves use S3 conditional writes (If-Match / If-None-Match). */
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -33,7 +55,7 @@ export class S3ObjectStore implements ObjectStore {
   async read(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { body: await out.Body!.transformToByteArray(), etag: out.ETag ?? "" };
+      return { body: await bodyBytes(out.Body!, out.ContentLength), etag: out.ETag ?? "" };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;

@@ -6,7 +6,7 @@ import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { refreshCollection } from "../../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../../functions/refresh/sources/local.js";
 import { FsObjectStore } from "../../../functions/adapters/local/fs-object-store.js";
-import type { VectorIndexCodec } from "../../../functions/core/ports.js";
+import type { ModelLoad, VectorIndexCodec } from "../../../functions/core/ports.js";
 import { exactVectorCodec } from "../../helpers/exact-vectors.js";
 import { HashingEmbedder } from "../../helpers/fake-embedder.js";
 import { folderWith, tempDir } from "../../helpers/folders.js";
@@ -235,5 +235,28 @@ describe("the vector index loads behind the keyword index (vectors: background)"
     const { version } = kb.listCollections()[0]!;
     expect(sources).toEqual([bundleKeys.file("docs", version, "vectors.hnsw")]);
     expect((await kb.search({ query: "pager", mode: "semantic" })).results.length).toBeGreaterThan(0);
+  });
+
+  it("reads the collections while the model is still loading, and decides on vectors once it is in", async () => {
+    const store = new GatedStore();
+    await publish(store);
+    const read: string[] = [];
+    const get = store.get.bind(store);
+    store.get = async (key) => (read.push(key.split("/").pop()!), get(key));
+    let loaded: (model: ModelLoad) => void = () => {};
+    const model = new Promise<ModelLoad>((resolve) => (loaded = resolve));
+    const opening = KnowledgeBase.open({ store, ...codecs, model, vectors: "background" });
+    // Turns of the event loop, not time: the keyword index arrives with the model still pending.
+    for (let turn = 0; turn < 1000 && !read.includes("keyword.bin"); turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(read).toContain("keyword.bin");
+    expect(read).not.toContain("vectors.hnsw");
+    loaded({ embedder: new HashingEmbedder() });
+    const kb = await opening;
+    await kb.collection("docs").vectorsLoading;
+    expect(kb.collection("docs").vectors).toBeDefined();
+    expect(kb.embedder?.modelId).toBe(new HashingEmbedder().modelId);
+    expect((await kb.search({ query: "pager", mode: "semantic" })).mode).toBe("semantic");
   });
 });
