@@ -85,18 +85,19 @@ export class Bm25Builder {
   readonly #terms = new Map<string, number>();
   /** Word → term id, found from the characters without a string per word (word-table.ts). */
   readonly #words = new WordTable((term) => this.#termId(term));
-  // Chunk postings in arrival order: term id, chunk label, and term frequency per field (saturated at 255).
+  // Chunk postings in arrival order: term id and term frequency per field (saturated at 255); a chunk's
+  // postings are contiguous, from #chunkStart[label] (no label per posting).
   readonly #cTerm = u32();
-  readonly #cLabel = u32();
+  readonly #chunkStart = u32();
   readonly #cTitle = u8();
   readonly #cHeading = u8();
   readonly #cText = u16();
   readonly #len = { title: u16(), heading: u16(), text: u32() };
   readonly #docOfChunk = u32();
-  // Document postings: term id, document ordinal, frequency over the document.
+  // Document postings: term id and frequency over the document, a document's from #docStart[ordinal].
   readonly #dTerm = u32();
-  readonly #dDoc = u32();
   readonly #dTf = u32();
+  readonly #docStart = u32();
   readonly #docLength = u32();
   #currentDoc = -1;
   #docLen = 0;
@@ -126,7 +127,10 @@ export class Bm25Builder {
     if (chunk.doc !== this.#currentDoc) {
       this.#flushDoc();
       // Documents without chunks in between still get an ordinal (and no postings).
-      while (this.#docLength.length < chunk.doc) this.#docLength.push(0);
+      while (this.#docLength.length < chunk.doc) {
+        this.#docStart.push(this.#dTerm.length);
+        this.#docLength.push(0);
+      }
       this.#currentDoc = chunk.doc;
       this.#docLen = 0;
       this.#tokenizeTitle(chunk.title);
@@ -145,13 +149,13 @@ export class Bm25Builder {
     const [title, heading, text] = this.#chunkTf;
     const n = this.#chunkTerms.length;
     const at = this.#cTerm.length;
-    for (const a of [this.#cTerm, this.#cLabel, this.#cTitle, this.#cHeading, this.#cText]) {
+    this.#chunkStart.push(at);
+    for (const a of [this.#cTerm, this.#cTitle, this.#cHeading, this.#cText]) {
       a.reserve(n);
       a.length = at + n;
     }
-    const [cTerm, cLabel, cTitle, cHeading, cText] = [
+    const [cTerm, cTitle, cHeading, cText] = [
       this.#cTerm.data,
-      this.#cLabel.data,
       this.#cTitle.data,
       this.#cHeading.data,
       this.#cText.data,
@@ -159,7 +163,6 @@ export class Bm25Builder {
     const terms = this.#chunkTerms.data;
     for (let i = 0; i < n; i++) {
       cTerm[at + i] = terms[i]!;
-      cLabel[at + i] = label;
       cTitle[at + i] = Math.min(255, title.data[i]!);
       cHeading[at + i] = Math.min(255, heading.data[i]!);
       cText[at + i] = Math.min(65535, text.data[i]!);
@@ -243,9 +246,9 @@ export class Bm25Builder {
 
   #flushDoc(): void {
     if (this.#currentDoc < 0) return;
+    this.#docStart.push(this.#dTerm.length);
     for (let i = 0; i < this.#docTerms.length; i++) {
       this.#dTerm.push(this.#docTerms.data[i]!);
-      this.#dDoc.push(this.#currentDoc);
       this.#dTf.push(this.#docTf.data[i]!);
     }
     this.#docLength.push(this.#docLen);
@@ -284,26 +287,28 @@ export class Bm25Builder {
     };
     const [nTitle, nHeading, nText] = [norm("title"), norm("heading"), norm("text")];
     const [wTitle, wHeading, wText] = [fields.title.weight, fields.heading.weight, fields.text.weight];
-    const [label, cTitle, cHeading, cText] = [
-      this.#cLabel.data,
-      this.#cTitle.data,
-      this.#cHeading.data,
-      this.#cText.data,
-    ];
-    const chunkPostings = layOut(this.#cTerm.view(), rank, vocabulary.length, label, (i) => {
-      const l = label[i]!;
-      const ptf =
-        (wTitle * cTitle[i]!) / nTitle[l]! +
-        (wHeading * cHeading[i]!) / nHeading[l]! +
-        (wText * cText[i]!) / nText[l]!;
-      return quantise(ptf / (k1 + ptf));
-    });
+    this.#chunkStart.push(this.#cTerm.length);
+    this.#docStart.push(this.#dTerm.length);
+    const [cTitle, cHeading, cText] = [this.#cTitle.data, this.#cHeading.data, this.#cText.data];
+    const chunkPostings = layOut(
+      this.#cTerm.view(),
+      rank,
+      vocabulary.length,
+      this.#chunkStart.view(),
+      (i, l) => {
+        const ptf =
+          (wTitle * cTitle[i]!) / nTitle[l]! +
+          (wHeading * cHeading[i]!) / nHeading[l]! +
+          (wText * cText[i]!) / nText[l]!;
+        return quantise(ptf / (k1 + ptf));
+      },
+    );
     const docLengths = this.#docLength.view();
     const avgDoc = avg(docLengths);
-    const [dDoc, dTf] = [this.#dDoc.data, this.#dTf.data];
-    const docPostings = layOut(this.#dTerm.view(), rank, vocabulary.length, dDoc, (i) => {
+    const dTf = this.#dTf.data;
+    const docPostings = layOut(this.#dTerm.view(), rank, vocabulary.length, this.#docStart.view(), (i, d) => {
       const tf = dTf[i]!;
-      return tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[dDoc[i]!]!) / avgDoc))) : 0;
+      return tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc))) : 0;
     });
     const docOfChunk = this.#docOfChunk.view().slice();
     return new Bm25Index({
@@ -342,13 +347,16 @@ function documentBounds(chunk: Postings, doc: Postings, docOfChunk: Uint32Array)
   return { maxChunkImpact, df };
 }
 
-/** Groups postings (in id order within each term, as they arrived) by term: a counting sort. */
+/**
+ * Groups postings (in id order within each term, as they arrived) by term: a counting sort. Id `id`'s postings
+ * are `terms[starts[id], starts[id + 1])`.
+ */
 function layOut(
   terms: Uint32Array,
   rank: Uint32Array,
   vocabulary: number,
-  postingIds: Uint32Array,
-  impact: (i: number) => number,
+  starts: Uint32Array,
+  impact: (i: number, id: number) => number,
 ): Postings {
   const offsets = new Uint32Array(vocabulary + 1);
   for (let i = 0; i < terms.length; i++) offsets[rank[terms[i]!]! + 1]!++;
@@ -356,10 +364,12 @@ function layOut(
   const next = offsets.slice(0, vocabulary);
   const ids = new Uint32Array(terms.length);
   const impacts = new Uint8Array(terms.length);
-  for (let i = 0; i < terms.length; i++) {
-    const at = next[rank[terms[i]!]!]!++;
-    ids[at] = postingIds[i]!;
-    impacts[at] = impact(i);
+  for (let id = 0; id + 1 < starts.length; id++) {
+    for (let i = starts[id]!, end = starts[id + 1]!; i < end; i++) {
+      const at = next[rank[terms[i]!]!]!++;
+      ids[at] = id;
+      impacts[at] = impact(i, id);
+    }
   }
   return { offsets, ids, impacts };
 }
