@@ -21,6 +21,12 @@ export type CollectionRegistryDeps = {
    * loads everything before the collection serves (a one-off search, an evaluation).
    */
   vectors?: "wait" | "background";
+  /**
+   * With `background`: how long a hybrid search waits for vector indexes still loading before it ranks by
+   * keyword instead (default 0). On Lambda, where a function is frozen between requests and a load moves only
+   * while one runs, the first hybrid searches carry the load to its end this way.
+   */
+  hybridWaitMs?: number;
 } & IndexCodecs &
   /** The model, or its load still under way: collections' keyword indexes load meanwhile. */
   (ModelLoad | { model: Promise<ModelLoad> });
@@ -200,6 +206,11 @@ export class CollectionRegistry {
         },
       )
       .finally(() => delete collection.vectorsLoading);
+  }
+
+  /** See CollectionRegistryDeps.hybridWaitMs. */
+  get hybridWaitMs(): number {
+    return this.deps.hybridWaitMs ?? 0;
   }
 
   /** Per collection: how long its live version took to fetch and to load. */

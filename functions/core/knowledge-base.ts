@@ -42,6 +42,7 @@ export class ScopedKnowledgeBase {
       this.registry.targets(request.collection, this.scope),
       { ...request, scope: this.scope },
       this.embedder,
+      this.registry.hybridWaitMs,
     );
   }
 

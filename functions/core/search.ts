@@ -24,6 +24,8 @@ export async function searchCollections(
   targets: LoadedCollection[],
   request: SearchRequest,
   embedder: Embedder | null,
+  /** How long a hybrid search waits for vector indexes still loading (see CollectionRegistryDeps). */
+  hybridWaitMs = 0,
 ): Promise<SearchResponse> {
   const query = request.query.trim();
   if (!query) throw new InvalidRequestError("the query is empty; pass a few words describing what to find");
@@ -36,6 +38,7 @@ export async function searchCollections(
   const notices: string[] = testModel ? [testModelNotice(embedder!.modelId)] : [];
   // Semantic ranking needs the vectors, so it waits for any still loading; hybrid ranks by keyword meanwhile.
   if (requested === "semantic") await Promise.all(targets.map((c) => c.vectorsLoading));
+  else if (requested === "hybrid" && hybridWaitMs > 0) await settledWithin(targets, hybridWaitMs);
   const semanticReady = targets.filter((c) => c.vectors);
   if (requested === "semantic" && semanticReady.length < targets.length) {
     const off = targets.find((c) => !c.vectors)!;
@@ -73,6 +76,17 @@ export async function searchCollections(
           ({ item, score }) => ({ ...item, score }),
         );
   return { mode, results: hits.slice(0, limit), notices };
+}
+
+/** Waits until the targets' vector indexes still loading are in, or `ms` has passed. */
+async function settledWithin(targets: LoadedCollection[], ms: number): Promise<void> {
+  const loading = targets.flatMap((c) => (c.vectorsLoading ? [c.vectorsLoading] : []));
+  if (!loading.length) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(loading),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**

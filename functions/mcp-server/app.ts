@@ -20,6 +20,9 @@ export interface McpApp {
   authenticate(headers: Headers): Promise<Principal | undefined>;
 }
 
+/** How long a hybrid search on Lambda waits for a vector index still loading: API Gateway gives up at 29 s. */
+export const LAMBDA_HYBRID_WAIT_MS = 20_000;
+
 /** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
 export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): Promise<McpApp> {
   const env = parseRuntimeEnv(processEnv);
@@ -30,7 +33,13 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   // The model loads while the collections' keyword indexes do.
   const runtime = await createServerRuntime(env, processEnv);
   // A collection answers as soon as its keyword index is in; its vector index loads behind (heartbeat says so).
-  const kb = await KnowledgeBase.open({ ...runtime, vectors: "background" });
+  // On Lambda a function is frozen between requests, so a load moves only while one runs: hybrid searches wait
+  // for it (within API Gateway's 29 s) rather than leave it stalled. A local server keeps loading on its own.
+  const kb = await KnowledgeBase.open({
+    ...runtime,
+    vectors: "background",
+    hybridWaitMs: processEnv.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_HYBRID_WAIT_MS : 0,
+  });
   const loading = kb.collectionNames().filter((name) => kb.collection(name).vectorsLoading);
   for (const line of kb.degradationDetails()) {
     if (!line.endsWith(VECTORS_LOADING)) logger.warn("degraded", { detail: line });

@@ -259,4 +259,44 @@ describe("the vector index loads behind the keyword index (vectors: background)"
     expect(kb.embedder?.modelId).toBe(new HashingEmbedder().modelId);
     expect((await kb.search({ query: "pager", mode: "semantic" })).mode).toBe("semantic");
   });
+
+  it("with hybridWaitMs (Lambda), a hybrid search waits for the vectors and answers in hybrid", async () => {
+    const store = new GatedStore();
+    await publish(store);
+    store.close();
+    const kb = await KnowledgeBase.open({
+      store,
+      embedder: new HashingEmbedder(),
+      ...codecs,
+      vectors: "background",
+      hybridWaitMs: 600_000,
+    });
+    // A keyword search does not wait.
+    expect((await kb.search({ query: "pager", mode: "keyword" })).results[0]!.path).toBe("a.md");
+    let answered = false;
+    const hybrid = kb.search({ query: "pager", mode: "hybrid" }).then((r) => ((answered = true), r));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    store.open();
+    expect(await hybrid).toMatchObject({ mode: "hybrid", notices: [] });
+  });
+
+  it("with hybridWaitMs, a hybrid search whose vectors take longer ranks by keyword when the wait is over", async () => {
+    const store = new GatedStore();
+    await publish(store);
+    store.close();
+    const kb = await KnowledgeBase.open({
+      store,
+      embedder: new HashingEmbedder(),
+      ...codecs,
+      vectors: "background",
+      hybridWaitMs: 5,
+    });
+    const response = await kb.search({ query: "pager", mode: "hybrid" });
+    expect(response.mode).toBe("keyword");
+    expect(response.notices).toEqual([`hybrid search fell back to keyword mode: ${VECTORS_LOADING}`]);
+    store.open();
+    await kb.collection("docs").vectorsLoading;
+    expect((await kb.search({ query: "pager", mode: "hybrid" })).mode).toBe("hybrid");
+  });
 });
