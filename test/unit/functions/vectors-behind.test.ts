@@ -56,13 +56,14 @@ async function publish(store: MemoryObjectStore, pages: Record<string, string> =
   );
 }
 
-async function openBehind(store: MemoryObjectStore, pointerCheckSeconds = 60) {
+async function openBehind(store: MemoryObjectStore, pointerCheckSeconds = 60, hybridWaitMs = 0) {
   return KnowledgeBase.open({
     store,
     embedder: new HashingEmbedder(),
     ...codecs,
     vectors: "background",
     pointerCheckSeconds,
+    hybridWaitMs,
   });
 }
 
@@ -264,13 +265,7 @@ describe("the vector index loads behind the keyword index (vectors: background)"
     const store = new GatedStore();
     await publish(store);
     store.close();
-    const kb = await KnowledgeBase.open({
-      store,
-      embedder: new HashingEmbedder(),
-      ...codecs,
-      vectors: "background",
-      hybridWaitMs: 600_000,
-    });
+    const kb = await openBehind(store, 60, 600_000);
     // A keyword search does not wait.
     expect((await kb.search({ query: "pager", mode: "keyword" })).results[0]!.path).toBe("a.md");
     let answered = false;
@@ -285,13 +280,7 @@ describe("the vector index loads behind the keyword index (vectors: background)"
     const store = new GatedStore();
     await publish(store);
     store.close();
-    const kb = await KnowledgeBase.open({
-      store,
-      embedder: new HashingEmbedder(),
-      ...codecs,
-      vectors: "background",
-      hybridWaitMs: 5,
-    });
+    const kb = await openBehind(store, 60, 5);
     const response = await kb.search({ query: "pager", mode: "hybrid" });
     expect(response.mode).toBe("keyword");
     expect(response.notices).toEqual([`hybrid search fell back to keyword mode: ${VECTORS_LOADING}`]);
