@@ -261,7 +261,8 @@ export class CollectionRegistry {
       documents: c.documents.length,
       chunks: c.chunks.length,
       model: c.manifest.model?.id ?? null,
-      modes: c.vectors ? ["hybrid", "semantic", "keyword"] : ["keyword"],
+      // A vector index still loading counts: hybrid answers meanwhile (by keyword, saying so), semantic waits.
+      modes: c.vectors || c.vectorsLoading ? ["hybrid", "semantic", "keyword"] : ["keyword"],
       // A local folder's origin is a path on the server: callers learn only that it is a folder.
       source:
         c.manifest.source.type === "local" ? { type: "local", origin: "a local folder" } : c.manifest.source,

@@ -79,7 +79,8 @@ describe("the vector index loads behind the keyword index (vectors: background)"
     const collection = kb.collection("docs");
     expect(collection.vectors).toBeUndefined();
     expect(kb.degradations()).toEqual([`docs: keyword search only: ${VECTORS_LOADING}`]);
-    expect(kb.listCollections()[0]!.modes).toEqual(["keyword"]);
+    // Every mode can be asked for: hybrid answers (by keyword, for now), semantic waits.
+    expect(kb.listCollections()[0]!.modes).toEqual(["hybrid", "semantic", "keyword"]);
 
     const early = await kb.search({ query: "on-call pager", mode: "hybrid" });
     expect(early.mode).toBe("keyword");
@@ -133,6 +134,7 @@ describe("the vector index loads behind the keyword index (vectors: background)"
     expect(kb.degradations()).toEqual([
       "docs: keyword search only: the vector index could not be loaded: socket hang up; trying again at the next check",
     ]);
+    expect(kb.listCollections()[0]!.modes).toEqual(["keyword"]);
     expect((await kb.search({ query: "receipts", mode: "hybrid" })).results[0]!.path).toBe("b.md");
     // A semantic search does not wait for a retry nobody started: it says why it cannot run.
     await expect(kb.search({ query: "receipts", mode: "semantic" })).rejects.toThrow(/socket hang up/);
