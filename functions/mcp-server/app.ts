@@ -23,6 +23,11 @@ export interface McpApp {
 /** How long a hybrid search on Lambda waits for a vector index still loading: API Gateway gives up at 29 s. */
 export const LAMBDA_HYBRID_WAIT_MS = 20_000;
 
+/** How long a hybrid search waits for a vector index still loading: on Lambda (its runtime sets the name), not elsewhere. */
+export function hybridWaitMs(processEnv: NodeJS.ProcessEnv): number {
+  return processEnv.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_HYBRID_WAIT_MS : 0;
+}
+
 /** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
 export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): Promise<McpApp> {
   const env = parseRuntimeEnv(processEnv);
@@ -38,7 +43,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   const kb = await KnowledgeBase.open({
     ...runtime,
     vectors: "background",
-    hybridWaitMs: processEnv.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_HYBRID_WAIT_MS : 0,
+    hybridWaitMs: hybridWaitMs(processEnv),
   });
   const loading = kb.collectionNames().filter((name) => kb.collection(name).vectorsLoading);
   for (const line of kb.degradationDetails()) {

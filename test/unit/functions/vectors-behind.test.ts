@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { bundleKeys } from "../../../functions/core/bundle.js";
 import { VECTORS_LOADING } from "../../../functions/core/collection-registry.js";
 import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
+import { LAMBDA_HYBRID_WAIT_MS, hybridWaitMs } from "../../../functions/mcp-server/app.js";
 import { refreshCollection } from "../../../functions/refresh/pipeline.js";
 import { LocalFolderSource } from "../../../functions/refresh/sources/local.js";
 import { FsObjectStore } from "../../../functions/adapters/local/fs-object-store.js";
@@ -289,5 +290,11 @@ describe("the vector index loads behind the keyword index (vectors: background)"
     store.open();
     await kb.collection("docs").vectorsLoading;
     expect((await kb.search({ query: "pager", mode: "hybrid" })).mode).toBe("hybrid");
+  });
+
+  it("waits so on Lambda only, where the runtime names the function", () => {
+    expect(hybridWaitMs({ AWS_LAMBDA_FUNCTION_NAME: "thoth-dev-mcp" })).toBe(LAMBDA_HYBRID_WAIT_MS);
+    expect(LAMBDA_HYBRID_WAIT_MS).toBeLessThan(29_000);
+    expect(hybridWaitMs({})).toBe(0);
   });
 });
