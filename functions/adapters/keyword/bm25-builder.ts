@@ -258,70 +258,117 @@ export class Bm25Builder {
 
   /** Computes the impacts and lays out the postings by term. The builder is spent afterwards. */
   finish(): Bm25Index {
-    this.#flushDoc();
-    const chunks = this.#docOfChunk.length;
-    const docs = this.#docLength.length;
-    // Terms sorted, so the file's vocabulary can be searched by bisection; old id → new id.
-    const vocabulary = [...this.#terms.keys()].sort();
-    const rank = new Uint32Array(vocabulary.length);
-    vocabulary.forEach((term, i) => (rank[this.#terms.get(term)!] = i));
-    const avg = (a: ArrayLike<number>) => {
-      let s = 0;
-      for (let i = 0; i < a.length; i++) s += a[i]!;
-      return a.length ? s / a.length || 1 : 1;
-    };
-    const lens = {
-      title: this.#len.title.view(),
-      heading: this.#len.heading.view(),
-      text: this.#len.text.view(),
-    };
-    const avgs = { title: avg(lens.title), heading: avg(lens.heading), text: avg(lens.text) };
-    const { k1, fields, doc } = this.params;
-    // Per chunk and field: BM25F's length normalisation, computed once per chunk instead of once per posting.
-    const norm = (f: keyof typeof fields) => {
-      const { b } = fields[f];
-      const len = lens[f];
-      const out = new Float64Array(chunks);
-      for (let label = 0; label < chunks; label++) out[label] = 1 - b + (b * len[label]!) / avgs[f];
-      return out;
-    };
-    const [nTitle, nHeading, nText] = [norm("title"), norm("heading"), norm("text")];
-    const [wTitle, wHeading, wText] = [fields.title.weight, fields.heading.weight, fields.text.weight];
-    this.#chunkStart.push(this.#cTerm.length);
-    this.#docStart.push(this.#dTerm.length);
-    const [cTitle, cHeading, cText] = [this.#cTitle.data, this.#cHeading.data, this.#cText.data];
-    const chunkPostings = layOut(
-      this.#cTerm.view(),
-      rank,
-      vocabulary.length,
-      this.#chunkStart.view(),
-      (i, l) => {
-        const ptf =
-          (wTitle * cTitle[i]!) / nTitle[l]! +
-          (wHeading * cHeading[i]!) / nHeading[l]! +
-          (wText * cText[i]!) / nText[l]!;
-        return quantise(ptf / (k1 + ptf));
-      },
-    );
-    const docLengths = this.#docLength.view();
-    const avgDoc = avg(docLengths);
-    const dTf = this.#dTf.data;
-    const docPostings = layOut(this.#dTerm.view(), rank, vocabulary.length, this.#docStart.view(), (i, d) => {
-      const tf = dTf[i]!;
-      return tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc))) : 0;
-    });
-    const docOfChunk = this.#docOfChunk.view().slice();
-    return new Bm25Index({
-      params: this.params,
-      vocabulary,
-      chunkCount: chunks,
-      docCount: docs,
-      chunk: chunkPostings,
-      doc: docPostings,
-      docOfChunk,
-      bounds: documentBounds(chunkPostings, docPostings, docOfChunk),
-    });
+    return indexFromRaw(this.params, this.raw());
   }
+
+  /**
+   * The counts gathered so far, before impacts (which need every chunk's length): what `mergeRaw` joins when
+   * parts of a collection were counted on several threads. The builder is spent afterwards.
+   */
+  raw(): RawPostings {
+    this.#flushDoc();
+    return {
+      terms: [...this.#terms.keys()],
+      cTerm: this.#cTerm.view(),
+      cTitle: this.#cTitle.view(),
+      cHeading: this.#cHeading.view(),
+      cText: this.#cText.view(),
+      chunkStart: withEnd(this.#chunkStart.view(), this.#cTerm.length),
+      lenTitle: this.#len.title.view(),
+      lenHeading: this.#len.heading.view(),
+      lenText: this.#len.text.view(),
+      docOfChunk: this.#docOfChunk.view(),
+      dTerm: this.#dTerm.view(),
+      dTf: this.#dTf.view(),
+      docStart: withEnd(this.#docStart.view(), this.#dTerm.length),
+      docLength: this.#docLength.view(),
+    };
+  }
+}
+
+/** `starts` with `end` appended: id i's entries are [starts[i], starts[i + 1]). */
+function withEnd(starts: Uint32Array, end: number): Uint32Array {
+  const out = new Uint32Array(starts.length + 1);
+  out.set(starts);
+  out[starts.length] = end;
+  return out;
+}
+
+/**
+ * A builder's counts (Bm25Builder.raw): per chunk, its postings' term ids (into `terms`) and frequencies per
+ * field, from chunkStart[label] to chunkStart[label + 1], and its field lengths; per document ordinal the same
+ * from docStart, and its length.
+ */
+export interface RawPostings {
+  terms: string[];
+  cTerm: Uint32Array;
+  cTitle: Uint8Array;
+  cHeading: Uint8Array;
+  cText: Uint16Array;
+  chunkStart: Uint32Array;
+  lenTitle: Uint16Array;
+  lenHeading: Uint16Array;
+  lenText: Uint32Array;
+  docOfChunk: Uint32Array;
+  dTerm: Uint32Array;
+  dTf: Uint32Array;
+  docStart: Uint32Array;
+  docLength: Uint32Array;
+}
+
+/** Computes the impacts and lays out the postings by term. */
+export function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
+  const chunks = raw.docOfChunk.length;
+  const docs = raw.docLength.length;
+  // Terms sorted, so the file's vocabulary can be searched by bisection; old id → new id.
+  const order = raw.terms.map((_, id) => id).sort((a, b) => (raw.terms[a]! < raw.terms[b]! ? -1 : 1));
+  const vocabulary = order.map((id) => raw.terms[id]!);
+  const rank = new Uint32Array(vocabulary.length);
+  order.forEach((id, i) => (rank[id] = i));
+  const avg = (a: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]!;
+    return a.length ? s / a.length || 1 : 1;
+  };
+  const lens = { title: raw.lenTitle, heading: raw.lenHeading, text: raw.lenText };
+  const avgs = { title: avg(lens.title), heading: avg(lens.heading), text: avg(lens.text) };
+  const { k1, fields, doc } = params;
+  // Per chunk and field: BM25F's length normalisation, computed once per chunk instead of once per posting.
+  const norm = (f: keyof typeof fields) => {
+    const { b } = fields[f];
+    const len = lens[f];
+    const out = new Float64Array(chunks);
+    for (let label = 0; label < chunks; label++) out[label] = 1 - b + (b * len[label]!) / avgs[f];
+    return out;
+  };
+  const [nTitle, nHeading, nText] = [norm("title"), norm("heading"), norm("text")];
+  const [wTitle, wHeading, wText] = [fields.title.weight, fields.heading.weight, fields.text.weight];
+  const { cTitle, cHeading, cText } = raw;
+  const chunkPostings = layOut(raw.cTerm, rank, vocabulary.length, raw.chunkStart, (i, l) => {
+    const ptf =
+      (wTitle * cTitle[i]!) / nTitle[l]! +
+      (wHeading * cHeading[i]!) / nHeading[l]! +
+      (wText * cText[i]!) / nText[l]!;
+    return quantise(ptf / (k1 + ptf));
+  });
+  const docLengths = raw.docLength;
+  const avgDoc = avg(docLengths);
+  const dTf = raw.dTf;
+  const docPostings = layOut(raw.dTerm, rank, vocabulary.length, raw.docStart, (i, d) => {
+    const tf = dTf[i]!;
+    return tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc))) : 0;
+  });
+  const docOfChunk = raw.docOfChunk.slice();
+  return new Bm25Index({
+    params: params,
+    vocabulary,
+    chunkCount: chunks,
+    docCount: docs,
+    chunk: chunkPostings,
+    doc: docPostings,
+    docOfChunk,
+    bounds: documentBounds(chunkPostings, docPostings, docOfChunk),
+  });
 }
 
 /**
@@ -372,4 +419,83 @@ function layOut(
     }
   }
   return { offsets, ids, impacts };
+}
+
+/**
+ * Joins the counts of builders that each saw some of a collection's documents, whole, in order. `segments`
+ * says in which order their chunks come: `{ part, chunks }` takes the next `chunks` chunks of that part. A
+ * document ordinal is the one its chunks carried, and belongs to the one part that saw it. The index built
+ * from the join is the one a single builder makes from all chunks in that order.
+ */
+export function mergeRaw(parts: RawPostings[], segments: { part: number; chunks: number }[]): RawPostings {
+  // Term ids of the join: first seen, part by part (indexFromRaw sorts them).
+  const ids = new Map<string, number>();
+  const remap = parts.map((p) =>
+    Uint32Array.from(p.terms, (term) => {
+      let id = ids.get(term);
+      if (id === undefined) ids.set(term, (id = ids.size));
+      return id;
+    }),
+  );
+  const sum = (f: (p: RawPostings) => number) => parts.reduce((n, p) => n + f(p), 0);
+  const chunks = sum((p) => p.docOfChunk.length);
+  const postings = sum((p) => p.cTerm.length);
+  const out: RawPostings = {
+    terms: [...ids.keys()],
+    cTerm: new Uint32Array(postings),
+    cTitle: new Uint8Array(postings),
+    cHeading: new Uint8Array(postings),
+    cText: new Uint16Array(postings),
+    chunkStart: new Uint32Array(chunks + 1),
+    lenTitle: new Uint16Array(chunks),
+    lenHeading: new Uint16Array(chunks),
+    lenText: new Uint32Array(chunks),
+    docOfChunk: new Uint32Array(chunks),
+    dTerm: new Uint32Array(sum((p) => p.dTerm.length)),
+    dTf: new Uint32Array(sum((p) => p.dTf.length)),
+    docStart: new Uint32Array(Math.max(0, ...parts.map((p) => p.docLength.length)) + 1),
+    docLength: new Uint32Array(Math.max(0, ...parts.map((p) => p.docLength.length))),
+  };
+  const next = parts.map(() => 0);
+  let label = 0;
+  let at = 0;
+  for (const { part, chunks: n } of segments) {
+    const p = parts[part]!;
+    const map = remap[part]!;
+    for (let local = next[part]!, end = local + n; local < end; local++, label++) {
+      out.chunkStart[label] = at;
+      out.lenTitle[label] = p.lenTitle[local]!;
+      out.lenHeading[label] = p.lenHeading[local]!;
+      out.lenText[label] = p.lenText[local]!;
+      out.docOfChunk[label] = p.docOfChunk[local]!;
+      for (let i = p.chunkStart[local]!; i < p.chunkStart[local + 1]!; i++, at++) {
+        out.cTerm[at] = map[p.cTerm[i]!]!;
+        out.cTitle[at] = p.cTitle[i]!;
+        out.cHeading[at] = p.cHeading[i]!;
+        out.cText[at] = p.cText[i]!;
+      }
+    }
+    next[part]! += n;
+  }
+  if (label !== chunks) throw new RangeError(`the segments cover ${label} of ${chunks} chunks`);
+  out.chunkStart[chunks] = at;
+  // A document's postings come from the part that saw it: the one where it has postings or a length.
+  let d = 0;
+  at = 0;
+  for (; d < out.docLength.length; d++) {
+    out.docStart[d] = at;
+    const owner = parts.findIndex(
+      (p) => d < p.docLength.length && (p.docLength[d]! > 0 || p.docStart[d + 1]! > p.docStart[d]!),
+    );
+    if (owner < 0) continue;
+    const p = parts[owner]!;
+    const map = remap[owner]!;
+    out.docLength[d] = p.docLength[d]!;
+    for (let i = p.docStart[d]!; i < p.docStart[d + 1]!; i++, at++) {
+      out.dTerm[at] = map[p.dTerm[i]!]!;
+      out.dTf[at] = p.dTf[i]!;
+    }
+  }
+  out.docStart[d] = at;
+  return out;
 }
