@@ -258,14 +258,11 @@ export class Bm25Builder {
 
   /** Computes the impacts and lays out the postings by term. The builder is spent afterwards. */
   finish(): Bm25Index {
-    return indexFromRaw(this.params, this.raw());
+    return indexFromRaw(this.params, this.#raw());
   }
 
-  /**
-   * The counts gathered so far, before impacts (which need every chunk's length): what `mergeRaw` joins when
-   * parts of a collection were counted on several threads. The builder is spent afterwards.
-   */
-  raw(): RawPostings {
+  /** The counts gathered so far, before impacts (which need every chunk's length). The builder is spent afterwards. */
+  #raw(): RawPostings {
     this.#flushDoc();
     return {
       terms: [...this.#terms.keys()],
@@ -295,11 +292,11 @@ function withEnd(starts: Uint32Array, end: number): Uint32Array {
 }
 
 /**
- * A builder's counts (Bm25Builder.raw): per chunk, its postings' term ids (into `terms`) and frequencies per
+ * A builder's counts: per chunk, its postings' term ids (into `terms`) and frequencies per
  * field, from chunkStart[label] to chunkStart[label + 1], and its field lengths; per document ordinal the same
  * from docStart, and its length.
  */
-export interface RawPostings {
+interface RawPostings {
   terms: string[];
   cTerm: Uint32Array;
   cTitle: Uint8Array;
@@ -317,7 +314,7 @@ export interface RawPostings {
 }
 
 /** Computes the impacts and lays out the postings by term. */
-export function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
+function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
   const chunks = raw.docOfChunk.length;
   const docs = raw.docLength.length;
   // Terms sorted, so the file's vocabulary can be searched by bisection; old id → new id.
@@ -419,83 +416,4 @@ function layOut(
     }
   }
   return { offsets, ids, impacts };
-}
-
-/**
- * Joins the counts of builders that each saw some of a collection's documents, whole, in order. `segments`
- * says in which order their chunks come: `{ part, chunks }` takes the next `chunks` chunks of that part. A
- * document ordinal is the one its chunks carried, and belongs to the one part that saw it. The index built
- * from the join is the one a single builder makes from all chunks in that order.
- */
-export function mergeRaw(parts: RawPostings[], segments: { part: number; chunks: number }[]): RawPostings {
-  // Term ids of the join: first seen, part by part (indexFromRaw sorts them).
-  const ids = new Map<string, number>();
-  const remap = parts.map((p) =>
-    Uint32Array.from(p.terms, (term) => {
-      let id = ids.get(term);
-      if (id === undefined) ids.set(term, (id = ids.size));
-      return id;
-    }),
-  );
-  const sum = (f: (p: RawPostings) => number) => parts.reduce((n, p) => n + f(p), 0);
-  const chunks = sum((p) => p.docOfChunk.length);
-  const postings = sum((p) => p.cTerm.length);
-  const out: RawPostings = {
-    terms: [...ids.keys()],
-    cTerm: new Uint32Array(postings),
-    cTitle: new Uint8Array(postings),
-    cHeading: new Uint8Array(postings),
-    cText: new Uint16Array(postings),
-    chunkStart: new Uint32Array(chunks + 1),
-    lenTitle: new Uint16Array(chunks),
-    lenHeading: new Uint16Array(chunks),
-    lenText: new Uint32Array(chunks),
-    docOfChunk: new Uint32Array(chunks),
-    dTerm: new Uint32Array(sum((p) => p.dTerm.length)),
-    dTf: new Uint32Array(sum((p) => p.dTf.length)),
-    docStart: new Uint32Array(Math.max(0, ...parts.map((p) => p.docLength.length)) + 1),
-    docLength: new Uint32Array(Math.max(0, ...parts.map((p) => p.docLength.length))),
-  };
-  const next = parts.map(() => 0);
-  let label = 0;
-  let at = 0;
-  for (const { part, chunks: n } of segments) {
-    const p = parts[part]!;
-    const map = remap[part]!;
-    for (let local = next[part]!, end = local + n; local < end; local++, label++) {
-      out.chunkStart[label] = at;
-      out.lenTitle[label] = p.lenTitle[local]!;
-      out.lenHeading[label] = p.lenHeading[local]!;
-      out.lenText[label] = p.lenText[local]!;
-      out.docOfChunk[label] = p.docOfChunk[local]!;
-      for (let i = p.chunkStart[local]!; i < p.chunkStart[local + 1]!; i++, at++) {
-        out.cTerm[at] = map[p.cTerm[i]!]!;
-        out.cTitle[at] = p.cTitle[i]!;
-        out.cHeading[at] = p.cHeading[i]!;
-        out.cText[at] = p.cText[i]!;
-      }
-    }
-    next[part]! += n;
-  }
-  if (label !== chunks) throw new RangeError(`the segments cover ${label} of ${chunks} chunks`);
-  out.chunkStart[chunks] = at;
-  // A document's postings come from the part that saw it: the one where it has postings or a length.
-  let d = 0;
-  at = 0;
-  for (; d < out.docLength.length; d++) {
-    out.docStart[d] = at;
-    const owner = parts.findIndex(
-      (p) => d < p.docLength.length && (p.docLength[d]! > 0 || p.docStart[d + 1]! > p.docStart[d]!),
-    );
-    if (owner < 0) continue;
-    const p = parts[owner]!;
-    const map = remap[owner]!;
-    out.docLength[d] = p.docLength[d]!;
-    for (let i = p.docStart[d]!; i < p.docStart[d + 1]!; i++, at++) {
-      out.dTerm[at] = map[p.dTerm[i]!]!;
-      out.dTf[at] = p.dTf[i]!;
-    }
-  }
-  out.docStart[d] = at;
-  return out;
 }

@@ -3,12 +3,7 @@ import { stemmer } from "stemmer";
 import { describe, expect, it } from "vitest";
 import { MAX_TERM_CHARS, STOPWORDS, analyze } from "../../../functions/adapters/keyword/analyzer.js";
 import { MAX_QUERY_TERMS } from "../../../functions/core/ports.js";
-import {
-  Bm25Builder,
-  indexFromRaw,
-  mergeRaw,
-  type IndexedChunk,
-} from "../../../functions/adapters/keyword/bm25-builder.js";
+import { Bm25Builder, type IndexedChunk } from "../../../functions/adapters/keyword/bm25-builder.js";
 import { KeywordIndexFormatError, decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
 import type { IndexParts } from "../../../functions/adapters/keyword/params.js";
 import { Bm25Index } from "../../../functions/adapters/keyword/bm25-index.js";
@@ -38,45 +33,6 @@ function build(docs: { title: string; chunks: { heading: string; text: string }[
   docs.forEach((d, doc) => d.chunks.forEach((c) => builder.add({ doc, title: d.title, ...c })));
   return builder.finish();
 }
-
-describe("counting parts of a collection on several builders (mergeRaw)", () => {
-  it("makes, byte for byte, the index one builder makes of all the chunks (property)", () => {
-    fc.assert(
-      fc.property(
-        corpus,
-        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 40, maxLength: 40 }),
-        (docs, owners) => {
-          // Each document goes whole to one of three builders; consecutive documents of one builder form a segment.
-          const parts = [new Bm25Builder(), new Bm25Builder(), new Bm25Builder()];
-          const segments: { part: number; chunks: number }[] = [];
-          docs.forEach((d, doc) => {
-            const part = owners[doc]!;
-            d.chunks.forEach((c) => parts[part]!.add({ doc, title: d.title, ...c }));
-            const last = segments.at(-1);
-            if (last?.part === part) last.chunks += d.chunks.length;
-            else segments.push({ part, chunks: d.chunks.length });
-          });
-          const merged = indexFromRaw(
-            DEFAULT_BM25,
-            mergeRaw(
-              parts.map((b) => b.raw()),
-              segments,
-            ),
-          );
-          expect(merged.serialize()).toEqual(build(docs).serialize());
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
-
-  it("refuses segments that do not cover every chunk", () => {
-    const a = new Bm25Builder();
-    a.add({ doc: 0, title: "t", heading: "", text: "vacation days" });
-    a.add({ doc: 0, title: "t", heading: "", text: "leave policy" });
-    expect(() => mergeRaw([a.raw()], [{ part: 0, chunks: 1 }])).toThrow(/cover 1 of 2 chunks/);
-  });
-});
 
 /** The reference for the index: score every chunk (no pruning), then sort, cap per document and take k. */
 function exhaustiveSearch(
