@@ -112,11 +112,8 @@ export async function createModelRuntime(
   env: RuntimeEnv,
   processEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<ModelRuntime> {
-  const runtime = await createRuntime(env, processEnv);
-  return {
-    ...runtime,
-    ...(await loadModel({ modelId: env.THOTH_EMBEDDING_MODEL, modelDir: env.THOTH_MODEL_DIR })),
-  };
+  const { model, ...runtime } = await createServerRuntime(env, processEnv);
+  return { ...runtime, ...(await model) };
 }
 
 /**

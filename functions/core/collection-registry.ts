@@ -3,12 +3,11 @@
  * without a restart (hot swap), refuses versions it cannot use, and says why (degradations).
  */
 import { bundleKeys, listPublishedCollections, readPointer, type Pointer } from "./bundle.js";
-import { ModelMismatchError, NotFoundError } from "./errors.js";
+import { ModelMismatchError, NativeModuleUnavailableError, NotFoundError } from "./errors.js";
 import { message, pathFree } from "./messages.js";
 import type { IndexCodecs, ModelLoad, ObjectStore, VectorIndex } from "./ports.js";
 import type { CollectionSummary, LoadedCollection, Scope } from "./read-model.js";
-import { openVersion, vectorsUnavailable } from "./version-reader.js";
-import { NativeModuleUnavailableError } from "./errors.js";
+import { modelOf, openVersion, vectorsUnavailable, type ModelSource } from "./version-reader.js";
 
 /** What a registry reads with: the store, the model (or why none), the codecs, and how often to look. */
 export type CollectionRegistryDeps = {
@@ -29,24 +28,12 @@ export type CollectionRegistryDeps = {
   hybridWaitMs?: number;
 } & IndexCodecs &
   /** The model, or its load still under way: collections' keyword indexes load meanwhile. */
-  (ModelLoad | { model: Promise<ModelLoad> });
+  ModelSource;
 
-/** The model the deps give, loaded or loading. */
-export function modelOf(deps: CollectionRegistryDeps): Promise<ModelLoad> {
-  return "model" in deps
-    ? deps.model
-    : Promise.resolve({
-        embedder: deps.embedder,
-        ...(deps.embedderUnavailableReason
-          ? { embedderUnavailableReason: deps.embedderUnavailableReason }
-          : {}),
-      });
-}
-
-/** What a caller limited to some collections is told when the store cannot be listed. */
 /** Why a collection ranks by keyword while its vector index loads in the background. */
 export const VECTORS_LOADING = "the vector index is still loading; until it is in, searches rank by keyword";
 
+/** What a caller limited to some collections is told when the store cannot be listed. */
 const STORE_UNLISTABLE =
   "could not look for new versions (the bundle store could not be listed); serving what is loaded";
 

@@ -3,7 +3,7 @@
  * hot swap), search, and documents, joined. Callers hold a scoped view (`forScope`), made once per request
  * from the API key's allowlist, so no read can forget it.
  */
-import { CollectionRegistry, modelOf, type CollectionRegistryDeps } from "./collection-registry.js";
+import { CollectionRegistry, type CollectionRegistryDeps } from "./collection-registry.js";
 import {
   documentPage,
   findDocument,
@@ -21,6 +21,7 @@ import {
   type SearchResponse,
 } from "./read-model.js";
 import { rankDocuments, searchCollections } from "./search.js";
+import { modelOf } from "./version-reader.js";
 import type { SearchMode } from "../../shared/types.js";
 
 export type KnowledgeBaseDeps = CollectionRegistryDeps;

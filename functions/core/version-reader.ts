@@ -63,6 +63,16 @@ export interface LoadTimings {
   vectorsMs?: number;
 }
 
+/** The model, loaded, or its load still under way (a server reads its bundles meanwhile). */
+export type ModelSource = ModelLoad | { model: Promise<ModelLoad> };
+
+/** The model a source gives, loaded or loading. */
+export function modelOf(source: ModelSource): Promise<ModelLoad> {
+  if ("model" in source) return source.model;
+  const { embedder, embedderUnavailableReason } = source;
+  return Promise.resolve({ embedder, ...(embedderUnavailableReason ? { embedderUnavailableReason } : {}) });
+}
+
 export async function openVersion(
   store: ObjectStore,
   collection: string,
@@ -72,7 +82,7 @@ export async function openVersion(
     Partial<IndexCodecs> & {
       /** Leave the vector index to `loadVectors`: a server answers by keyword while it loads. */
       deferVectors?: boolean;
-    } & (ModelLoad | { model: Promise<ModelLoad> }),
+    } & ModelSource,
 ): Promise<OpenedVersion> {
   const started = performance.now();
   const { manifest, files } = await loadVersion(store, collection, pointer, [BUNDLE_FILES.vectorIndex]);
@@ -85,7 +95,7 @@ export async function openVersion(
   if (options.keywordCodec) opened.keyword = loadKeyword(files, manifest, options);
   opened.timings.indexLoadMs = Math.round(performance.now() - downloaded);
   // Awaited only now: a model still loading has had the download and decoding to do it in.
-  const { embedder, embedderUnavailableReason } = "model" in options ? await options.model : options;
+  const { embedder, embedderUnavailableReason } = await modelOf(options);
   if (!manifest.model || !manifest.files[BUNDLE_FILES.vectorIndex]) {
     opened.semanticUnavailable = "the bundle was built without an embedding model";
   } else if (!embedder) {
