@@ -65,12 +65,11 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   const auth = new ApiKeyAuthenticator(runtime.secrets);
   const authenticate = (headers: Headers) => auth.authenticate(headers);
   const deps: McpHttpDeps = {
-    createServer: (principal) =>
-      createMcpServer({
-        kb: kb.forScope(principal.scope),
-        info,
-        cacheTtlMs: runtime.pointerCheckSeconds * 1000,
-      }),
+    createServer: (principal, methods) =>
+      createMcpServer(
+        { kb: kb.forScope(principal.scope), info, cacheTtlMs: runtime.pointerCheckSeconds * 1000 },
+        methods,
+      ),
     toolNames: TOOL_NAMES,
     ...(env.THOTH_ALLOWED_ORIGINS ? { allowedOrigins: env.THOTH_ALLOWED_ORIGINS } : {}),
     authenticate,

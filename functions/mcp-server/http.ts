@@ -41,7 +41,8 @@ export const MODERN_PROTOCOL_VERSIONS: readonly string[] = ["2026-07-28"];
 const KNOWN_VERSIONS = [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS];
 
 export interface McpHttpDeps {
-  createServer: (principal: Principal) => McpServer;
+  /** A server for one request: the caller, and the methods the request's messages call (to build no more). */
+  createServer: (principal: Principal, methods: readonly string[]) => McpServer;
   /** The API-key check of MCP_PATH. */
   authenticate: (headers: Headers) => Promise<Principal | undefined>;
   /** The OAuth endpoint (OAUTH_MCP_PATH) and its discovery documents; absent when THOTH_OAUTH is unset. */
@@ -194,13 +195,16 @@ const modernHandlers = new WeakMap<McpHttpDeps, ModernHandler>();
 function modernHandler(deps: McpHttpDeps): ModernHandler {
   let handler = modernHandlers.get(deps);
   if (!handler) {
-    handler = createMcpHandler((context) => deps.createServer(principalOf(context.authInfo)), {
-      legacy: "reject",
-      // No server-to-client messages mid-call: one JSON answer per request, as API Gateway returns it.
-      responseMode: "json",
-      // Its refusals are answered with a 4xx, which handleMcpRequest logs.
-      onerror: (error) => logger.debug("the MCP SDK refused a request", { reason: error.message }),
-    });
+    handler = createMcpHandler(
+      (context) => deps.createServer(principalOf(context.authInfo), methodsOf(context.authInfo)),
+      {
+        legacy: "reject",
+        // No server-to-client messages mid-call: one JSON answer per request, as API Gateway returns it.
+        responseMode: "json",
+        // Its refusals are answered with a 4xx, which handleMcpRequest logs.
+        onerror: (error) => logger.debug("the MCP SDK refused a request", { reason: error.message }),
+      },
+    );
     modernHandlers.set(deps, handler);
   }
   return handler;
@@ -220,12 +224,14 @@ async function serveLegacy(request: Request, server: McpServer, authInfo: AuthIn
   }
 }
 
-const authInfoOf = (principal: Principal): AuthInfo => ({
+const authInfoOf = (principal: Principal, methods: readonly string[]): AuthInfo => ({
   token: "",
   clientId: "api-key",
   scopes: [],
-  extra: { principal },
+  extra: { principal, methods },
 });
+const methodsOf = (authInfo: AuthInfo | undefined): readonly string[] =>
+  (authInfo?.extra?.["methods"] as readonly string[] | undefined) ?? [];
 function principalOf(authInfo: AuthInfo | undefined): Principal {
   const principal = authInfo?.extra?.["principal"] as Principal | undefined;
   // Every request reaching the SDK was authenticated first; a factory call without one is a wiring fault.
@@ -326,9 +332,13 @@ async function answer(request: Request, deps: McpHttpDeps): Promise<Response> {
     if (!forwarded.length) return jsonResponse(Array.isArray(parsed) ? unknownTools : unknownTools[0]);
     await deps.beforeRequest?.();
     const parsedBody = Array.isArray(parsed) ? forwarded : parsed;
-    const authInfo = authInfoOf(principal);
+    const methods = forwarded.flatMap((m) => {
+      const method = (m as { method?: unknown }).method;
+      return typeof method === "string" ? [method] : [];
+    });
+    const authInfo = authInfoOf(principal, methods);
     let response = (await isLegacyRequest(request, parsedBody))
-      ? await serveLegacy(request, deps.createServer(principal), authInfo, parsedBody)
+      ? await serveLegacy(request, deps.createServer(principal, methods), authInfo, parsedBody)
       : await modernHandler(deps).fetch(request, { authInfo, parsedBody });
     if (unknownTools.length) {
       // A batch with calls to unknown tools: their protocol errors join the transport's answers.

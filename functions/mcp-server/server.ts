@@ -10,9 +10,11 @@ const INSTRUCTIONS =
 
 /**
  * A new McpServer with every Thoth tool, the document resources and the prompts; built per request (both
- * protocol eras are served statelessly, one request at a time).
+ * protocol eras are served statelessly, one request at a time). `methods`, the request's: a request that only
+ * calls or lists tools gets a server without the resources and prompts it cannot reach (their registration was
+ * a twentieth of a search request's CPU, profiled under load). The capabilities announced stay the same.
  */
-export function createMcpServer(deps: ServerDeps): McpServer {
+export function createMcpServer(deps: ServerDeps, methods?: readonly string[]): McpServer {
   const { info } = deps;
   // 2026-07-28 lists and reads carry cache hints. Everything listed is fixed for a bundle version, and a new
   // version is picked up within `cacheTtlMs`. Tools, prompts and templates are the same for every caller
@@ -41,8 +43,10 @@ export function createMcpServer(deps: ServerDeps): McpServer {
     },
   );
   registerTools(server, deps);
-  registerDocumentResources(server, deps);
-  registerPrompts(server, deps);
+  if (!methods?.length || !methods.every((m) => m.startsWith("tools/"))) {
+    registerDocumentResources(server, deps);
+    registerPrompts(server, deps);
+  }
   declareNoListChanged(server);
   return server;
 }

@@ -50,12 +50,11 @@ export function mcpDeps(
   const { scope, info = TEST_INFO, ...rest } = overrides;
   const base = () => (typeof kb === "function" ? kb() : kb);
   return {
-    createServer: (principal) =>
-      createMcpServer({
-        kb: base().forScope(principal.scope) as ScopedKnowledgeBase,
-        info,
-        cacheTtlMs: TEST_TTL_MS,
-      }),
+    createServer: (principal, methods) =>
+      createMcpServer(
+        { kb: base().forScope(principal.scope) as ScopedKnowledgeBase, info, cacheTtlMs: TEST_TTL_MS },
+        methods,
+      ),
     authenticate: async () => ({ scope }),
     toolNames: TOOL_NAMES,
     ...rest,

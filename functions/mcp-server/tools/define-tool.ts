@@ -43,10 +43,13 @@ export function defineTool<Input extends z.ZodRawShape>(definition: ToolDefiniti
   // JSON Schema 2020-12 on the wire (the SDK converts), for both protocol eras.
   const inputSchema = z.object(definition.input);
   const outputSchema = z.object(definition.output);
+  // The SDK turns the output schema into JSON Schema once per registered tool, which here is once per request
+  // (a quarter of a millisecond, profiled under load); the first conversion serves every later server.
+  let outputSchemaJson: Record<string, unknown> | undefined;
   return {
     name,
     register(server, deps) {
-      server.registerTool(
+      const tool = server.registerTool(
         name,
         { title, description, inputSchema, outputSchema, annotations: READ_ONLY },
         (args: z.output<typeof inputSchema>) =>
@@ -55,6 +58,8 @@ export function defineTool<Input extends z.ZodRawShape>(definition: ToolDefiniti
             return toolResult(structured, text, links);
           }),
       );
+      if (outputSchemaJson) tool.outputSchemaJson = outputSchemaJson;
+      else outputSchemaJson = tool.outputSchemaJson;
     },
   };
 }

@@ -34,12 +34,11 @@ beforeAll(async () => {
   deps = {
     authenticate: async (h) =>
       h.get("authorization") === `Bearer ${KEY}` ? { scope: undefined } : undefined,
-    createServer: (p) =>
-      createMcpServer({
-        kb: (kb as KnowledgeBase).forScope(p.scope),
-        info: testInfo("fuzz", "0"),
-        cacheTtlMs: TEST_TTL_MS,
-      }),
+    createServer: (p, methods) =>
+      createMcpServer(
+        { kb: (kb as KnowledgeBase).forScope(p.scope), info: testInfo("fuzz", "0"), cacheTtlMs: TEST_TTL_MS },
+        methods,
+      ),
     toolNames: TOOL_NAMES,
   };
 });

@@ -428,6 +428,31 @@ describe("prompts and completions over the SDK client", () => {
     ]);
   });
 
+  it("builds a server for the request's methods: one for tool calls lists no prompts, the others all of them", async () => {
+    const built: string[][] = [];
+    const deps = mcpDeps(kb);
+    const client = await mcpClient(
+      {
+        ...deps,
+        createServer: (principal, methods) => {
+          built.push([...methods]);
+          // What a request that only calls tools is served by, whatever this one asks.
+          return deps.createServer(principal, ["tools/call"]);
+        },
+      },
+      { headers: { authorization: `Bearer ${KEY}` } },
+    );
+    clients.push(client);
+    expect((await client.listPrompts()).prompts).toEqual([]);
+    expect(built.at(-1)).toEqual(["prompts/list"]);
+    await client.callTool({ name: "heartbeat", arguments: {} });
+    expect(built.at(-1)).toEqual(["tools/call"]);
+    expect((await (await open()).listPrompts()).prompts.map((p) => p.name)).toEqual([
+      "ask",
+      "summarize_document",
+    ]);
+  });
+
   it("ask tells the model to search, read and cite; in a collection the key may read", async () => {
     const client = await open(new Set(["handbook"]));
     const prompt = await client.getPrompt({
