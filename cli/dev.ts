@@ -14,7 +14,8 @@ import type { ObjectStore } from "../functions/core/ports.js";
 import { openMcpApp } from "../functions/mcp-server/app.js";
 import { createHandler } from "../functions/mcp-server/handler.js";
 import { createRuntime } from "../functions/composition.js";
-import { startDevServer, type DevServer } from "./dev-server.js";
+import { startDevServer } from "./dev-server.js";
+import { startDevWorkers } from "./dev-workers.js";
 import { INSPECTOR_CLIENT_ID, LOCAL_USERS, startLocalIssuer, type LocalIssuer } from "./local-issuer.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 import { describeOutcomes, refreshLocally } from "./refresh.js";
@@ -102,13 +103,19 @@ export async function runDev(options: {
   log: (line: string) => void;
   /** Also serve the OAuth endpoint, signing people in at a local OpenID provider on this port (0: any). */
   oauthPort?: number;
-}): Promise<DevServer> {
+  /** Processes that answer on the port (default 1), each holding the collections: see dev-workers.ts. */
+  workers?: number;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const env = parseRuntimeEnv(process.env);
   // Before indexing or loading anything: a port in use should cost a second, not a minute.
   await assertPortFree(options.port, options.host);
   // The OAuth endpoint's URL is the tokens' audience, so its port is fixed before the provider starts.
+  const workers = options.workers ?? 1;
+  // With workers, too: each listens on the port the primary names.
   const port =
-    options.oauthPort !== undefined && options.port === 0 ? await freePort(options.host) : options.port;
+    (options.oauthPort !== undefined || workers > 1) && options.port === 0
+      ? await freePort(options.host)
+      : options.port;
   const { key, generated } = await localApiKey(env.THOTH_DATA_DIR);
   const store = (await createRuntime(env)).store;
   if (!(await listPublishedCollections(store)).length) {
@@ -144,22 +151,18 @@ export async function runDev(options: {
       resources: origins.map((o) => `${o}${OAUTH_MCP_PATH}`),
     });
   }
-  const app = await openMcpApp({
+  const appEnv = {
     ...process.env,
     [ENV.THOTH_API_KEY]: process.env[ENV.THOTH_API_KEY]?.trim() || key,
     ...(issuer ? { [ENV.THOTH_OAUTH]: JSON.stringify(issuer.settings) } : {}),
-  });
-  const handler = createHandler(async () => app);
-  const server = await startDevServer({
-    handler,
-    port,
-    host: options.host,
-    authenticate: (headers) => app.authenticate(headers),
-  });
+  };
+  const server =
+    workers > 1
+      ? await startDevWorkers(workers, { port, host: options.host }, appEnv)
+      : await serve(appEnv, port, options.host);
   const url = `${server.url}${MCP_PATH}`;
-  options.log(`Thoth MCP server listening on ${url}`);
-  if (app.kb.embedder && isTestModel(app.kb.embedder.modelId))
-    options.log(`Note: ${testModelNotice(app.kb.embedder.modelId)}.`);
+  options.log(`Thoth MCP server listening on ${url}${workers > 1 ? ` (${workers} worker processes)` : ""}`);
+  if (server.modelId && isTestModel(server.modelId)) options.log(`Note: ${testModelNotice(server.modelId)}.`);
   options.log(
     generated
       ? `API key (generated, kept in ${join(env.THOTH_DATA_DIR, "local-api-key")}): ${key}`
@@ -196,6 +199,18 @@ export async function runDev(options: {
       await issuer?.close();
     },
   };
+}
+
+/** One process: the app and the local server, as each of `--workers` runs them (dev-workers.ts). */
+async function serve(env: NodeJS.ProcessEnv, port: number, host: string) {
+  const app = await openMcpApp(env);
+  const server = await startDevServer({
+    handler: createHandler(async () => app),
+    port,
+    host,
+    authenticate: (headers) => app.authenticate(headers),
+  });
+  return { url: server.url, modelId: app.kb.embedder?.modelId, close: () => server.close() };
 }
 
 /** Written by a running `thoth dev` in its data dir: its MCP URL. */

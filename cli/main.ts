@@ -76,21 +76,29 @@ program
     "the local OpenID provider's port (default: the server's port + 1)",
     positiveInt,
   )
-  .action(async (opts: { port?: number; host: string; oauth?: boolean; oauthPort?: number }) => {
-    quietUnlessAsked("INFO");
-    const port = opts.port ?? (process.env[ENV.PORT] ? positiveInt(process.env[ENV.PORT]!) : DEFAULT_PORT);
-    const oauthPort =
-      opts.oauth || opts.oauthPort !== undefined ? (opts.oauthPort ?? (port ? port + 1 : 0)) : undefined;
-    const server = await runDev({
-      port,
-      host: opts.host,
-      log: (line) => console.error(line),
-      ...(oauthPort !== undefined ? { oauthPort } : {}),
-    });
-    const stop = () => void server.close().then(() => process.exit(0));
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  .option(
+    "--workers <n>",
+    "processes answering on the port, each holding the collections in memory (default 1)",
+    positiveInt,
+  )
+  .action(
+    async (opts: { port?: number; host: string; oauth?: boolean; oauthPort?: number; workers?: number }) => {
+      quietUnlessAsked("INFO");
+      const port = opts.port ?? (process.env[ENV.PORT] ? positiveInt(process.env[ENV.PORT]!) : DEFAULT_PORT);
+      const oauthPort =
+        opts.oauth || opts.oauthPort !== undefined ? (opts.oauthPort ?? (port ? port + 1 : 0)) : undefined;
+      const server = await runDev({
+        port,
+        host: opts.host,
+        log: (line) => console.error(line),
+        ...(oauthPort !== undefined ? { oauthPort } : {}),
+        ...(opts.workers ? { workers: opts.workers } : {}),
+      });
+      const stop = () => void server.close().then(() => process.exit(0));
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    },
+  );
 
 const index = program
   .command("index")

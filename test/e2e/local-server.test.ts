@@ -187,6 +187,92 @@ describe("thoth dev and thoth index on one data dir", () => {
   });
 });
 
+describe("thoth dev --workers 2", () => {
+  /**
+   * The worker processes whose parent is `pid` (pgrep, on Linux and macOS): those running dev-workers.ts, since
+   * the primary may have other children (tsx's esbuild service).
+   */
+  const workersOf = async (pid: number) =>
+    (
+      await promisify(execFile)("pgrep", ["-P", String(pid), "-f", "dev-workers"]).catch(() => ({
+        stdout: "",
+      }))
+    ).stdout
+      .split("\n")
+      .filter(Boolean);
+
+  it("answers on one port from two processes, each picking up a new collection, and stops them all", async () => {
+    const dataDir = await tempDir("thoth-e2e-");
+    const server = await startThothDev({ THOTH_DATA_DIR: dataDir, THOTH_API_KEY: API_KEY }, 0, [
+      "--workers",
+      "2",
+    ]);
+    const workers = await workersOf(server.child.pid!);
+    try {
+      expect(server.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\/mcp \(2 worker processes\)/);
+      expect(workers).toHaveLength(2);
+      // Each call on its own connection: node:cluster hands connections to the workers in turn.
+      const names = async () =>
+        (
+          await Promise.all(
+            Array.from({ length: 8 }, async () => {
+              const response = await fetch(server.url, {
+                method: "POST",
+                headers: { ...MCP_HEADERS, authorization: `Bearer ${API_KEY}`, connection: "close" },
+                body: JSON.stringify({
+                  jsonrpc: "2.0",
+                  id: 1,
+                  method: "tools/call",
+                  params: { name: "list_collections", arguments: {} },
+                }),
+              });
+              expect(response.status).toBe(200);
+              const { result } = (await response.json()) as {
+                result: { structuredContent: { collections: { name: string }[] } };
+              };
+              return result.structuredContent.collections.map((c) => c.name).join(",");
+            }),
+          )
+        ).sort();
+      expect(new Set(await names())).toEqual(new Set(["handbook"]));
+      const folder = await folderWith({ "a.md": "# Release notes\n\nThe zebra release ships on Thursday." });
+      await promisify(execFile)(
+        process.execPath,
+        [join(REPO_ROOT, "bin/thoth.js"), "index", folder, "-c", "notes"],
+        { env: { ...process.env, THOTH_DATA_DIR: dataDir, THOTH_LOG_LEVEL: "ERROR" } },
+      );
+      // Every worker checks the pointers on its own (each second locally): until both have, answers differ.
+      const indexed = Date.now();
+      let seen = await names();
+      while (seen.some((n) => n !== "handbook,notes") && Date.now() - indexed < 30_000) {
+        await new Promise((r) => setTimeout(r, 200));
+        seen = await names();
+      }
+      expect(new Set(seen)).toEqual(new Set(["handbook,notes"]));
+    } finally {
+      const exited = new Promise((r) => server.child.once("exit", r));
+      server.child.kill("SIGTERM");
+      await exited;
+    }
+    // No worker outlives the server.
+    const alive = async () =>
+      (
+        await Promise.all(
+          workers.map((pid) =>
+            promisify(execFile)("kill", ["-0", pid]).then(
+              () => pid,
+              () => "",
+            ),
+          ),
+        )
+      ).filter(Boolean);
+    const stopped = Date.now();
+    while ((await alive()).length && Date.now() - stopped < 10_000)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await alive()).toEqual([]);
+  });
+});
+
 describe("switching models on one data dir", () => {
   it("thoth dev with a model re-embeds the collections built without it: no rm needed", async () => {
     const dataDir = await tempDir("thoth-e2e-");
