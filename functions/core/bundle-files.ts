@@ -137,6 +137,7 @@ export class TextStore {
     }
     block = inflateRawSync(
       this.bytes.subarray(this.dataAt + this.offsets[b]!, this.dataAt + this.offsets[b + 1]!),
+      { chunkSize: BLOCK + 64 },
     );
     this.#cache.set(b, block);
     if (this.#cache.size > CACHED_BLOCKS) this.#cache.delete(this.#cache.keys().next().value!);

@@ -144,21 +144,26 @@ export class Bm25Index {
         bound[d]! += chunkWeight * maxChunkImpact[p]!;
       }
     }
-    // The floor: the k-th best of the document parts, a document counting once per chunk it may place.
+    // The floor: the k-th best of the document parts, a document counting once per chunk it may place. It
+    // only rises, so a document whose bound reaches it as it stands when the document is met is a candidate,
+    // and the candidates are cut to the final floor after (one pass over every document, not two).
     const lower = new KthLargest(k);
     let floor = 0;
+    let n = 0;
     for (let d = 0; d < docAcc.length; d++) {
       const s = weight * docAcc[d]!;
-      if (s <= floor || (passes && !passes(d))) continue;
+      const b = s + bound[d]!;
+      if (b === 0 || b < floor || (passes && !passes(d))) continue;
+      docs[n++] = d;
+      if (s <= floor) continue;
       const copies = Math.min(cap, first[d + 1]! - first[d]!, k);
       for (let c = 0; c < copies; c++) lower.offer(s);
       if (lower.full) floor = lower.value;
     }
     let m = 0;
-    for (let d = 0; d < docAcc.length; d++) {
-      const b = weight * docAcc[d]! + bound[d]!;
-      if (b === 0 || b < floor || (passes && !passes(d))) continue;
-      docs[m++] = d;
+    for (let j = 0; j < n; j++) {
+      const d = docs[j]!;
+      if (weight * docAcc[d]! + bound[d]! >= floor) docs[m++] = d;
     }
     this.#scratch.docCount = m;
     const acc = this.#scratch.chunk;
