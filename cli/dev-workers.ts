@@ -99,19 +99,25 @@ export async function startDevWorkers(
   }
 }
 
-/** The worker: the same app and local server as a single-process thoth dev, on the primary's port. */
-async function serveAsWorker(settings: WorkerSettings): Promise<void> {
-  const app = await openMcpApp(process.env);
+/** One process: the app and the local server, as single-process thoth dev and each worker run them. */
+export async function serveApp(env: NodeJS.ProcessEnv, port: number, host: string) {
+  const app = await openMcpApp(env);
   const server = await startDevServer({
     handler: createHandler(async () => app),
-    port: settings.port,
-    host: settings.host,
+    port,
+    host,
     authenticate: (headers) => app.authenticate(headers),
   });
+  return { url: server.url, modelId: app.kb.embedder?.modelId, close: () => server.close() };
+}
+
+/** The worker: serveApp on the primary's port, then it tells the primary it listens. */
+async function serveAsWorker(settings: WorkerSettings): Promise<void> {
+  const server = await serveApp(process.env, settings.port, settings.host);
   const ready: Ready = {
     ready: true,
     url: server.url,
-    ...(app.kb.embedder ? { modelId: app.kb.embedder.modelId } : {}),
+    ...(server.modelId ? { modelId: server.modelId } : {}),
   };
   process.send!(ready);
   process.once("SIGTERM", () => void server.close().then(() => process.exit(0)));

@@ -11,11 +11,8 @@ import { DEFAULT_PORT, MCP_PATH, OAUTH_MCP_PATH, isTestModel, testModelNotice } 
 import { ENV } from "../shared/config.js";
 import { listPublishedCollections, readManifest, readPointer } from "../functions/core/bundle.js";
 import type { ObjectStore } from "../functions/core/ports.js";
-import { openMcpApp } from "../functions/mcp-server/app.js";
-import { createHandler } from "../functions/mcp-server/handler.js";
 import { createRuntime } from "../functions/composition.js";
-import { startDevServer } from "./dev-server.js";
-import { startDevWorkers } from "./dev-workers.js";
+import { serveApp, startDevWorkers } from "./dev-workers.js";
 import { INSPECTOR_CLIENT_ID, LOCAL_USERS, startLocalIssuer, type LocalIssuer } from "./local-issuer.js";
 import { describeSummary, indexFolder } from "./index-folder.js";
 import { describeOutcomes, refreshLocally } from "./refresh.js";
@@ -159,7 +156,7 @@ export async function runDev(options: {
   const server =
     workers > 1
       ? await startDevWorkers(workers, { port, host: options.host }, appEnv)
-      : await serve(appEnv, port, options.host);
+      : await serveApp(appEnv, port, options.host);
   const url = `${server.url}${MCP_PATH}`;
   options.log(`Thoth MCP server listening on ${url}${workers > 1 ? ` (${workers} worker processes)` : ""}`);
   if (server.modelId && isTestModel(server.modelId)) options.log(`Note: ${testModelNotice(server.modelId)}.`);
@@ -199,18 +196,6 @@ export async function runDev(options: {
       await issuer?.close();
     },
   };
-}
-
-/** One process: the app and the local server, as each of `--workers` runs them (dev-workers.ts). */
-async function serve(env: NodeJS.ProcessEnv, port: number, host: string) {
-  const app = await openMcpApp(env);
-  const server = await startDevServer({
-    handler: createHandler(async () => app),
-    port,
-    host,
-    authenticate: (headers) => app.authenticate(headers),
-  });
-  return { url: server.url, modelId: app.kb.embedder?.modelId, close: () => server.close() };
 }
 
 /** Written by a running `thoth dev` in its data dir: its MCP URL. */
