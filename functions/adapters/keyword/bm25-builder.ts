@@ -246,11 +246,14 @@ export class Bm25Builder {
 
   #flushDoc(): void {
     if (this.#currentDoc < 0) return;
-    this.#docStart.push(this.#dTerm.length);
-    for (let i = 0; i < this.#docTerms.length; i++) {
-      this.#dTerm.push(this.#docTerms.data[i]!);
-      this.#dTf.push(this.#docTf.data[i]!);
-    }
+    const at = this.#dTerm.length;
+    const n = this.#docTerms.length;
+    this.#docStart.push(at);
+    this.#dTerm.reserve(n);
+    this.#dTf.reserve(n);
+    this.#dTerm.data.set(this.#docTerms.data.subarray(0, n), at);
+    this.#dTf.data.set(this.#docTf.data.subarray(0, n), at);
+    this.#dTerm.length = this.#dTf.length = at + n;
     this.#docLength.push(this.#docLen);
     this.#docTerms.length = 0;
     this.#docTf.length = 0;
@@ -340,21 +343,29 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
   };
   const [nTitle, nHeading, nText] = [norm("title"), norm("heading"), norm("text")];
   const [wTitle, wHeading, wText] = [fields.title.weight, fields.heading.weight, fields.text.weight];
-  const { cTitle, cHeading, cText } = raw;
-  const chunkPostings = layOut(raw.cTerm, rank, vocabulary.length, raw.chunkStart, (i, l) => {
-    const ptf =
-      (wTitle * cTitle[i]!) / nTitle[l]! +
-      (wHeading * cHeading[i]!) / nHeading[l]! +
-      (wText * cText[i]!) / nText[l]!;
-    return quantise(ptf / (k1 + ptf));
-  });
-  const docLengths = raw.docLength;
-  const avgDoc = avg(docLengths);
-  const dTf = raw.dTf;
-  const docPostings = layOut(raw.dTerm, rank, vocabulary.length, raw.docStart, (i, d) => {
-    const tf = dTf[i]!;
-    return tf ? quantise(tf / (tf + doc.k1 * (1 - doc.b + (doc.b * docLengths[d]!) / avgDoc))) : 0;
-  });
+  // Impacts in arrival order first (one sequential pass each), so laying out by term only moves bytes.
+  const { cTitle, cHeading, cText, chunkStart } = raw;
+  const chunkImpacts = new Uint8Array(raw.cTerm.length);
+  for (let l = 0; l < chunks; l++) {
+    const [title, heading, text] = [nTitle[l]!, nHeading[l]!, nText[l]!];
+    for (let i = chunkStart[l]!, end = chunkStart[l + 1]!; i < end; i++) {
+      const ptf =
+        (wTitle * cTitle[i]!) / title + (wHeading * cHeading[i]!) / heading + (wText * cText[i]!) / text;
+      chunkImpacts[i] = quantise(ptf / (k1 + ptf));
+    }
+  }
+  const chunkPostings = layOut(raw.cTerm, rank, vocabulary.length, chunkStart, chunkImpacts);
+  const { dTf, docStart, docLength } = raw;
+  const avgDoc = avg(docLength);
+  const docImpacts = new Uint8Array(raw.dTerm.length);
+  for (let d = 0; d < docs; d++) {
+    const k = doc.k1 * (1 - doc.b + (doc.b * docLength[d]!) / avgDoc);
+    for (let i = docStart[d]!, end = docStart[d + 1]!; i < end; i++) {
+      const tf = dTf[i]!;
+      docImpacts[i] = tf ? quantise(tf / (tf + k)) : 0;
+    }
+  }
+  const docPostings = layOut(raw.dTerm, rank, vocabulary.length, docStart, docImpacts);
   const docOfChunk = raw.docOfChunk.slice();
   return new Bm25Index({
     params: params,
@@ -393,27 +404,27 @@ function documentBounds(chunk: Postings, doc: Postings, docOfChunk: Uint32Array)
 
 /**
  * Groups postings (in id order within each term, as they arrived) by term: a counting sort. Id `id`'s postings
- * are `terms[starts[id], starts[id + 1])`.
+ * are `terms[starts[id], starts[id + 1])`, their impacts `impacts[...]` at the same positions.
  */
 function layOut(
   terms: Uint32Array,
   rank: Uint32Array,
   vocabulary: number,
   starts: Uint32Array,
-  impact: (i: number, id: number) => number,
+  impacts: Uint8Array,
 ): Postings {
   const offsets = new Uint32Array(vocabulary + 1);
   for (let i = 0; i < terms.length; i++) offsets[rank[terms[i]!]! + 1]!++;
   for (let t = 0; t < vocabulary; t++) offsets[t + 1]! += offsets[t]!;
   const next = offsets.slice(0, vocabulary);
   const ids = new Uint32Array(terms.length);
-  const impacts = new Uint8Array(terms.length);
+  const laidOut = new Uint8Array(terms.length);
   for (let id = 0; id + 1 < starts.length; id++) {
     for (let i = starts[id]!, end = starts[id + 1]!; i < end; i++) {
       const at = next[rank[terms[i]!]!]!++;
       ids[at] = id;
-      impacts[at] = impact(i, id);
+      laidOut[at] = impacts[i]!;
     }
   }
-  return { offsets, ids, impacts };
+  return { offsets, ids, impacts: laidOut };
 }
