@@ -4,6 +4,7 @@
  */
 import { WordTable } from "./word-table.js";
 import { Bm25Index } from "./bm25-index.js";
+import { allocate } from "./bm25-file.js";
 import { DEFAULT_BM25, quantise, type Bm25Params, type DocumentBounds, type Postings } from "./params.js";
 
 export interface IndexedChunk {
@@ -354,7 +355,18 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
       chunkImpacts[i] = quantise(ptf / (k1 + ptf));
     }
   }
-  const chunkPostings = layOut(raw.cTerm, rank, vocabulary.length, chunkStart, chunkImpacts);
+  // The file is allocated once its shape is known, and every section below is written in place (no copy).
+  const parts = allocate({
+    params,
+    vocabulary,
+    chunkCount: chunks,
+    docCount: docs,
+    chunkPostings: raw.cTerm.length,
+    docPostings: raw.dTerm.length,
+    chunkDocuments: chunks,
+    bounds: true,
+  });
+  layOut(raw.cTerm, rank, chunkStart, chunkImpacts, parts.chunk);
   const { dTf, docStart, docLength } = raw;
   const avgDoc = avg(docLength);
   const docImpacts = new Uint8Array(raw.dTerm.length);
@@ -365,18 +377,10 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
       docImpacts[i] = tf ? quantise(tf / (tf + k)) : 0;
     }
   }
-  const docPostings = layOut(raw.dTerm, rank, vocabulary.length, docStart, docImpacts);
-  const docOfChunk = raw.docOfChunk.slice();
-  return new Bm25Index({
-    params: params,
-    vocabulary,
-    chunkCount: chunks,
-    docCount: docs,
-    chunk: chunkPostings,
-    doc: docPostings,
-    docOfChunk,
-    bounds: documentBounds(chunkPostings, docPostings, docOfChunk),
-  });
+  layOut(raw.dTerm, rank, docStart, docImpacts, parts.doc);
+  parts.docOfChunk.set(raw.docOfChunk);
+  documentBounds(parts.chunk, parts.doc, parts.docOfChunk, parts.bounds!);
+  return new Bm25Index(parts);
 }
 
 /**
@@ -384,9 +388,12 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
  * term's document frequency (postings with a non-zero impact). Both lists of a term ascend, and a document's
  * chunks are contiguous, so one merge per term does it.
  */
-function documentBounds(chunk: Postings, doc: Postings, docOfChunk: Uint32Array): DocumentBounds {
-  const maxChunkImpact = new Uint8Array(doc.ids.length);
-  const df = new Uint32Array(doc.offsets.length - 1);
+function documentBounds(
+  chunk: Postings,
+  doc: Postings,
+  docOfChunk: Uint32Array,
+  { maxChunkImpact, df }: DocumentBounds,
+): void {
   for (let t = 0; t < df.length; t++) {
     let q = doc.offsets[t]!;
     const qEnd = doc.offsets[t + 1]!;
@@ -399,26 +406,25 @@ function documentBounds(chunk: Postings, doc: Postings, docOfChunk: Uint32Array)
       if (chunk.impacts[p]! > maxChunkImpact[q]!) maxChunkImpact[q] = chunk.impacts[p]!;
     }
   }
-  return { maxChunkImpact, df };
 }
 
 /**
- * Groups postings (in id order within each term, as they arrived) by term: a counting sort. Id `id`'s postings
- * are `terms[starts[id], starts[id + 1])`, their impacts `impacts[...]` at the same positions.
+ * Groups postings (in id order within each term, as they arrived) by term into `out` (sized for them): a
+ * counting sort. Id `id`'s postings are `terms[starts[id], starts[id + 1])`, their impacts `impacts[...]`.
  */
 function layOut(
   terms: Uint32Array,
   rank: Uint32Array,
-  vocabulary: number,
   starts: Uint32Array,
   impacts: Uint8Array,
-): Postings {
-  const offsets = new Uint32Array(vocabulary + 1);
+  out: Postings,
+): void {
+  const { offsets, ids } = out;
+  const vocabulary = offsets.length - 1;
   for (let i = 0; i < terms.length; i++) offsets[rank[terms[i]!]! + 1]!++;
   for (let t = 0; t < vocabulary; t++) offsets[t + 1]! += offsets[t]!;
   const next = offsets.slice(0, vocabulary);
-  const ids = new Uint32Array(terms.length);
-  const laidOut = new Uint8Array(terms.length);
+  const laidOut = out.impacts;
   for (let id = 0; id + 1 < starts.length; id++) {
     for (let i = starts[id]!, end = starts[id + 1]!; i < end; i++) {
       const at = next[rank[terms[i]!]!]!++;
@@ -426,5 +432,4 @@ function layOut(
       laidOut[at] = impacts[i]!;
     }
   }
-  return { offsets, ids, impacts: laidOut };
 }

@@ -26,45 +26,105 @@ interface Header {
 
 const pad4 = (n: number) => (n + 3) & ~3;
 
-export function encode(p: IndexParts): Uint8Array {
-  const vocabulary = new TextEncoder().encode(p.vocabulary.join("\n"));
+/** What sizes a file: everything but the postings themselves. */
+export interface FileShape {
+  params: Bm25Params;
+  vocabulary: string[];
+  chunkCount: number;
+  docCount: number;
+  chunkPostings: number;
+  docPostings: number;
+  /** Entries of the chunk → document section: `chunkCount`, unless a test writes a file that breaks it. */
+  chunkDocuments: number;
+  /** THOTHKW3 (with document bounds) or THOTHKW2. */
+  bounds: boolean;
+}
+
+/**
+ * A file of this shape with its header and vocabulary written, and every other section as a zeroed view into
+ * it, for a builder to fill in place: `encode` then hands the same bytes back, with no copy of the postings.
+ */
+export function allocate(shape: FileShape): IndexParts & { file: Uint8Array } {
+  const vocabulary = new TextEncoder().encode(shape.vocabulary.join("\n"));
+  const terms = shape.vocabulary.length;
   const header: Header = {
-    params: p.params,
-    chunkCount: p.chunkCount,
-    docCount: p.docCount,
-    terms: p.vocabulary.length,
-    chunkPostings: p.chunk.ids.length,
-    docPostings: p.doc.ids.length,
+    params: shape.params,
+    chunkCount: shape.chunkCount,
+    docCount: shape.docCount,
+    terms,
+    chunkPostings: shape.chunkPostings,
+    docPostings: shape.docPostings,
     vocabularyBytes: vocabulary.length,
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const sections: Uint8Array[] = [
-    vocabulary,
-    bytesOf(p.chunk.offsets),
-    bytesOf(p.chunk.ids),
-    p.chunk.impacts,
-    bytesOf(p.doc.offsets),
-    bytesOf(p.doc.ids),
-    p.doc.impacts,
-    bytesOf(p.docOfChunk),
-    ...(p.bounds ? [p.bounds.maxChunkImpact, bytesOf(p.bounds.df)] : []),
+  const magic = shape.bounds ? MAGIC : MAGIC_NO_BOUNDS;
+  // Section sizes in bytes, in file order (see the layout above).
+  const sizes = [
+    vocabulary.length,
+    (terms + 1) * 4,
+    shape.chunkPostings * 4,
+    shape.chunkPostings,
+    (terms + 1) * 4,
+    shape.docPostings * 4,
+    shape.docPostings,
+    shape.chunkDocuments * 4,
+    ...(shape.bounds ? [shape.docPostings, terms * 4] : []),
   ];
-  const magic = p.bounds ? MAGIC : MAGIC_NO_BOUNDS;
   const start = pad4(magic.length + 4 + headerBytes.length);
-  const total = sections.reduce((n, s) => n + pad4(s.length), start);
-  const out = new Uint8Array(total);
-  out.set(new TextEncoder().encode(magic), 0);
-  new DataView(out.buffer).setUint32(magic.length, headerBytes.length, true);
-  out.set(headerBytes, magic.length + 4);
+  const file = new Uint8Array(sizes.reduce((n, size) => n + pad4(size), start));
+  file.set(new TextEncoder().encode(magic), 0);
+  new DataView(file.buffer).setUint32(magic.length, headerBytes.length, true);
+  file.set(headerBytes, magic.length + 4);
   let at = start;
-  for (const s of sections) {
-    out.set(s, at);
-    at += pad4(s.length);
-  }
-  return out;
+  const sections = sizes.map((size) => {
+    const section = { at, size };
+    at += pad4(size);
+    return section;
+  });
+  file.set(vocabulary, sections[0]!.at);
+  const u32 = (i: number) => new Uint32Array(file.buffer, sections[i]!.at, sections[i]!.size / 4);
+  const u8 = (i: number) => file.subarray(sections[i]!.at, sections[i]!.at + sections[i]!.size);
+  return {
+    file,
+    params: shape.params,
+    vocabulary: shape.vocabulary,
+    chunkCount: shape.chunkCount,
+    docCount: shape.docCount,
+    chunk: { offsets: u32(1), ids: u32(2), impacts: u8(3) },
+    doc: { offsets: u32(4), ids: u32(5), impacts: u8(6) },
+    docOfChunk: u32(7),
+    ...(shape.bounds ? { bounds: { maxChunkImpact: u8(8), df: u32(9) } } : {}),
+  };
 }
 
-const bytesOf = (a: Uint32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** The file of an index: the bytes it was built in (`allocate`), else a new file with the parts copied in. */
+export function encode(p: IndexParts): Uint8Array {
+  if (p.file) return p.file;
+  const out = allocate({
+    ...p,
+    chunkPostings: p.chunk.ids.length,
+    docPostings: p.doc.ids.length,
+    chunkDocuments: p.docOfChunk.length,
+    bounds: !!p.bounds,
+  });
+  for (const [to, from] of [
+    [out.chunk.offsets, p.chunk.offsets],
+    [out.chunk.ids, p.chunk.ids],
+    [out.chunk.impacts, p.chunk.impacts],
+    [out.doc.offsets, p.doc.offsets],
+    [out.doc.ids, p.doc.ids],
+    [out.doc.impacts, p.doc.impacts],
+    [out.docOfChunk, p.docOfChunk],
+    ...(p.bounds && out.bounds
+      ? [
+          [out.bounds.maxChunkImpact, p.bounds.maxChunkImpact],
+          [out.bounds.df, p.bounds.df],
+        ]
+      : []),
+  ] as [Uint32Array | Uint8Array, Uint32Array | Uint8Array][])
+    to.set(from);
+  return out.file;
+}
 
 export class KeywordIndexFormatError extends Error {}
 
