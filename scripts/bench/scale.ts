@@ -244,6 +244,11 @@ export async function throughputBench(quick: boolean): Promise<ScaleRow> {
   return measure(quick ? 10_000 : 130_000, { vectors: false, http: true, quick });
 }
 
+/** `npm run bench -- --engines`: the keyword engines alone, at the largest size. */
+export async function enginesBench(quick: boolean): Promise<EngineFigures[]> {
+  return engines(quick ? 10_000 : 130_000, quick);
+}
+
 export async function scaleBench(
   quick: boolean,
 ): Promise<{ keyword: ScaleRow[]; vectors: ScaleRow; engines: EngineFigures[] }> {
