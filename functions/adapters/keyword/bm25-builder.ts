@@ -356,7 +356,7 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
     }
   }
   // The file is allocated once its shape is known, and every section below is written in place (no copy).
-  const parts = allocate({
+  const { file, parts } = allocate({
     params,
     vocabulary,
     chunkCount: chunks,
@@ -380,7 +380,7 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
   layOut(raw.dTerm, rank, docStart, docImpacts, parts.doc);
   parts.docOfChunk.set(raw.docOfChunk);
   documentBounds(parts.chunk, parts.doc, parts.docOfChunk, parts.bounds!);
-  return new Bm25Index(parts);
+  return new Bm25Index(parts, file);
 }
 
 /**

@@ -44,7 +44,7 @@ export interface FileShape {
  * A file of this shape with its header and vocabulary written, and every other section as a zeroed view into
  * it, for a builder to fill in place: `encode` then hands the same bytes back, with no copy of the postings.
  */
-export function allocate(shape: FileShape): IndexParts & { file: Uint8Array } {
+export function allocate(shape: FileShape): { file: Uint8Array; parts: IndexParts } {
   const vocabulary = new TextEncoder().encode(shape.vocabulary.join("\n"));
   const terms = shape.vocabulary.length;
   const header: Header = {
@@ -84,8 +84,7 @@ export function allocate(shape: FileShape): IndexParts & { file: Uint8Array } {
   file.set(vocabulary, sections[0]!.at);
   const u32 = (i: number) => new Uint32Array(file.buffer, sections[i]!.at, sections[i]!.size / 4);
   const u8 = (i: number) => file.subarray(sections[i]!.at, sections[i]!.at + sections[i]!.size);
-  return {
-    file,
+  const parts: IndexParts = {
     params: shape.params,
     vocabulary: shape.vocabulary,
     chunkCount: shape.chunkCount,
@@ -95,12 +94,12 @@ export function allocate(shape: FileShape): IndexParts & { file: Uint8Array } {
     docOfChunk: u32(7),
     ...(shape.bounds ? { bounds: { maxChunkImpact: u8(8), df: u32(9) } } : {}),
   };
+  return { file, parts };
 }
 
-/** The file of an index: the bytes it was built in (`allocate`), else a new file with the parts copied in. */
+/** A new file with the parts copied in (an index built in place already has its file: `allocate`). */
 export function encode(p: IndexParts): Uint8Array {
-  if (p.file) return p.file;
-  const out = allocate({
+  const { file, parts: out } = allocate({
     ...p,
     chunkPostings: p.chunk.ids.length,
     docPostings: p.doc.ids.length,
@@ -123,7 +122,7 @@ export function encode(p: IndexParts): Uint8Array {
       : []),
   ] as [Uint32Array | Uint8Array, Uint32Array | Uint8Array][])
     to.set(from);
-  return out.file;
+  return file;
 }
 
 export class KeywordIndexFormatError extends Error {}

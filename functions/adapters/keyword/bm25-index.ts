@@ -23,7 +23,11 @@ export class Bm25Index {
   readonly #firstChunk: Uint32Array;
   readonly #scratch: Scratch;
 
-  constructor(private readonly parts: IndexParts) {
+  constructor(
+    private readonly parts: IndexParts,
+    /** The keyword.bin `parts` were built in (bm25-file.ts `allocate`): serialized without a copy. */
+    private readonly file?: Uint8Array,
+  ) {
     // A document's chunks are contiguous: where each starts, for "all chunks of document d".
     const first = new Uint32Array(parts.docCount + 1).fill(parts.chunkCount);
     for (let label = parts.chunkCount - 1; label >= 0; label--) first[parts.docOfChunk[label]!] = label;
@@ -245,7 +249,7 @@ export class Bm25Index {
   }
 
   serialize(): Uint8Array {
-    return encode(this.parts);
+    return this.file ?? encode(this.parts);
   }
 
   static load(bytes: Uint8Array): Bm25Index {

@@ -67,6 +67,4 @@ export interface IndexParts {
   doc: Postings;
   docOfChunk: Uint32Array;
   bounds?: DocumentBounds;
-  /** The keyword.bin these parts are views into, when they were built in place (bm25-file.ts `allocate`). */
-  file?: Uint8Array;
 }
