@@ -1,7 +1,13 @@
 /** Reading a BEIR-format folder and scoring rankings against its judgments. */
 import { readFile, readdir } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
+import { indexCodecs } from "../../functions/adapters/index-codecs.js";
+import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
+import { readPointer } from "../../functions/core/bundle.js";
 import type { Source, SourceDocument } from "../../functions/core/ports.js";
+import { openVersion, type OpenedVersion } from "../../functions/core/version-reader.js";
+import { refreshCollection } from "../../functions/refresh/pipeline.js";
+import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
 
 export interface BeirDataset {
   /**
@@ -104,6 +110,22 @@ export function beirSource(dataset: BeirDataset, origin: string): Source {
       return undefined;
     },
   };
+}
+
+/**
+ * The dataset (read from `dir`) indexed through the real pipeline without a model, into a store in `work`, and
+ * opened with its keyword index: for scripts that rank its chunks directly.
+ */
+export async function openKeywordOnly(
+  dataset: BeirDataset,
+  dir: string,
+  work: string,
+): Promise<OpenedVersion> {
+  const store = new FsObjectStore(work);
+  const codecs = indexCodecs();
+  const source = dataset.folder ? new LocalFolderSource(dataset.folder) : beirSource(dataset, resolve(dir));
+  await refreshCollection({ store, embedder: null, ...codecs }, { collection: "eval", source });
+  return openVersion(store, "eval", (await readPointer(store, "eval"))!, { embedder: null, ...codecs });
 }
 
 /** nDCG@k with graded (linear) gains, as trec_eval computes it. */

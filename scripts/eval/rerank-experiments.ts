@@ -7,17 +7,11 @@
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { STOPWORDS, stem } from "../../functions/adapters/keyword/analyzer.js";
-import { indexCodecs } from "../../functions/adapters/index-codecs.js";
-import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import { readPointer } from "../../functions/core/bundle.js";
-import { openVersion } from "../../functions/core/version-reader.js";
 import { logger } from "../../functions/lib/logger.js";
-import { refreshCollection } from "../../functions/refresh/pipeline.js";
-import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
-import { beirSource, mrrAt, ndcgAt, readBeir } from "./beir.js";
+import { mrrAt, ndcgAt, openKeywordOnly, readBeir } from "./beir.js";
 
 interface Occurrence {
   term: string;
@@ -39,15 +33,7 @@ async function main(dir: string, split?: string) {
   const dataset = await readBeir(dir, split);
   const work = await mkdtemp(join(tmpdir(), "thoth-rerank-"));
   try {
-    const store = new FsObjectStore(work);
-    const codecs = indexCodecs();
-    const source = dataset.folder ? new LocalFolderSource(dataset.folder) : beirSource(dataset, resolve(dir));
-    await refreshCollection({ store, embedder: null, ...codecs }, { collection: "eval", source });
-    const pointer = (await readPointer(store, "eval"))!;
-    const { documents, chunks, keyword } = await openVersion(store, "eval", pointer, {
-      embedder: null,
-      ...codecs,
-    });
+    const { documents, chunks, keyword } = await openKeywordOnly(dataset, dir, work);
     const words: Occurrence[][] = [];
     const df = new Map<string, number>();
     let total = 0;

@@ -10,14 +10,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Bm25Builder } from "../../functions/adapters/keyword/bm25-builder.js";
 import { DEFAULT_BM25, type Bm25Params } from "../../functions/adapters/keyword/params.js";
-import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
-import { indexCodecs } from "../../functions/adapters/index-codecs.js";
-import { readPointer } from "../../functions/core/bundle.js";
-import { openVersion } from "../../functions/core/version-reader.js";
 import { logger } from "../../functions/lib/logger.js";
-import { refreshCollection } from "../../functions/refresh/pipeline.js";
-import { LocalFolderSource } from "../../functions/refresh/sources/local.js";
-import { beirSource, ndcgAt, readBeir } from "./beir.js";
+import { ndcgAt, openKeywordOnly, readBeir } from "./beir.js";
 
 type Setter = (p: Bm25Params, v: number) => Bm25Params;
 const GRID: [string, number[], Setter][] = [
@@ -51,19 +45,7 @@ export async function tune(dir: string, split?: string, rounds = 2) {
   const dataset = await readBeir(dir, split);
   const work = await mkdtemp(join(tmpdir(), "thoth-tune-"));
   try {
-    const store = new FsObjectStore(work);
-    const codecs = indexCodecs();
-    await refreshCollection(
-      { store, embedder: null, ...codecs },
-      {
-        collection: "eval",
-        source: dataset.folder ? new LocalFolderSource(dataset.folder) : beirSource(dataset, resolve(dir)),
-      },
-    );
-    const { documents, chunks } = await openVersion(store, "eval", (await readPointer(store, "eval"))!, {
-      embedder: null,
-      vectorCodec: codecs.vectorCodec,
-    });
+    const { documents, chunks } = await openKeywordOnly(dataset, dir, work);
     const judged = [...dataset.qrels.keys()].filter((q) => dataset.queries.has(q));
     const evaluate = (params: Bm25Params) => {
       const builder = new Bm25Builder(params);
