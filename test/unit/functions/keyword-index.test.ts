@@ -192,6 +192,22 @@ describe("the keyword index", () => {
     expect(Buffer.from(builder.finish().serialize()).equals(Buffer.from(expected))).toBe(true);
   });
 
+  it("writes the same file whatever its page size: postings across many pages, and pages a chunk outgrows (property)", () => {
+    fc.assert(
+      fc.property(corpus, fc.integer({ min: 1, max: 24 }), fc.boolean(), (docs, pageSize, gaps) => {
+        // With gaps, every other ordinal is a document without chunks (it still gets a place, with none).
+        const write = (builder: Bm25Builder) => {
+          docs.forEach((d, i) =>
+            d.chunks.forEach((c) => builder.add({ doc: gaps ? 2 * i : i, title: d.title, ...c })),
+          );
+          return Buffer.from(builder.finish().serialize());
+        };
+        expect(write(new Bm25Builder(DEFAULT_BM25, pageSize)).equals(write(new Bm25Builder()))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("answers the same after a round trip through its file", () => {
     fc.assert(
       fc.property(corpus, text(6), (docs, query) => {
