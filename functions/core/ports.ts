@@ -45,6 +45,18 @@ export interface ObjectStore {
    * object has that key. Stores without local files leave this out and readers call `get`.
    */
   getFile?(key: string): Promise<LocalObject | undefined>;
+  /**
+   * Optional: bytes `[start, end)` of the object (fewer where it ends sooner, none past its end), or `undefined`
+   * when no object has that key. A fresh server answers its first queries from a version's files read by range
+   * while the whole files come in; stores without it are read whole.
+   */
+  getRange?(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
+}
+
+/** Checks a byte range's bounds (a store's `getRange`). */
+export function checkRange(start: number, end: number): void {
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start)
+    throw new RangeError(`bad byte range [${start}, ${end})`);
 }
 
 /** An object as `ObjectStore.getFile` hands it over: a file held until released, or the bytes. */

@@ -1,5 +1,5 @@
 import { sha256 } from "../../functions/core/bundle.js";
-import type { ListedObject, ObjectStore } from "../../functions/core/ports.js";
+import { checkRange, type ListedObject, type ObjectStore } from "../../functions/core/ports.js";
 
 /** An in-memory ObjectStore for unit tests; `failPut` makes writes of matching keys throw. */
 export class MemoryObjectStore implements ObjectStore {
@@ -9,6 +9,15 @@ export class MemoryObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.objects.get(key);
+  }
+
+  /** Every range asked for, as `key start end`. */
+  readonly ranges: string[] = [];
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    checkRange(start, end);
+    this.ranges.push(`${key} ${start} ${end}`);
+    return this.objects.get(key)?.slice(start, end);
   }
 
   async read(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {

@@ -34,6 +34,7 @@ import { HashingEmbedder } from "../helpers/fake-embedder.js";
 import { SAMPLE_HANDBOOK, folderWith, tempDir } from "../helpers/folders.js";
 import { FileDocumentCache } from "../../functions/adapters/local/file-document-cache.js";
 import { codecs } from "../helpers/knowledge-base.js";
+import { expectByteRanges } from "../helpers/byte-ranges.js";
 
 const BUCKET = "thoth-test-bundles";
 
@@ -140,6 +141,10 @@ describe.each(S3_BACKENDS)("S3 object store against %s", (_, start) => {
     expect(await store.list("t2/")).toEqual(keys);
     await store.delete(keys);
     expect(await store.list("t2/")).toEqual([]);
+  });
+
+  it("reads byte ranges: inside, cut at the end, past the end, empty, of a missing key", async () => {
+    await expectByteRanges(store, "t3/ranges.bin");
   });
 
   it("writes conditionally: create-if-absent, then only over the entity tag it read", async () => {

@@ -7,6 +7,7 @@ import { FileDocumentCache } from "../../functions/adapters/local/file-document-
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import type { RefreshRun } from "../../functions/core/ports.js";
 import { REPO_ROOT, tempDir } from "../helpers/folders.js";
+import { expectByteRanges } from "../helpers/byte-ranges.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -33,6 +34,10 @@ describe("filesystem object store", () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.put("k/v.json", JSON.stringify({ i }))));
     expect(JSON.parse(new TextDecoder().decode(await store.get("k/v.json")))).toHaveProperty("i");
     expect(await readdir(`${root}/k`)).toEqual(["v.json"]);
+  });
+
+  it("reads byte ranges: inside, cut at the end, past the end, empty, of a missing key", async () => {
+    await expectByteRanges(new FsObjectStore(await tempDir()), "c/versions/v1/keyword.bin");
   });
 
   it("refuses keys that escape the store", async () => {

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { LocalObject, ObjectStore } from "../../core/ports.js";
+import { checkRange, type LocalObject, type ObjectStore } from "../../core/ports.js";
+import { readFileRange } from "../local/fs-object-store.js";
 
 /**
  * A read-through disk cache (Lambda's /tmp) in front of a remote ObjectStore, for objects that never change
@@ -66,6 +67,19 @@ export class CachedObjectStore implements ObjectStore {
       if (body) await this.#keep(file, body).catch(() => undefined);
       return body;
     }
+  }
+
+  /** From the cached file when there is one (a range is not cached by itself), else from the store. */
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    checkRange(start, end);
+    const file = this.#file(key);
+    const files = await this.#index();
+    if (this.immutable(key) && files.has(file) && !this.#writing.has(file)) {
+      const bytes = await readFileRange(file, start, end).catch(() => undefined);
+      if (bytes) return bytes;
+    }
+    if (this.inner.getRange) return this.inner.getRange(key, start, end);
+    return (await this.inner.get(key))?.slice(start, end);
   }
 
   async getFile(key: string): Promise<LocalObject | undefined> {

@@ -2,13 +2,14 @@ import { endpoint, region } from "./config.js";
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type GetObjectCommandOutput,
 } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
-import type { ListedObject, ObjectStore } from "../../core/ports.js";
+import { checkRange, type ListedObject, type ObjectStore } from "../../core/ports.js";
 
 const isMissing = (error: unknown) => {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -64,6 +65,33 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     return (await this.read(key))?.body;
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    checkRange(start, end);
+    if (start === end) return (await this.exists(key)) ? new Uint8Array(0) : undefined;
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end - 1}` }),
+      );
+      return await bodyBytes(out.Body!, out.ContentLength);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      // A range that starts at or past the end of the object: S3 answers 416 InvalidRange.
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416)
+        return new Uint8Array(0);
+      throw error;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
   }
 
   async put(key: string, body: Uint8Array | string, options?: { contentType?: string }): Promise<void> {

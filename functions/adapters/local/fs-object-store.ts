@@ -2,7 +2,24 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from "nod
 import { createHash } from "node:crypto";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { ListedObject, LocalObject, ObjectStore } from "../../core/ports.js";
+import { checkRange, type ListedObject, type LocalObject, type ObjectStore } from "../../core/ports.js";
+
+/** Bytes `[start, end)` of a file, fewer where it ends sooner. */
+export async function readFileRange(file: string, start: number, end: number): Promise<Uint8Array> {
+  const handle = await open(file, "r");
+  try {
+    const bytes = new Uint8Array(end - start);
+    let at = 0;
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, bytes.length - at, start + at);
+      if (!bytesRead) break;
+      at += bytesRead;
+    }
+    return at === bytes.length ? bytes : bytes.subarray(0, at);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** An ObjectStore over a directory: key `a/b.json` is the file `<root>/a/b.json`. Writes are atomic (rename). */
 export class FsObjectStore implements ObjectStore {
@@ -26,6 +43,16 @@ export class FsObjectStore implements ObjectStore {
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
       return new Uint8Array(await readFile(this.#path(key)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    checkRange(start, end);
+    try {
+      return await readFileRange(this.#path(key), start, end);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CachedObjectStore } from "../../../functions/adapters/aws/cached-object-store.js";
 import { tempDir } from "../../helpers/folders.js";
 import { MemoryObjectStore } from "../../helpers/memory-object-store.js";
+import { expectByteRanges } from "../../helpers/byte-ranges.js";
 
 describe("CachedObjectStore (the /tmp bundle cache)", () => {
   it("downloads an immutable version file once, then serves it from disk", async () => {
@@ -24,6 +25,18 @@ describe("CachedObjectStore (the /tmp bundle cache)", () => {
     await store.delete(["collections/c/versions/v1/chunks.json"]);
     expect(await readdir(dir)).toHaveLength(0);
     expect(await store.get("collections/c/versions/v1/chunks.json")).toBeUndefined();
+  });
+
+  it("reads byte ranges from the store until the file is cached, then from the cached file", async () => {
+    const inner = new MemoryObjectStore();
+    const store = new CachedObjectStore(inner, await tempDir());
+    const key = "collections/c/versions/v1/keyword.bin";
+    await expectByteRanges(store, key);
+    expect(inner.ranges.filter((r) => r.startsWith(key + " "))).toHaveLength(5);
+    await store.get(key);
+    inner.ranges.length = 0;
+    await expectByteRanges(store, key);
+    expect(inner.ranges.filter((r) => r.startsWith(key + " "))).toEqual([]);
   });
 
   it("stays within its byte budget: least recently used files go first, a file over the budget is not kept", async () => {
