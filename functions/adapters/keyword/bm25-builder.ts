@@ -4,8 +4,8 @@
  */
 import { WordTable } from "./word-table.js";
 import { Bm25Index } from "./bm25-index.js";
-import { allocate } from "./bm25-file.js";
-import { DEFAULT_BM25, quantise, type Bm25Params, type DocumentBounds, type Postings } from "./params.js";
+import { allocate, blockPlace, type TermMajorFile } from "./bm25-terms.js";
+import { DEFAULT_BM25, quantise, type Bm25Params } from "./params.js";
 
 export interface IndexedChunk {
   /** The document's ordinal: non-decreasing over the chunks added; a document's chunks are contiguous. */
@@ -410,18 +410,19 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
       cTitle[i] = quantise(ptf / (k1 + ptf));
     }
   }
-  // The file is allocated once its shape is known, and every section below is written in place (no copy).
-  const { file, parts } = allocate({
-    params,
-    vocabulary,
-    chunkCount: chunks,
-    docCount: docs,
-    chunkPostings: raw.chunkPostings,
-    docPostings: raw.docPostings,
-    chunkDocuments: chunks,
-    bounds: true,
-  });
-  layOut(raw.cTerm, raw.chunkFill, raw.chunks, rank, raw.cTitle, parts.chunk);
+  // Postings per term, so the file can be allocated and every block filled in place (no copy).
+  const chunkCounts = countByTerm(raw.cTerm, raw.chunkFill, rank);
+  const docCounts = countByTerm(raw.dTerm, raw.docFill, rank);
+  const f = allocate({ params, vocabulary, chunkCount: chunks, docCount: docs, chunkCounts, docCounts });
+  // Where each term's next chunk (document) posting goes: its id's word and its impact's byte in the file.
+  const terms = vocabulary.length;
+  const [chunkId, chunkImpact] = [new Uint32Array(terms), new Float64Array(terms)];
+  const [docId, docImpact] = [new Uint32Array(terms), new Float64Array(terms)];
+  for (let t = 0; t < terms; t++) {
+    const { ids, impacts, n } = blockPlace(f, t);
+    [chunkId[t], chunkImpact[t], docId[t], docImpact[t]] = [ids, impacts, ids + n, impacts + n];
+  }
+  layOut(raw.cTerm, raw.chunks, rank, raw.cTitle, f, chunkId, chunkImpact);
   const { docLength } = raw;
   const avgDoc = avg(docLength);
   const docImpacts = raw.dTerm.map((page) => new Uint8Array(page.length));
@@ -435,10 +436,10 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
       impacts[i] = tf ? quantise(tf / (tf + k)) : 0;
     }
   }
-  layOut(raw.dTerm, raw.docFill, raw.docs, rank, docImpacts, parts.doc);
-  parts.docOfChunk.set(raw.docOfChunk);
-  documentBounds(parts.chunk, parts.doc, parts.docOfChunk, parts.bounds!);
-  return new Bm25Index(parts, file);
+  layOut(raw.dTerm, raw.docs, rank, docImpacts, f, docId, docImpact);
+  f.directory.docOfChunk.set(raw.docOfChunk);
+  documentBounds(f);
+  return Bm25Index.fromFile(f.file);
 }
 
 /**
@@ -446,57 +447,57 @@ function indexFromRaw(params: Bm25Params, raw: RawPostings): Bm25Index {
  * term's document frequency (postings with a non-zero impact). Both lists of a term ascend, and a document's
  * chunks are contiguous, so one merge per term does it.
  */
-function documentBounds(
-  chunk: Postings,
-  doc: Postings,
-  docOfChunk: Uint32Array,
-  { maxChunkImpact, df }: DocumentBounds,
-): void {
+function documentBounds(f: TermMajorFile): void {
+  const { words, file, directory } = f;
+  const { df, docOfChunk } = directory;
   for (let t = 0; t < df.length; t++) {
-    let q = doc.offsets[t]!;
-    const qEnd = doc.offsets[t + 1]!;
-    for (let i = q; i < qEnd; i++) if (doc.impacts[i]) df[t]!++;
-    for (let p = chunk.offsets[t]!; p < chunk.offsets[t + 1]!; p++) {
-      const d = docOfChunk[chunk.ids[p]!]!;
-      while (q < qEnd && doc.ids[q]! < d) q++;
-      if (q === qEnd || doc.ids[q] !== d)
+    const { ids, impacts, n, m } = blockPlace(f, t);
+    const [docIds, docImpacts, bounds] = [ids + n, impacts + n, impacts + n + m];
+    for (let q = 0; q < m; q++) if (file[docImpacts + q]) df[t]!++;
+    let q = 0;
+    for (let p = 0; p < n; p++) {
+      const d = docOfChunk[words[ids + p]!]!;
+      while (q < m && words[docIds + q]! < d) q++;
+      if (q === m || words[docIds + q] !== d)
         throw new Error(`keyword index: term ${t} in a chunk of document ${d} has no document posting`);
-      if (chunk.impacts[p]! > maxChunkImpact[q]!) maxChunkImpact[q] = chunk.impacts[p]!;
+      if (file[impacts + p]! > file[bounds + q]!) file[bounds + q] = file[impacts + p]!;
     }
   }
 }
 
+/** How many postings each term (by rank) has, over pages of term ids (`fill[p]` used in page p). */
+function countByTerm(terms: Uint32Array[], fill: Uint32Array, rank: Uint32Array): Uint32Array {
+  const counts = new Uint32Array(rank.length);
+  for (let p = 0; p < terms.length; p++) {
+    const page = terms[p]!;
+    for (let i = 0, n = fill[p]!; i < n; i++) counts[rank[page[i]!]!]!++;
+  }
+  return counts;
+}
+
 /**
- * Groups postings (in id order within each term, as they arrived) by term into `out` (sized for them): a
- * counting sort. Id `id`'s postings sit in page `placed.page[id]` of `terms` (their term ids) and `impacts`,
- * `placed.count[id]` of them from `placed.at[id]`; `fill[p]` postings are in page p.
+ * Lays postings (in id order within each term, as they arrived) out by term into the file's blocks: id `id`'s
+ * postings sit in page `placed.page[id]` of `terms` (their term ids) and `impacts`, `placed.count[id]` of them
+ * from `placed.at[id]`; term t's next id goes to word `idAt[t]` of the file, its impact to byte `impactAt[t]`.
  */
 function layOut(
   terms: Uint32Array[],
-  fill: Uint32Array,
   placed: Placement,
   rank: Uint32Array,
   impacts: Uint8Array[],
-  out: Postings,
+  { words, file }: TermMajorFile,
+  idAt: Uint32Array,
+  impactAt: Float64Array,
 ): void {
-  const { offsets, ids } = out;
-  const vocabulary = offsets.length - 1;
-  for (let p = 0; p < terms.length; p++) {
-    const page = terms[p]!;
-    for (let i = 0, n = fill[p]!; i < n; i++) offsets[rank[page[i]!]! + 1]!++;
-  }
-  for (let t = 0; t < vocabulary; t++) offsets[t + 1]! += offsets[t]!;
-  const next = offsets.slice(0, vocabulary);
-  const laidOut = out.impacts;
   const { page: pageOf, at, count } = placed;
   for (let id = 0; id < count.length; id++) {
     const n = count[id]!;
     if (!n) continue;
     const [page, impactPage] = [terms[pageOf[id]!]!, impacts[pageOf[id]!]!];
     for (let i = at[id]!, end = i + n; i < end; i++) {
-      const to = next[rank[page[i]!]!]!++;
-      ids[to] = id;
-      laidOut[to] = impactPage[i]!;
+      const t = rank[page[i]!]!;
+      words[idAt[t]!++] = id;
+      file[impactAt[t]!++] = impactPage[i]!;
     }
   }
 }

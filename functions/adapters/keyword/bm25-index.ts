@@ -3,7 +3,8 @@
  * score of the whole document the chunk belongs to, so a document split into chunks keeps the evidence of
  * all of them. Every (term, chunk) and (term, document) pair is stored as a one-byte impact in typed arrays;
  * a query adds integer weight × impact products term at a time into reusable accumulators and selects the
- * best (top-k.ts). The file loads as typed-array views over its bytes: nothing is parsed per posting.
+ * best (top-k.ts). The file loads as typed arrays (its term blocks copied out once, bm25-file.ts): nothing is
+ * parsed per posting.
  *
  * Ranking of chunk c in document d for query q:
  *   score(c) = Σ_t idf_chunk(t)·impact_chunk(t, c) + docWeight · Σ_t idf_doc(t)·impact_doc(t, d)
@@ -20,28 +21,48 @@ import { IDF_SCALE, idf, type Bm25Params, type IndexParts, type Postings } from 
 import { KthLargest, Scratch, accumulate, capped, type TermList } from "./top-k.js";
 
 export class Bm25Index {
-  readonly #firstChunk: Uint32Array;
-  readonly #scratch: Scratch;
+  #parts?: IndexParts;
+  #firstChunk?: Uint32Array;
+  #scratch?: Scratch;
 
+  /** Over `parts`, or over `file` alone (read into parts when first searched: a build is mostly only written). */
   constructor(
-    private readonly parts: IndexParts,
-    /** The keyword.bin `parts` were built in (bm25-file.ts `allocate`): serialized without a copy. */
+    parts: IndexParts | undefined,
     private readonly file?: Uint8Array,
   ) {
-    // A document's chunks are contiguous: where each starts, for "all chunks of document d".
+    if (!parts && !file) throw new TypeError("a keyword index needs its parts or its file");
+    this.#parts = parts;
+  }
+
+  /** An index built into `file` (term-major), searched only if asked to. */
+  static fromFile(file: Uint8Array): Bm25Index {
+    return new Bm25Index(undefined, file);
+  }
+
+  get #p(): IndexParts {
+    return (this.#parts ??= decode(this.file!));
+  }
+
+  /** A document's chunks are contiguous: where each starts, for "all chunks of document d". */
+  get #first(): Uint32Array {
+    if (this.#firstChunk) return this.#firstChunk;
+    const parts = this.#p;
     const first = new Uint32Array(parts.docCount + 1).fill(parts.chunkCount);
     for (let label = parts.chunkCount - 1; label >= 0; label--) first[parts.docOfChunk[label]!] = label;
     for (let d = parts.docCount - 1; d >= 0; d--) first[d] = Math.min(first[d]!, first[d + 1]!);
-    this.#firstChunk = first;
-    this.#scratch = new Scratch(parts.chunkCount, parts.docCount);
+    return (this.#firstChunk = first);
+  }
+
+  get #work(): Scratch {
+    return (this.#scratch ??= new Scratch(this.#p.chunkCount, this.#p.docCount));
   }
 
   get size(): number {
-    return this.parts.chunkCount;
+    return this.#p.chunkCount;
   }
 
   get params(): Bm25Params {
-    return this.parts.params;
+    return this.#p.params;
   }
 
   /**
@@ -54,7 +75,7 @@ export class Bm25Index {
       const t = this.#termIndex(term);
       if (t >= 0) seen.add(t);
     });
-    const { chunkCount, docCount, bounds, chunk: c, doc: d } = this.parts;
+    const { chunkCount, docCount, bounds, chunk: c, doc: d } = this.#p;
     const chunkDf = (t: number) => c.offsets[t + 1]! - c.offsets[t]!;
     let terms = [...seen].sort((a, b) => a - b);
     if (terms.length > MAX_QUERY_TERMS) {
@@ -73,7 +94,7 @@ export class Bm25Index {
   }
 
   #termIndex(term: string): number {
-    const v = this.parts.vocabulary;
+    const v = this.#p.vocabulary;
     let lo = 0;
     let hi = v.length - 1;
     while (lo <= hi) {
@@ -103,21 +124,21 @@ export class Bm25Index {
    * in the running until the last lists; pruning whole documents by their bound is what paid.
    */
   search(query: string, k: number, options: KeywordSearchOptions = {}): ScoredLabel[] {
-    if (k <= 0 || !this.parts.chunkCount) return [];
+    if (k <= 0 || !this.#p.chunkCount) return [];
     const { chunk, doc } = this.lists(query);
     if (!chunk.length) return [];
-    const scratch = this.#scratch;
-    const passes = docFilterCache(options.filter, this.#firstChunk);
+    const scratch = this.#work;
+    const passes = docFilterCache(options.filter, this.#first);
     const cap = options.maxPerDocument ?? Infinity;
-    const pruned = this.parts.bounds && this.parts.params.doc.weight > 0;
+    const pruned = this.#p.bounds && this.#p.params.doc.weight > 0;
     try {
       if (pruned) this.#prune(chunk, doc, k, cap, options.filter ? passes : undefined);
       else {
         accumulate(chunk, scratch.chunk);
-        if (this.parts.params.doc.weight > 0) accumulate(doc, scratch.doc);
+        if (this.#p.params.doc.weight > 0) accumulate(doc, scratch.doc);
         scratch.docCount = -1;
       }
-      const docOf = (label: number) => this.parts.docOfChunk[label]!;
+      const docOf = (label: number) => this.#p.docOfChunk[label]!;
       // Capping can drop candidates, so it looks 2k deep first, and deeper only when that left fewer than k.
       for (let depth = cap === Infinity ? k : 2 * k; ; depth *= 4) {
         const { n, complete } = this.#candidates(depth, passes);
@@ -125,7 +146,7 @@ export class Bm25Index {
         if (results.length === k || complete) return results;
       }
     } finally {
-      scratch.reset(this.#firstChunk);
+      scratch.reset(this.#first);
     }
   }
 
@@ -135,10 +156,10 @@ export class Bm25Index {
    */
   /** `passes`: the search's document filter (undefined: every document passes, and it is not asked). */
   #prune(chunk: TermList[], doc: TermList[], k: number, cap: number, passes?: (d: number) => boolean): void {
-    const { doc: docAcc, bound, docs } = this.#scratch;
-    const maxChunkImpact = this.parts.bounds!.maxChunkImpact;
-    const first = this.#firstChunk;
-    const weight = this.parts.params.doc.weight;
+    const { doc: docAcc, bound, docs } = this.#work;
+    const maxChunkImpact = this.#p.bounds!.maxChunkImpact;
+    const first = this.#first;
+    const weight = this.#p.params.doc.weight;
     for (let i = 0; i < doc.length; i++) {
       const { ids, impacts, weight: w, start, end } = doc[i]!;
       const chunkWeight = chunk[i]!.weight;
@@ -169,8 +190,8 @@ export class Bm25Index {
       const d = docs[j]!;
       if (weight * docAcc[d]! + bound[d]! >= floor) docs[m++] = d;
     }
-    this.#scratch.docCount = m;
-    const acc = this.#scratch.chunk;
+    this.#work.docCount = m;
+    const acc = this.#work.chunk;
     for (const { ids, impacts, weight: w, start, end } of chunk) {
       let p = start;
       for (let j = 0; j < m && p < end; j++) {
@@ -187,8 +208,8 @@ export class Bm25Index {
    * included) of those that pass, into the scratch candidate arrays; `complete` when none was left out.
    */
   #candidates(depth: number, passes: (doc: number) => boolean): { n: number; complete: boolean } {
-    const { chunk, doc, ids, scores, docs, docCount } = this.#scratch;
-    const weight = this.parts.params.doc.weight;
+    const { chunk, doc, ids, scores, docs, docCount } = this.#work;
+    const weight = this.#p.params.doc.weight;
     const best = new KthLargest(depth);
     let n = 0;
     let complete = true;
@@ -196,7 +217,7 @@ export class Bm25Index {
     let floor = 0;
     const visit = (from: number, to: number) => {
       for (let label = from; label < to; label++) {
-        const d = this.parts.docOfChunk[label]!;
+        const d = this.#p.docOfChunk[label]!;
         const s = chunk[label]! + weight * doc[d]!;
         if (s === 0) continue;
         if (s < floor) {
@@ -210,9 +231,8 @@ export class Bm25Index {
         scores[n++] = s;
       }
     };
-    if (docCount < 0) visit(0, this.parts.chunkCount);
-    else
-      for (let j = 0; j < docCount; j++) visit(this.#firstChunk[docs[j]!]!, this.#firstChunk[docs[j]! + 1]!);
+    if (docCount < 0) visit(0, this.#p.chunkCount);
+    else for (let j = 0; j < docCount; j++) visit(this.#first[docs[j]!]!, this.#first[docs[j]! + 1]!);
     // Kept along the way, some fell below the final threshold.
     const cut = floor;
     let m = 0;
@@ -227,17 +247,17 @@ export class Bm25Index {
   /** The keyword score of every chunk, without pruning: the reference the tests hold `search` to. */
   scoreAll(query: string): Float64Array {
     const { chunk, doc } = this.lists(query);
-    const weight = this.parts.params.doc.weight;
-    const chunkScores = new Float64Array(this.parts.chunkCount);
-    const docScores = new Float64Array(this.parts.docCount);
+    const weight = this.#p.params.doc.weight;
+    const chunkScores = new Float64Array(this.#p.chunkCount);
+    const docScores = new Float64Array(this.#p.docCount);
     for (const l of chunk)
       for (let i = l.start; i < l.end; i++) chunkScores[l.ids[i]!]! += l.weight * l.impacts[i]!;
     for (const l of doc)
       for (let i = l.start; i < l.end; i++) docScores[l.ids[i]!]! += l.weight * l.impacts[i]!;
-    const out = new Float64Array(this.parts.chunkCount);
+    const out = new Float64Array(this.#p.chunkCount);
     for (let label = 0; label < out.length; label++) {
       const c = chunkScores[label]!;
-      const d = docScores[this.parts.docOfChunk[label]!]!;
+      const d = docScores[this.#p.docOfChunk[label]!]!;
       out[label] = c + d > 0 ? c + weight * d : 0;
     }
     return out;
@@ -245,11 +265,11 @@ export class Bm25Index {
 
   /** The document ordinal of a chunk. */
   docOf(label: number): number {
-    return this.parts.docOfChunk[label]!;
+    return this.#p.docOfChunk[label]!;
   }
 
   serialize(): Uint8Array {
-    return this.file ?? encode(this.parts);
+    return this.file ?? encode(this.#p);
   }
 
   static load(bytes: Uint8Array): Bm25Index {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
+import { decode, encodeKW3 } from "../../../functions/adapters/keyword/bm25-file.js";
 import { bundleKeys, readPointer, sha256, type Manifest } from "../../../functions/core/bundle.js";
 import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
 import { refreshCollection } from "../../../functions/refresh/pipeline.js";
@@ -97,10 +97,11 @@ describe("hot swap of bundle versions", () => {
     const v1 = await publish(store, { "a.md": "# A\n\nAlpha." });
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs, pointerCheckSeconds: 0 });
     const v2 = await publish(store, { "a.md": "# A\n\nAlpha, revised." });
-    // Republished with one posting offset set to 0xfffffff0, and the manifest and pointer signed again.
+    // Republished with one posting offset set to 0xfffffff0 (in the section-major file a version may still
+    // have, where the offsets are used as they stand), and the manifest and pointer signed again.
     const parts = decode(store.objects.get(bundleKeys.file("docs", v2.version, "keyword.bin"))!);
     parts.chunk.offsets[1] = 0xfffffff0;
-    const keyword = encode(parts);
+    const keyword = encodeKW3(parts);
     store.objects.set(bundleKeys.file("docs", v2.version, "keyword.bin"), keyword);
     const manifestKey = bundleKeys.file("docs", v2.version, "manifest.json");
     const manifest = JSON.parse(new TextDecoder().decode(store.objects.get(manifestKey)!)) as Manifest;

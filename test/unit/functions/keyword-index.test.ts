@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest";
 import { MAX_TERM_CHARS, STOPWORDS, analyze } from "../../../functions/adapters/keyword/analyzer.js";
 import { MAX_QUERY_TERMS } from "../../../functions/core/ports.js";
 import { Bm25Builder, type IndexedChunk } from "../../../functions/adapters/keyword/bm25-builder.js";
-import { KeywordIndexFormatError, decode, encode } from "../../../functions/adapters/keyword/bm25-file.js";
+import {
+  KeywordIndexFormatError,
+  decode,
+  encode,
+  encodeKW3,
+} from "../../../functions/adapters/keyword/bm25-file.js";
+import { readHeader } from "../../../functions/adapters/keyword/bm25-format.js";
+import { layout } from "../../../functions/adapters/keyword/bm25-terms.js";
 import type { IndexParts } from "../../../functions/adapters/keyword/params.js";
 import { Bm25Index } from "../../../functions/adapters/keyword/bm25-index.js";
 import { DEFAULT_BM25, type Bm25Params } from "../../../functions/adapters/keyword/params.js";
@@ -246,17 +253,57 @@ describe("the keyword index", () => {
       (p) => (p.chunkCount = -1),
     ];
     for (const [i, corrupt] of corruptions.entries()) {
-      const parts = decode(bytes.slice()); // views over a copy: each corruption starts from the sound file
+      const parts = decode(bytes.slice()); // each corruption starts from the sound file
       corrupt(parts);
-      expect(() => decode(encode(parts)), `corruption ${i}`).toThrow(KeywordIndexFormatError);
+      // Written section-major (THOTHKW3), where each array stands as it is in the file.
+      expect(() => decode(encodeKW3(parts)), `corruption ${i}`).toThrow(KeywordIndexFormatError);
     }
+    // The term-major file (THOTHKW4), corrupted in its bytes: its directory, a block, its length.
+    const { header, at } = readHeader(bytes);
+    const { end } = layout(header, at);
+    const words = (file: Uint8Array) => new DataView(file.buffer, file.byteOffset, file.byteLength);
+    const chunkOffsetsAt = at + ((header.vocabularyBytes + 3) & ~3);
+    const docOffsetsAt = chunkOffsetsAt + 4 * (header.terms + 1);
+    const blocksAt = docOffsetsAt + 4 * (header.terms + 1);
+    const docOfChunkAt = end - 4 * header.chunkCount;
+    const patches: ((file: Uint8Array) => Uint8Array)[] = [
+      (f) => (words(f).setUint32(chunkOffsetsAt + 4, 0xfffffff0, true), f),
+      (f) => (words(f).setUint32(docOffsetsAt + 8, 0, true), f),
+      (f) => (words(f).setUint32(blocksAt + 4, words(f).getUint32(blocksAt + 4, true) + 1, true), f),
+      (f) => (words(f).setUint32(end, 99, true), f), // the first term's first chunk id
+      (f) => (words(f).setUint32(docOfChunkAt, 5, true), f),
+      (f) => f.subarray(0, f.length - 1),
+      (f) => f.subarray(0, end - 3),
+      (f) => f.subarray(0, 10),
+    ];
+    for (const [i, patch] of patches.entries())
+      expect(() => Bm25Index.load(patch(bytes.slice())), `KW4 corruption ${i}`).toThrow(
+        KeywordIndexFormatError,
+      );
+  });
+
+  it("writes term-major files (THOTHKW4) and still reads the section-major ones before them (THOTHKW3), the same", () => {
+    fc.assert(
+      fc.property(corpus, text(6), fc.integer({ min: 1, max: 12 }), (docs, query, k) => {
+        const index = build(docs);
+        const bytes = index.serialize();
+        expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe("THOTHKW4");
+        const kw3 = encodeKW3(decode(bytes));
+        expect(new TextDecoder().decode(kw3.subarray(0, 8))).toBe("THOTHKW3");
+        expect(decode(kw3)).toEqual(decode(bytes));
+        expect(Bm25Index.load(kw3).search(query, k)).toEqual(index.search(query, k));
+        // And back: the same term-major bytes from the parts read out of either.
+        expect(Buffer.from(encode(decode(kw3))).equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("reads a file without document bounds (THOTHKW2) and answers the same, unpruned", () => {
     fc.assert(
       fc.property(corpus, text(6), fc.integer({ min: 1, max: 12 }), (docs, query, k) => {
         const index = build(docs);
-        const bytes = encode(asFormatKW2(decode(index.serialize())));
+        const bytes = encodeKW3(asFormatKW2(decode(index.serialize())));
         expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe("THOTHKW2");
         const old = Bm25Index.load(bytes);
         expect(old.search(query, k, { maxPerDocument: 2 })).toEqual(
