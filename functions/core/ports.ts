@@ -184,6 +184,19 @@ export interface KeywordIndexCodec {
   readonly file: string;
   builder(): KeywordIndexBuilder;
   load(bytes: Uint8Array): KeywordIndex;
+  /**
+   * Optional: the index file read by range (`read` gives bytes `[start, end)`), for answers before the whole file
+   * is in; `undefined` when this file has to be read whole (an older format).
+   */
+  openRanges?(
+    read: (start: number, end: number) => Promise<Uint8Array>,
+  ): Promise<RangedKeywordIndex | undefined>;
+}
+
+/** A keyword index read by range: per query, an index of that query's terms alone, ranking as the whole one. */
+export interface RangedKeywordIndex {
+  readonly size: number;
+  forQuery(query: string): Promise<KeywordIndex>;
 }
 
 /** The codecs every writer and reader of bundles uses. */

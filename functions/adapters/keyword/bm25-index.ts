@@ -70,41 +70,15 @@ export class Bm25Index {
    * more than MAX_QUERY_TERMS the rarest kept (highest chunk idf, ties by term), in vocabulary order.
    */
   lists(query: string): { chunk: TermList[]; doc: TermList[] } {
-    const seen = new Set<number>();
-    forEachTerm(query, (term) => {
-      const t = this.#termIndex(term);
-      if (t >= 0) seen.add(t);
-    });
-    const { chunkCount, docCount, bounds, chunk: c, doc: d } = this.#p;
+    const { chunkCount, docCount, bounds, chunk: c, doc: d, vocabulary } = this.#p;
     const chunkDf = (t: number) => c.offsets[t + 1]! - c.offsets[t]!;
-    let terms = [...seen].sort((a, b) => a - b);
-    if (terms.length > MAX_QUERY_TERMS) {
-      // Rarer is a smaller chunk df (idf falls as df grows); the sort is stable, so ties keep vocabulary order.
-      terms = terms
-        .sort((a, b) => chunkDf(a) - chunkDf(b))
-        .slice(0, MAX_QUERY_TERMS)
-        .sort((a, b) => a - b);
-    }
+    const terms = queryTerms(query, vocabulary, chunkDf);
     return {
       chunk: terms.map((t) => list(c, t, idf(chunkCount, chunkDf(t)))),
       doc: terms.map((t) =>
         list(d, t, idf(docCount, bounds ? bounds.df[t]! : d.offsets[t + 1]! - d.offsets[t]!)),
       ),
     };
-  }
-
-  #termIndex(term: string): number {
-    const v = this.#p.vocabulary;
-    let lo = 0;
-    let hi = v.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const m = v[mid]!;
-      if (m === term) return mid;
-      if (m < term) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
   }
 
   /**
@@ -275,6 +249,43 @@ export class Bm25Index {
   static load(bytes: Uint8Array): Bm25Index {
     return new Bm25Index(decode(bytes));
   }
+}
+
+/**
+ * The vocabulary indexes of a query's terms, ascending: unknown terms dropped, repeats counted once, and of
+ * more than MAX_QUERY_TERMS the rarest kept (smallest chunk df, ties by term). A ranged read picks the blocks
+ * it fetches with it, so it reads exactly the terms a search over the whole index would use.
+ */
+export function queryTerms(
+  query: string,
+  vocabulary: readonly string[],
+  chunkDf: (t: number) => number,
+): number[] {
+  const seen = new Set<number>();
+  forEachTerm(query, (term) => {
+    const t = termIndex(vocabulary, term);
+    if (t >= 0) seen.add(t);
+  });
+  const terms = [...seen].sort((a, b) => a - b);
+  if (terms.length <= MAX_QUERY_TERMS) return terms;
+  // Rarer is a smaller chunk df (idf falls as df grows); the sort is stable, so ties keep vocabulary order.
+  return terms
+    .sort((a, b) => chunkDf(a) - chunkDf(b))
+    .slice(0, MAX_QUERY_TERMS)
+    .sort((a, b) => a - b);
+}
+
+function termIndex(v: readonly string[], term: string): number {
+  let lo = 0;
+  let hi = v.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = v[mid]!;
+    if (m === term) return mid;
+    if (m < term) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /** A term's postings with its integer weight (quantised idf). */

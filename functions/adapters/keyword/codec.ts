@@ -2,6 +2,7 @@
 import type { KeywordIndex, KeywordIndexCodec, KeywordSearchOptions } from "../../core/ports.js";
 import { ThreadedBm25Builder } from "./threaded-builder.js";
 import { Bm25Index } from "./bm25-index.js";
+import { RangedBm25 } from "./bm25-ranges.js";
 import { DEFAULT_BM25, type Bm25Params } from "./params.js";
 import { IDF_SCALE } from "./params.js";
 
@@ -47,5 +48,14 @@ export function bm25Codec(
       };
     },
     load: (bytes) => new Bm25KeywordIndex(Bm25Index.load(bytes)),
+    async openRanges(read) {
+      const ranged = await RangedBm25.open(read);
+      return (
+        ranged && {
+          size: ranged.size,
+          forQuery: async (query) => new Bm25KeywordIndex(await ranged.forQuery(query)),
+        }
+      );
+    },
   };
 }

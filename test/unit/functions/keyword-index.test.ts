@@ -12,6 +12,7 @@ import {
 } from "../../../functions/adapters/keyword/bm25-file.js";
 import { readHeader } from "../../../functions/adapters/keyword/bm25-format.js";
 import { layout } from "../../../functions/adapters/keyword/bm25-terms.js";
+import { RangedBm25 } from "../../../functions/adapters/keyword/bm25-ranges.js";
 import type { IndexParts } from "../../../functions/adapters/keyword/params.js";
 import { Bm25Index } from "../../../functions/adapters/keyword/bm25-index.js";
 import { DEFAULT_BM25, type Bm25Params } from "../../../functions/adapters/keyword/params.js";
@@ -297,6 +298,58 @@ describe("the keyword index", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("answers by range, one read per query term after the directory, exactly as over the whole file (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        corpus,
+        text(8),
+        fc.integer({ min: 1, max: 12 }),
+        fc.option(fc.integer({ min: 1, max: 3 })),
+        fc.option(fc.integer({ min: 2, max: 5 })),
+        async (docs, query, k, cap, modulus) => {
+          const index = build(docs);
+          const file = index.serialize();
+          const reads: [number, number][] = [];
+          const ranged = (await RangedBm25.open(async (start, end) => {
+            reads.push([start, end]);
+            return file.slice(start, end);
+          }))!;
+          const sliced = await ranged.forQuery(query);
+          const filter = modulus === null ? undefined : (label: number) => index.docOf(label) % modulus !== 0;
+          const options = { ...(filter ? { filter } : {}), ...(cap === null ? {} : { maxPerDocument: cap }) };
+          expect(sliced.search(query, k, options)).toEqual(index.search(query, k, options));
+          // The header and directory (small here: one read), then one block per distinct known query term.
+          expect(reads).toHaveLength(1 + index.lists(query).chunk.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("reads by range a directory longer than the first read, keeps blocks for later queries, and declines older files", async () => {
+    // Enough distinct words that the vocabulary and chunk documents outgrow the first 64 KiB read.
+    const words = Array.from({ length: 12_000 }, (_, i) => `w${i.toString(36)}x`);
+    const docs = Array.from({ length: 300 }, (_, d) => ({
+      title: `doc ${d}`,
+      chunks: [{ heading: "", text: words.slice(d * 40, d * 40 + 40).join(" ") + " shared" }],
+    }));
+    const index = build(docs);
+    const file = index.serialize();
+    const reads: [number, number][] = [];
+    const read = async (start: number, end: number) => (reads.push([start, end]), file.slice(start, end));
+    const ranged = (await RangedBm25.open(read))!;
+    expect(reads).toHaveLength(2);
+    expect(reads[1]![1]).toBeGreaterThan(64 * 1024);
+    const query = `${words[45]} shared`;
+    expect((await ranged.forQuery(query)).search(query, 5)).toEqual(index.search(query, 5));
+    expect(reads).toHaveLength(4);
+    await ranged.forQuery(`shared ${words[45]}`);
+    expect(reads).toHaveLength(4);
+    // A section-major file (THOTHKW3) is not read by range: the caller reads it whole.
+    const kw3 = encodeKW3(decode(file));
+    expect(await RangedBm25.open(async (start, end) => kw3.slice(start, end))).toBeUndefined();
   });
 
   it("reads a file without document bounds (THOTHKW2) and answers the same, unpruned", () => {
