@@ -3,7 +3,7 @@
  * the layout, the schemas and reading; the version lifecycle (publish, list, prune, rollback) is
  * bundle-versions.ts.
  *
- *   collections/<name>/versions/<version>/{documents.json, chunks.bin, texts.bin, keyword.bin, vectors.hnsw, manifest.json}
+ *   collections/<name>/versions/<version>/{documents.json, chunks.bin, texts.bin, keyword.bin, cards.bin, vectors.hnsw, manifest.json}
  *   collections/<name>/versions/<version>/was-live.json  → written once the pointer has named the version
  *   collections/<name>/versions/<version>/pruning.json   → written by a prune before it deletes the version
  *   collections/<name>/current.json   → the live version, written last
@@ -19,13 +19,14 @@ import type { LocalObject, ObjectStore } from "./ports.js";
 /**
  * The format new versions are written in. Format 2 keeps texts out of the JSON: documents.json holds the
  * documents' facts and where their text sits in texts.bin (deflated blocks, read by range); chunks.bin is
- * typed arrays; keyword.bin a binary BM25F index (bundle-files.ts, adapters/keyword). Format 1 had texts
- * inline in documents.json and chunks.json and MiniSearch's JSON (`keyword-index.json`). Readers take both
- * until no live or kept version is format 1; a format they do not know is refused (the version in use keeps
- * serving).
+ * typed arrays; keyword.bin a binary BM25F index (bundle-files.ts, adapters/keyword). Format 3 is format 2 with
+ * keyword.bin term-major (THOTHKW4) and cards.bin, each chunk's search-hit card, so a fresh server answers its
+ * first searches from byte ranges while the files come in. Format 1 had texts inline in documents.json and
+ * chunks.json and MiniSearch's JSON (`keyword-index.json`). Readers take all three until no live or kept
+ * version is format 1; a format they do not know is refused (the version in use keeps serving).
  */
-export const BUNDLE_FORMAT_VERSION = 2;
-const FormatVersionSchema = z.union([z.literal(1), z.literal(2)]);
+export const BUNDLE_FORMAT_VERSION = 3;
+const FormatVersionSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export type BundleFormatVersion = z.infer<typeof FormatVersionSchema>;
 
 export const BUNDLE_FILES = {
@@ -34,6 +35,8 @@ export const BUNDLE_FILES = {
   texts: "texts.bin",
   keywordIndex: "keyword.bin",
   vectorIndex: "vectors.hnsw",
+  /** Format 3: read by range only, for first answers (never downloaded whole by a server). */
+  cards: "cards.bin",
 } as const;
 /** Format 1's files that format 2 replaced. */
 export const FORMAT_1_FILES = { chunks: "chunks.json", keywordIndex: "keyword-index.json" } as const;

@@ -85,7 +85,10 @@ export async function openVersion(
     } & ModelSource,
 ): Promise<OpenedVersion> {
   const started = performance.now();
-  const { manifest, files } = await loadVersion(store, collection, pointer, [BUNDLE_FILES.vectorIndex]);
+  const { manifest, files } = await loadVersion(store, collection, pointer, [
+    BUNDLE_FILES.vectorIndex,
+    BUNDLE_FILES.cards,
+  ]);
   const downloaded = performance.now();
   const opened: OpenedVersion = {
     manifest,

@@ -10,7 +10,7 @@ import {
   type DocumentRecord,
   type StoredDocument,
 } from "../core/bundle.js";
-import { TextStoreWriter, encodeChunkTable, type ChunkEntry } from "../core/bundle-files.js";
+import { ChunkCardWriter, TextStoreWriter, encodeChunkTable, type ChunkEntry } from "../core/bundle-files.js";
 import type { TokenCounter } from "../core/chunking.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES } from "../core/normalize.js";
 import { ThothError } from "../core/errors.js";
@@ -249,18 +249,21 @@ export async function buildBundleFiles(
   files[keyword.file as BundleFileName] = await keyword.builder.finish();
   // Each document's text, then its chunks' texts: reading a document's passages touches neighbouring blocks.
   const texts = new TextStoreWriter();
+  const cards = new ChunkCardWriter();
   const entries: ChunkEntry[] = [];
-  const stored = documents.map(({ text, ...document }, doc) => {
-    const textRef = texts.append(text);
+  const stored = documents.map(({ text, ...facts }, doc) => {
+    const document = { ...facts, textRef: texts.append(text) };
     for (let label = document.firstChunk; label < document.firstChunk + document.chunkCount; label++) {
       const c = chunks[label]!;
       entries.push({ doc, headingPath: c.headingPath, tokens: c.tokens, text: texts.append(c.text) });
+      cards.add({ doc, document, headingPath: c.headingPath, tokens: c.tokens, text: c.text });
     }
-    return { ...document, textRef };
+    return document;
   });
   files[BUNDLE_FILES.documents] = JSON.stringify(stored);
   files[BUNDLE_FILES.chunks] = encodeChunkTable(entries);
   files[BUNDLE_FILES.texts] = texts.finish();
+  files[BUNDLE_FILES.cards] = cards.finish();
   return files;
 }
 

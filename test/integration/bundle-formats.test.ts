@@ -41,7 +41,7 @@ describe("bundle formats", () => {
     expect(kb.failures()[0]?.reason).toMatch(/format 1.*no keyword index this server can read/);
   });
 
-  it("refreshes a format-1 collection into format 2, and rolls back to format 1 with a format-1 pointer", async () => {
+  it("refreshes a format-1 collection into the current format, and rolls back to format 1 with a format-1 pointer", async () => {
     const { store } = await format1Store();
     const folder = await folderWith({
       "time-off.md": "# Time off\n\nEveryone gets 25 vacation days a year. Book them in the HR tool.\n",
@@ -58,6 +58,7 @@ describe("bundle formats", () => {
       new TextDecoder().decode(await store.get(bundleKeys.manifest("handbook", summary.version))),
     );
     expect(Object.keys(manifest.files).sort()).toEqual([
+      "cards.bin",
       "chunks.bin",
       "documents.json",
       "keyword.bin",
@@ -74,12 +75,12 @@ describe("bundle formats", () => {
   it("refuses a version of a format it does not know and keeps serving the one it has", async () => {
     const { store } = await format1Store();
     const kb = await KnowledgeBase.open({ store, embedder: null, ...codecs, pointerCheckSeconds: 0 });
-    // A newer writer's version: format 3, unknown to this reader.
-    const manifest = JSON.stringify({ formatVersion: 3, collection: "handbook", version: "v3", files: {} });
+    // A newer writer's version: format 4, unknown to this reader.
+    const manifest = JSON.stringify({ formatVersion: 4, collection: "handbook", version: "v3", files: {} });
     await store.put(bundleKeys.manifest("handbook", "v3"), manifest);
     await store.put(
       bundleKeys.pointer("handbook"),
-      JSON.stringify({ formatVersion: 3, version: "v3", manifestSha256: sha256(manifest), publishedAt: "" }),
+      JSON.stringify({ formatVersion: 4, version: "v3", manifestSha256: sha256(manifest), publishedAt: "" }),
     );
     await kb.checkForNewVersions(Date.now());
     expect(kb.listCollections()[0]?.version).toBe(V1);

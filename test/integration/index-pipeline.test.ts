@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FsObjectStore } from "../../functions/adapters/local/fs-object-store.js";
 import { loadTransformersEmbedder } from "../../functions/adapters/ml/transformers-embedder.js";
-import { BUNDLE_FILES, loadVersion, readPointer } from "../../functions/core/bundle.js";
+import {
+  BUNDLE_FILES,
+  BUNDLE_FORMAT_VERSION,
+  loadVersion,
+  readPointer,
+} from "../../functions/core/bundle.js";
 import { listVersions } from "../../functions/core/bundle-versions.js";
 import { ConcurrentPublishError } from "../../functions/core/errors.js";
 import { KnowledgeBase } from "../../functions/core/knowledge-base.js";
@@ -55,7 +60,7 @@ describe("index pipeline over the sample handbook with the tiny model", () => {
     expect(pointer.version).toBe(summary.version);
     const { manifest } = await loadVersion(store, "handbook", pointer);
     expect(manifest).toMatchObject({
-      formatVersion: 2,
+      formatVersion: BUNDLE_FORMAT_VERSION,
       model: { id: "thoth/tiny", dimensions: 64, space: "cosine" },
       counts: { documents: summary.documentsIndexed, chunks: summary.chunks, skipped: 0 },
       source: { type: "local", origin: SAMPLE_HANDBOOK },

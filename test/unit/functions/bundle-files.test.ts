@@ -1,10 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  ChunkCardWriter,
+  RangedChunkCards,
+  RangedTextStore,
   TextStore,
   TextStoreWriter,
   encodeChunkTable,
   openChunkTable,
+  type ChunkCard,
   type ChunkEntry,
 } from "../../../functions/core/bundle-files.js";
 import { BundleIntegrityError } from "../../../functions/core/errors.js";
@@ -47,6 +51,118 @@ describe("texts.bin", () => {
     expect(() => TextStore.open(new TextEncoder().encode("{}"))).toThrow(BundleIntegrityError);
     expect(() => TextStore.open(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
     expect(() => TextStore.open(bytes).read({ start: ref.start, length: 6 })).toThrow(/outside texts.bin/);
+  });
+});
+
+/** A file read by range, each read logged. */
+function rangesOf(bytes: Uint8Array) {
+  const reads: [number, number][] = [];
+  const read = async (start: number, end: number) => {
+    reads.push([start, end]);
+    return bytes.slice(start, end);
+  };
+  return { reads, read };
+}
+
+const longTexts = fc.array(
+  fc.oneof(
+    fc.string({ unit: "grapheme", maxLength: 200 }),
+    fc.integer({ min: 17_000, max: 60_000 }).map((n) => "é€a".repeat(Math.ceil(n / 3)).slice(0, n)),
+  ),
+  { maxLength: 8 },
+);
+
+describe("texts.bin read by range", () => {
+  it("reads what the whole file reads, each text in one range of the blocks it spans, kept ones not again (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(longTexts, async (texts) => {
+        const writer = new TextStoreWriter();
+        const refs = texts.map((t) => writer.append(t));
+        const { reads, read } = rangesOf(writer.finish());
+        const ranged = await RangedTextStore.open(read);
+        expect(reads).toHaveLength(1);
+        for (let i = texts.length - 1; i >= 0; i--) {
+          const before = reads.length;
+          expect(await ranged.text(refs[i]!)).toBe(texts[i]);
+          expect(reads.length - before).toBeLessThanOrEqual(1);
+        }
+        // The text read last again: its blocks are the most recently kept.
+        const before = reads.length;
+        if (texts.length) expect(await ranged.text(refs[0]!)).toBe(texts[0]);
+        expect(reads.length).toBe(before);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("refuses a file that is not texts.bin, one cut short, and a range outside it", async () => {
+    const writer = new TextStoreWriter();
+    const ref = writer.append("hello world");
+    const bytes = writer.finish();
+    await expect(RangedTextStore.open(rangesOf(new TextEncoder().encode("{}")).read)).rejects.toThrow(
+      BundleIntegrityError,
+    );
+    const short = await RangedTextStore.open(rangesOf(bytes.subarray(0, bytes.length - 2)).read);
+    await expect(short.text(ref)).rejects.toThrow(/truncated/);
+    const whole = await RangedTextStore.open(rangesOf(bytes).read);
+    await expect(whole.text({ start: 0, length: 99 })).rejects.toThrow(/outside texts.bin/);
+  });
+});
+
+describe("cards.bin", () => {
+  const document = (i: number): ChunkCard["document"] => ({
+    id: `d${i}`,
+    path: `docs/${i}.md`,
+    title: `Document ${i}`,
+    source: "local",
+    contentHash: "0".repeat(64),
+    firstChunk: i,
+    chunkCount: 1,
+    textRef: { start: 0, length: 0 },
+    ...(i % 2 ? { url: `https://example.com/${i}`, metadata: { type: "page" } } : {}),
+  });
+
+  it("reads each chunk's card by range, in a few reads, as it was written (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        longTexts,
+        fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 }),
+        async (texts, headingPath) => {
+          const writer = new ChunkCardWriter();
+          const cards = texts.map((text, label) => ({
+            doc: label >> 1,
+            document: document(label >> 1),
+            headingPath,
+            tokens: label,
+            text,
+          }));
+          cards.forEach((card) => writer.add(card));
+          const { reads, read } = rangesOf(writer.finish());
+          const ranged = await RangedChunkCards.open(read);
+          expect(ranged.length).toBe(cards.length);
+          expect(reads).toHaveLength(2);
+          for (let label = cards.length - 1; label >= 0; label--)
+            expect(await ranged.card(label)).toEqual(cards[label]);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("refuses a file that is not cards.bin, a card it does not have, and a card that is not one", async () => {
+    const writer = new ChunkCardWriter();
+    writer.add({ doc: 0, document: document(0), headingPath: [], tokens: 1, text: "hello" });
+    const bytes = writer.finish();
+    await expect(RangedChunkCards.open(rangesOf(new TextEncoder().encode("THOTHTX2")).read)).rejects.toThrow(
+      BundleIntegrityError,
+    );
+    const ranged = await RangedChunkCards.open(rangesOf(bytes).read);
+    await expect(ranged.card(1)).rejects.toThrow(/no card 1/);
+    // A card whose JSON is not a card: a stream written by hand in the same format.
+    const bad = new ChunkCardWriter() as unknown as { add(card: unknown): void; finish(): Uint8Array };
+    bad.add({ doc: -1, document: document(0), headingPath: [], tokens: 1, text: "x" });
+    const refused = await RangedChunkCards.open(rangesOf(bad.finish()).read);
+    await expect(refused.card(0)).rejects.toThrow(/does not match/);
   });
 });
 

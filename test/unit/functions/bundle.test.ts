@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  BUNDLE_FORMAT_VERSION,
   bundleKeys,
   listPublishedCollections,
   loadVersion,
@@ -54,7 +55,7 @@ describe("publishVersion", () => {
     const store = new MemoryObjectStore();
     const manifest = await publish(store, "v1", '[{"x":1}]');
     expect(manifest).toMatchObject({
-      formatVersion: 2,
+      formatVersion: BUNDLE_FORMAT_VERSION,
       collection: "docs",
       version: "v1",
       model: draft.model,
@@ -63,7 +64,7 @@ describe("publishVersion", () => {
     expect(manifest.files["documents.json"]).toEqual({ sha256: sha256('[{"x":1}]'), bytes: 9 });
     const pointer = await readPointer(store, "docs");
     expect(pointer?.version).toBe("v1");
-    expect(pointer?.formatVersion).toBe(2);
+    expect(pointer?.formatVersion).toBe(BUNDLE_FORMAT_VERSION);
     expect(pointer?.manifestSha256).toBe(sha256((await store.get(bundleKeys.manifest("docs", "v1")))!));
   });
 
