@@ -6,6 +6,12 @@ import { bundleKeys, listPublishedCollections, readPointer, type Pointer } from 
 import { ModelMismatchError, NativeModuleUnavailableError, NotFoundError } from "./errors.js";
 import { message, pathFree } from "./messages.js";
 import type { IndexCodecs, ModelLoad, ObjectStore, VectorIndex } from "./ports.js";
+import {
+  STILL_LOADING,
+  openRangedVersion,
+  provisionalCollection,
+  type RangedVersion,
+} from "./ranged-version.js";
 import type { CollectionSummary, LoadedCollection, Scope } from "./read-model.js";
 import { modelOf, openVersion, vectorsUnavailable, type ModelSource } from "./version-reader.js";
 
@@ -26,6 +32,12 @@ export type CollectionRegistryDeps = {
    * while one runs, the first hybrid searches carry the load to its end this way.
    */
   hybridWaitMs?: number;
+  /**
+   * `ranges`: a collection this process does not serve yet answers keyword searches as soon as its version can
+   * be read by range (format 3: a few reads), while its files come in whole; what needs the whole version waits
+   * for it (`searchTargets`, `loaded`). A server's choice; the default, `whole`, serves a collection once loaded.
+   */
+  firstAnswers?: "whole" | "ranges";
 } & IndexCodecs &
   /** The model, or its load still under way: collections' keyword indexes load meanwhile. */
   ModelSource;
@@ -37,8 +49,15 @@ export const VECTORS_LOADING = "the vector index is still loading; until it is i
 const STORE_UNLISTABLE =
   "could not look for new versions (the bundle store could not be listed); serving what is loaded";
 
+/** A collection's first load, under way: its version read by range meanwhile, and the load's end. */
+interface Pending {
+  ranged: RangedVersion;
+  loaded: Promise<void>;
+}
+
 export class CollectionRegistry {
   readonly #collections = new Map<string, LoadedCollection>();
+  readonly #pending = new Map<string, Pending>();
   readonly #failures = new Map<string, string>();
   #lastCheck = 0;
   #checking: Promise<void> | undefined;
@@ -83,6 +102,8 @@ export class CollectionRegistry {
   }
 
   async #checkCollection(name: string): Promise<void> {
+    // Its first load is under way (and answering by range meanwhile): the next check looks again.
+    if (this.#pending.has(name)) return;
     const current = this.#collections.get(name);
     let pointer;
     try {
@@ -101,6 +122,7 @@ export class CollectionRegistry {
       await this.#checkLiveFiles(name, current);
       return;
     }
+    if (!current && this.deps.firstAnswers === "ranges") return this.#firstLoad(name, pointer);
     try {
       const loaded = await this.#load(name, pointer);
       if (current?.vectors && loaded.mismatch) {
@@ -117,6 +139,64 @@ export class CollectionRegistry {
       const serving = current ? `; still serving ${current.manifest.version}` : "";
       this.#failures.set(name, `${message(error)}${serving}`);
     }
+  }
+
+  /**
+   * A collection's first load in this process: its files come in whole, and meanwhile, when the version can be
+   * read by range, it answers keyword searches from ranges (returning as soon as it can). A version that cannot
+   * be read so, or whose ranges fail to open, is simply awaited whole.
+   */
+  async #firstLoad(name: string, pointer: Pointer): Promise<void> {
+    let settled = false;
+    const loaded = this.#load(name, pointer)
+      .then(
+        (done) => {
+          this.#collections.set(name, done.collection);
+          this.#failures.delete(name);
+        },
+        (error: unknown) => void this.#failures.set(name, message(error)),
+      )
+      .finally(() => {
+        settled = true;
+        this.#pending.delete(name);
+      });
+    const ranged = await openRangedVersion(this.deps.store, name, pointer, this.deps).catch(() => undefined);
+    // Loaded whole already (a small version), or not readable by range: the load is all there is.
+    if (!ranged || settled) return loaded;
+    this.#pending.set(name, { ranged, loaded });
+  }
+
+  /** Settles once every collection's first load under way has ended (loaded, or failed and reported). */
+  async loaded(): Promise<void> {
+    await Promise.all([...this.#pending.values()].map((p) => p.loaded));
+  }
+
+  /**
+   * The collections a search reads (`collection`, or every one `scope` may see): loaded ones as they are, and
+   * one still on its first load as this query sees it by range, unless the search needs its whole version
+   * (`whole`): then, or when reading its ranges fails, it waits for the load.
+   */
+  async searchTargets(
+    collection: string | undefined,
+    scope: Scope,
+    query: string,
+    whole: boolean,
+  ): Promise<LoadedCollection[]> {
+    const visible = (name: string) => !scope || scope.has(name);
+    const pending = [...this.#pending.keys()].filter(visible);
+    const names = collection ? [collection] : [...this.collectionNames(scope), ...pending].sort();
+    return Promise.all(
+      names.map(async (name) => {
+        const first = visible(name) ? this.#pending.get(name) : undefined;
+        if (!first) return this.collection(name, scope);
+        if (!whole) {
+          const provisional = await provisionalCollection(name, first.ranged, query).catch(() => undefined);
+          if (provisional) return provisional;
+        }
+        await first.loaded;
+        return this.collection(name, scope);
+      }),
+    );
   }
 
   /**
@@ -241,7 +321,19 @@ export class CollectionRegistry {
   }
 
   listCollections(scope?: Scope): CollectionSummary[] {
-    return this.targets(undefined, scope).map((c) => ({
+    const loading = [...this.#pending]
+      .filter(([name]) => !scope || scope.has(name))
+      .map(([name, { ranged }]): CollectionSummary => ({
+        name,
+        version: ranged.manifest.version,
+        builtAt: ranged.manifest.builtAt,
+        documents: ranged.manifest.counts.documents,
+        chunks: ranged.manifest.counts.chunks,
+        model: ranged.manifest.model?.id ?? null,
+        modes: ranged.manifest.model ? ["hybrid", "semantic", "keyword"] : ["keyword"],
+        source: publicSource(ranged.manifest.source),
+      }));
+    const loaded = this.targets(undefined, scope).map((c): CollectionSummary => ({
       name: c.name,
       version: c.manifest.version,
       builtAt: c.manifest.builtAt,
@@ -250,10 +342,9 @@ export class CollectionRegistry {
       model: c.manifest.model?.id ?? null,
       // A vector index still loading counts: hybrid answers meanwhile (by keyword, saying so), semantic waits.
       modes: c.vectors || c.vectorsLoading ? ["hybrid", "semantic", "keyword"] : ["keyword"],
-      // A local folder's origin is a path on the server: callers learn only that it is a folder.
-      source:
-        c.manifest.source.type === "local" ? { type: "local", origin: "a local folder" } : c.manifest.source,
+      source: publicSource(c.manifest.source),
     }));
+    return [...loaded, ...loading].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   /**
@@ -268,8 +359,12 @@ export class CollectionRegistry {
     const lines = this.targets(undefined, scope)
       .filter((c) => c.semanticUnavailable)
       .map((c) => `${c.name}: keyword search only: ${c.semanticUnavailable}`);
+    const loading = [...this.#pending.keys()]
+      .filter((name) => !scope || scope.has(name))
+      .map((name) => `${name}: keyword search only: ${STILL_LOADING}`);
     return [
       ...lines,
+      ...loading,
       ...this.failures(scope).map((f) =>
         this.#collections.has(f.collection)
           ? `${f.collection}: ${f.reason}`
@@ -277,4 +372,9 @@ export class CollectionRegistry {
       ),
     ];
   }
+}
+
+/** A local folder's origin is a path on the server: callers learn only that it is a folder. */
+function publicSource(source: CollectionSummary["source"]): CollectionSummary["source"] {
+  return source.type === "local" ? { type: "local", origin: "a local folder" } : source;
 }

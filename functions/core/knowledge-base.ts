@@ -20,7 +20,7 @@ import {
   type SearchRequest,
   type SearchResponse,
 } from "./read-model.js";
-import { rankDocuments, searchCollections } from "./search.js";
+import { needsWholeVersions, rankDocuments, searchCollections } from "./search.js";
 import { modelOf } from "./version-reader.js";
 import type { SearchMode } from "../../shared/types.js";
 
@@ -38,13 +38,19 @@ export class ScopedKnowledgeBase {
     readonly scope: Scope,
   ) {}
 
-  search(request: Omit<SearchRequest, "scope">): Promise<SearchResponse> {
-    return searchCollections(
-      this.registry.targets(request.collection, this.scope),
-      { ...request, scope: this.scope },
-      this.embedder,
-      this.registry.hybridWaitMs,
-    );
+  async search(request: Omit<SearchRequest, "scope">): Promise<SearchResponse> {
+    const { hybridWaitMs } = this.registry;
+    const whole = needsWholeVersions(request, this.embedder, hybridWaitMs);
+    const targets = await this.registry.searchTargets(request.collection, this.scope, request.query, whole);
+    return searchCollections(targets, { ...request, scope: this.scope }, this.embedder, hybridWaitMs);
+  }
+
+  /**
+   * Settles once every collection still on its first load is in (or failed): what a search does not read by
+   * range (documents, listings, completions) waits for it. At once when nothing is loading.
+   */
+  loaded(): Promise<void> {
+    return this.registry.loaded();
   }
 
   /** A document by id or by path; with no collection given, every visible collection is searched. */

@@ -197,6 +197,8 @@ export interface KeywordIndexCodec {
 export interface RangedKeywordIndex {
   readonly size: number;
   forQuery(query: string): Promise<KeywordIndex>;
+  /** The document ordinal of a chunk. */
+  docOf(label: number): number;
 }
 
 /** The codecs every writer and reader of bundles uses. */

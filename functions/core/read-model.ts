@@ -28,6 +28,11 @@ export interface LoadedCollection {
   docsByPath: Map<string, StoredDocument>;
   /** How long loading took: fetching and verifying the files, decoding them and loading the indexes. */
   loadTimings: LoadTimings;
+  /**
+   * Set on a collection answering from byte ranges while its files come in (ranged-version.ts): reads what
+   * the hits `labels` show, before their documents, headings and texts are asked for.
+   */
+  readHits?(labels: number[]): Promise<void>;
 }
 
 /** The collections a caller may see (an API key's allowlist); `undefined` means all. */

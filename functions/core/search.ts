@@ -64,10 +64,15 @@ export async function searchCollections(
   const perDocument = Math.max(1, Math.floor(request.perDocument ?? DEFAULT_PER_DOCUMENT));
   // Fusion needs candidates beyond the limit; keyword ranking alone is exact at the limit.
   const candidates = mode === "keyword" ? limit : Math.max(CANDIDATES, limit);
-  const perCollection = targets.map((c) =>
-    rank(c, query, mode, queryVector, makeFilter(c, request), candidates, perDocument)
-      .slice(0, limit)
-      .map((hit) => toHit(c, hit, query)),
+  const perCollection = await Promise.all(
+    targets.map(async (c) => {
+      const ranked = rank(c, query, mode, queryVector, makeFilter(c, request), candidates, perDocument).slice(
+        0,
+        limit,
+      );
+      await c.readHits?.(ranked.map((hit) => hit.label));
+      return ranked.map((hit) => toHit(c, hit, query));
+    }),
   );
   const hits =
     perCollection.length === 1
@@ -76,6 +81,21 @@ export async function searchCollections(
           ({ item, score }) => ({ ...item, score }),
         );
   return { mode, results: hits.slice(0, limit), notices };
+}
+
+/**
+ * Whether a search needs its collections' whole versions, not the keyword index and cards a collection still
+ * loading answers from by range: filters by document, semantic ranking, and hybrid ranking where it waits
+ * for vectors (on Lambda, `hybridWaitMs`).
+ */
+export function needsWholeVersions(
+  request: Pick<SearchRequest, "mode" | "pathPrefix" | "source" | "type">,
+  embedder: Embedder | null,
+  hybridWaitMs: number,
+): boolean {
+  if (request.pathPrefix || request.source || request.type || request.mode === "semantic") return true;
+  const hybrid = request.mode === "hybrid" || (!request.mode && !isTestModel(embedder?.modelId));
+  return hybrid && !!embedder && hybridWaitMs > 0;
 }
 
 /** Waits until the targets' vector indexes still loading are in, or `ms` has passed. */

@@ -1,6 +1,7 @@
 import { ENV, parseRuntimeEnv } from "../../shared/config.js";
 import { parseOAuthSettings } from "../../shared/oauth-settings.js";
 import { VECTORS_LOADING } from "../core/collection-registry.js";
+import { STILL_LOADING } from "../core/ranged-version.js";
 import { KnowledgeBase } from "../core/knowledge-base.js";
 import { logger } from "../lib/logger.js";
 import { createServerRuntime } from "../composition.js";
@@ -28,6 +29,44 @@ export function hybridWaitMs(processEnv: NodeJS.ProcessEnv): number {
   return processEnv.AWS_LAMBDA_FUNCTION_NAME ? LAMBDA_HYBRID_WAIT_MS : 0;
 }
 
+/** Tools that read only what a collection on its first load answers from by range (or nothing of it). */
+const RANGED_TOOLS: ReadonlySet<string> = new Set(["search_documents", "search", "heartbeat"]);
+/** Methods that read nothing of the collections. */
+const NO_COLLECTIONS: ReadonlySet<string> = new Set([
+  "initialize",
+  "ping",
+  "tools/list",
+  "prompts/list",
+  "resources/templates/list",
+  "logging/setLevel",
+]);
+
+/**
+ * Whether a JSON-RPC message reads what only a whole version has (documents, listings, completions): it then
+ * waits for collections still loading. Searches and heartbeat do not (a search that needs the whole version,
+ * say with a filter, waits by itself); anything not known to be safe waits.
+ */
+export function readsWholeVersions(message: unknown): boolean {
+  const { method, params } = (message ?? {}) as { method?: unknown; params?: { name?: unknown } };
+  if (typeof method !== "string" || method.startsWith("notifications/") || NO_COLLECTIONS.has(method))
+    return false;
+  return !(method === "tools/call" && RANGED_TOOLS.has(String(params?.name)));
+}
+
+/**
+ * What runs before a request is served: a message that reads more of a collection than a search does waits for
+ * collections still on their first load; then the pointers are checked (hot swap). Never fails a request: a
+ * version that cannot be loaded is reported by heartbeat instead.
+ */
+export function beforeRequest(kb: KnowledgeBase): (messages: readonly unknown[]) => Promise<void> {
+  return async (messages) => {
+    if (messages.some(readsWholeVersions)) await kb.loaded();
+    await kb
+      .checkForNewVersions()
+      .catch((error: unknown) => logger.warn("pointer check failed", { error: error as Error }));
+  };
+}
+
 /** Builds everything a cold start needs once: adapters, model, the loaded bundles, the authenticator. */
 export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): Promise<McpApp> {
   const env = parseRuntimeEnv(processEnv);
@@ -40,27 +79,46 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   // A collection answers as soon as its keyword index is in; its vector index loads behind (heartbeat says so).
   // On Lambda a function is frozen between requests, so a load moves only while one runs: hybrid searches wait
   // for it (within API Gateway's 29 s) rather than leave it stalled. A local server keeps loading on its own.
+  // A collection answers its first keyword searches from byte ranges of its version while the files come in.
   const kb = await KnowledgeBase.open({
     ...runtime,
     vectors: "background",
+    firstAnswers: "ranges",
     hybridWaitMs: hybridWaitMs(processEnv),
   });
-  const loading = kb.collectionNames().filter((name) => kb.collection(name).vectorsLoading);
+  const opened = new Set(kb.collectionNames());
+  const stillLoading = kb.listCollections().filter((c) => !opened.has(c.name));
   for (const line of kb.degradationDetails()) {
-    if (!line.endsWith(VECTORS_LOADING)) logger.warn("degraded", { detail: line });
+    if (!line.endsWith(VECTORS_LOADING) && !line.endsWith(STILL_LOADING))
+      logger.warn("degraded", { detail: line });
   }
-  logger.info("knowledge base opened", { collections: kb.loadTimings(), vectorsLoading: loading });
-  for (const name of loading) {
-    const collection = kb.collection(name);
-    void collection.vectorsLoading?.then(() =>
-      collection.vectors
-        ? logger.info("vector index loaded", {
-            collection: name,
-            vectorsMs: collection.loadTimings.vectorsMs,
-          })
-        : logger.warn("degraded", { detail: `${name}: ${collection.semanticUnavailable}` }),
-    );
-  }
+  const logVectors = (names: string[]) => {
+    for (const name of names) {
+      const collection = kb.collection(name);
+      void collection.vectorsLoading?.then(() =>
+        collection.vectors
+          ? logger.info("vector index loaded", {
+              collection: name,
+              vectorsMs: collection.loadTimings.vectorsMs,
+            })
+          : logger.warn("degraded", { detail: `${name}: ${collection.semanticUnavailable}` }),
+      );
+    }
+  };
+  const vectorsLoading = [...opened].filter((name) => kb.collection(name).vectorsLoading);
+  logger.info("knowledge base opened", {
+    collections: kb.loadTimings(),
+    vectorsLoading,
+    answeringByRange: stillLoading.map((c) => c.name),
+  });
+  logVectors(vectorsLoading);
+  if (stillLoading.length)
+    void kb.loaded().then(() => {
+      const names = kb.collectionNames().filter((name) => !opened.has(name));
+      logger.info("collections loaded", { collections: kb.loadTimings() });
+      logVectors(names.filter((name) => kb.collection(name).vectorsLoading));
+      for (const f of kb.failures()) logger.warn("degraded", { detail: `${f.collection}: ${f.reason}` });
+    });
   const info = serverInfo(env);
   const auth = new ApiKeyAuthenticator(runtime.secrets);
   const authenticate = (headers: Headers) => auth.authenticate(headers);
@@ -74,11 +132,7 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
     ...(env.THOTH_ALLOWED_ORIGINS ? { allowedOrigins: env.THOTH_ALLOWED_ORIGINS } : {}),
     authenticate,
     ...(oauth ? { oauth } : {}),
-    // Never fails a request: a version that cannot be loaded is reported by heartbeat instead.
-    beforeRequest: () =>
-      kb
-        .checkForNewVersions()
-        .catch((error: unknown) => logger.warn("pointer check failed", { error: error as Error })),
+    beforeRequest: beforeRequest(kb),
   };
   return { kb, info, authenticate, handle: (request) => handleMcpRequest(request, deps) };
 }

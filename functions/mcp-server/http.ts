@@ -49,8 +49,11 @@ export interface McpHttpDeps {
   oauth?: OAuthResourceServer;
   /** The tools the server has, so a call to any other is answered with a protocol error. */
   toolNames: ReadonlySet<string>;
-  /** Runs after authentication, before the request is served (e.g. to pick up a new bundle version). */
-  beforeRequest?: () => Promise<void>;
+  /**
+   * Runs after authentication, before the request's messages (`messages`, parsed) are served: e.g. to pick up a
+   * new bundle version, or to wait for collections still loading when a message reads more than a search does.
+   */
+  beforeRequest?: (messages: readonly unknown[]) => Promise<void>;
   /**
    * Browser origins allowed to call (the stack's corsOrigins). When set, a request whose Origin is not listed
    * gets 403, as the MCP spec requires; requests without Origin (non-browser clients) pass. Unset locally,
@@ -330,7 +333,7 @@ async function answer(request: Request, deps: McpHttpDeps): Promise<Response> {
     const unknownTools = messages.flatMap((m) => unknownToolError(m, deps.toolNames) ?? []);
     const forwarded = messages.filter((m) => !unknownToolError(m, deps.toolNames));
     if (!forwarded.length) return jsonResponse(Array.isArray(parsed) ? unknownTools : unknownTools[0]);
-    await deps.beforeRequest?.();
+    await deps.beforeRequest?.(forwarded);
     const parsedBody = Array.isArray(parsed) ? forwarded : parsed;
     const methods = forwarded.flatMap((m) => {
       const method = (m as { method?: unknown }).method;

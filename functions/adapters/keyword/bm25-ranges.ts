@@ -51,6 +51,12 @@ export class RangedBm25 {
     return this.header.chunkCount;
   }
 
+  /** The document ordinal of a chunk (from the directory). */
+  docOf(label: number): number {
+    if (!(label >= 0 && label < this.header.chunkCount)) throw new RangeError(`no chunk ${label}`);
+    return this.directory.docOfChunk[label]!;
+  }
+
   /** An index of the query's terms alone, their blocks read by range (in parallel, and kept for later queries). */
   async forQuery(query: string): Promise<Bm25Index> {
     const d = this.directory;

@@ -54,6 +54,7 @@ export function bm25Codec(
         ranged && {
           size: ranged.size,
           forQuery: async (query) => new Bm25KeywordIndex(await ranged.forQuery(query)),
+          docOf: (label) => ranged.docOf(label),
         }
       );
     },
