@@ -49,11 +49,21 @@ export const VECTORS_LOADING = "the vector index is still loading; until it is i
 const STORE_UNLISTABLE =
   "could not look for new versions (the bundle store could not be listed); serving what is loaded";
 
-/** A collection's first load, under way: its version read by range meanwhile, and the load's end. */
+/** A collection's first load: its version read by range meanwhile, the whole load's end, and its start. */
 interface Pending {
   ranged: RangedVersion;
   loaded: Promise<void>;
+  /** Starts the whole load now (if it has not started). */
+  start(): void;
 }
+
+/**
+ * How long after a collection opens by range its whole load starts, unless a search's hits are read first or
+ * something needs the whole version: its downloads would otherwise compete with the first answer's reads
+ * (against the S3 emulator, a first answer took 0.2-0.3 s with the whole files streaming beside it, 0.1 s
+ * without).
+ */
+export const WHOLE_LOAD_DELAY_MS = 500;
 
 export class CollectionRegistry {
   readonly #collections = new Map<string, LoadedCollection>();
@@ -147,8 +157,11 @@ export class CollectionRegistry {
    * be read so, or whose ranges fail to open, is simply awaited whole.
    */
   async #firstLoad(name: string, pointer: Pointer): Promise<void> {
-    let settled = false;
-    const loaded = this.#load(name, pointer)
+    const ranged = await openRangedVersion(this.deps.store, name, pointer, this.deps).catch(() => undefined);
+    let start = () => {};
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const loaded = started
+      .then(() => this.#load(name, pointer))
       .then(
         (done) => {
           this.#collections.set(name, done.collection);
@@ -156,19 +169,29 @@ export class CollectionRegistry {
         },
         (error: unknown) => void this.#failures.set(name, message(error)),
       )
-      .finally(() => {
-        settled = true;
-        this.#pending.delete(name);
-      });
-    const ranged = await openRangedVersion(this.deps.store, name, pointer, this.deps).catch(() => undefined);
-    // Loaded whole already (a small version), or not readable by range: the load is all there is.
-    if (!ranged || settled) return loaded;
-    this.#pending.set(name, { ranged, loaded });
+      .finally(() => this.#pending.delete(name));
+    // Not readable by range (an older format): the whole load is all there is.
+    if (!ranged) {
+      start();
+      return loaded;
+    }
+    const timer = setTimeout(start, WHOLE_LOAD_DELAY_MS);
+    timer.unref();
+    this.#pending.set(name, {
+      ranged,
+      loaded,
+      start: () => {
+        clearTimeout(timer);
+        start();
+      },
+    });
   }
 
   /** Settles once every collection's first load under way has ended (loaded, or failed and reported). */
   async loaded(): Promise<void> {
-    await Promise.all([...this.#pending.values()].map((p) => p.loaded));
+    const pending = [...this.#pending.values()];
+    for (const p of pending) p.start();
+    await Promise.all(pending.map((p) => p.loaded));
   }
 
   /**
@@ -191,8 +214,14 @@ export class CollectionRegistry {
         if (!first) return this.collection(name, scope);
         if (!whole) {
           const provisional = await provisionalCollection(name, first.ranged, query).catch(() => undefined);
-          if (provisional) return provisional;
+          if (provisional) {
+            // Once this search's hits are read, the whole load need not wait any longer.
+            const readHits = provisional.readHits!;
+            provisional.readHits = (labels) => readHits(labels).finally(first.start);
+            return provisional;
+          }
         }
+        first.start();
         await first.loaded;
         return this.collection(name, scope);
       }),
