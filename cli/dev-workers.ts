@@ -108,6 +108,8 @@ export async function serveApp(env: NodeJS.ProcessEnv, port: number, host: strin
     host,
     authenticate: (headers) => app.authenticate(headers),
   });
+  // Serving already (keyword searches do not wait for the model); the banner names the model once it is in.
+  await app.kb.modelLoaded();
   return { url: server.url, modelId: app.kb.embedder?.modelId, close: () => server.close() };
 }
 

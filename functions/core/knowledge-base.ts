@@ -11,7 +11,7 @@ import {
   type DocumentRef,
   type ListRequest,
 } from "./documents.js";
-import type { Embedder } from "./ports.js";
+import type { Embedder, ModelLoad } from "./ports.js";
 import {
   MAX_COMPLETIONS,
   type CollectionSummary,
@@ -24,7 +24,23 @@ import { needsWholeVersions, rankDocuments, searchCollections } from "./search.j
 import { modelOf } from "./version-reader.js";
 import type { SearchMode } from "../../shared/types.js";
 
-export type KnowledgeBaseDeps = CollectionRegistryDeps;
+export type KnowledgeBaseDeps = CollectionRegistryDeps & {
+  /**
+   * `background`: open without waiting for a model still loading; keyword searches answer meanwhile, hybrid and
+   * semantic ones wait for it (a server's first keyword answer need not wait for the model). Default `wait`.
+   */
+  modelWait?: "wait" | "background";
+};
+
+/** The model as the knowledge base holds it: loaded (`current`), or still loading. */
+interface ModelState {
+  current?: ModelLoad;
+  loading: Promise<ModelLoad>;
+}
+
+/** Why heartbeat says the model is not in yet. */
+export const MODEL_LOADING =
+  "embedding model: still loading; keyword searches answer meanwhile, hybrid and semantic ones wait for it";
 
 /**
  * What one caller may read: every read applies the scope the view was made with. The KnowledgeBase itself is
@@ -34,15 +50,25 @@ export class ScopedKnowledgeBase {
   constructor(
     protected readonly registry: CollectionRegistry,
     /** The model queries are embedded with (not scoped: it is the server's). */
-    readonly embedder: Embedder | null,
+    protected readonly model: ModelState,
     readonly scope: Scope,
   ) {}
 
+  /** The model queries are embedded with: null without one, or while it is still loading. */
+  get embedder(): Embedder | null {
+    return this.model.current?.embedder ?? null;
+  }
+
   async search(request: Omit<SearchRequest, "scope">): Promise<SearchResponse> {
     const { hybridWaitMs } = this.registry;
-    const whole = needsWholeVersions(request, this.embedder, hybridWaitMs);
+    // A keyword search does not need the model; any other (and one whose mode the model decides) waits for it.
+    const embedder =
+      request.mode === "keyword"
+        ? this.embedder
+        : (this.model.current ?? (await this.model.loading)).embedder;
+    const whole = needsWholeVersions(request, embedder, hybridWaitMs);
     const targets = await this.registry.searchTargets(request.collection, this.scope, request.query, whole);
-    return searchCollections(targets, { ...request, scope: this.scope }, this.embedder, hybridWaitMs);
+    return searchCollections(targets, { ...request, scope: this.scope }, embedder, hybridWaitMs);
   }
 
   /**
@@ -110,7 +136,7 @@ export class ScopedKnowledgeBase {
   }
 
   degradations(): string[] {
-    return this.registry.degradations(this.scope);
+    return [...(this.model.current ? [] : [MODEL_LOADING]), ...this.registry.degradations(this.scope)];
   }
 
   degradationDetails(): string[] {
@@ -128,13 +154,23 @@ export class KnowledgeBase extends ScopedKnowledgeBase {
   static async open(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
     const registry = new CollectionRegistry(deps);
     // The model, when still loading, loads while the collections do.
-    const [, model] = await Promise.all([registry.checkForNewVersions(Date.now(), true), modelOf(deps)]);
-    return new KnowledgeBase(registry, model.embedder, undefined);
+    const state: ModelState = { loading: modelOf(deps) };
+    void state.loading.then((model) => (state.current = model));
+    await Promise.all([
+      registry.checkForNewVersions(Date.now(), true),
+      deps.modelWait === "background" ? undefined : state.loading,
+    ]);
+    return new KnowledgeBase(registry, state, undefined);
   }
 
   /** The view one caller gets: `scope` is its key's allowlist (undefined: every collection). */
   forScope(scope: Scope): ScopedKnowledgeBase {
-    return new ScopedKnowledgeBase(this.registry, this.embedder, scope);
+    return new ScopedKnowledgeBase(this.registry, this.model, scope);
+  }
+
+  /** Settles once the model is loaded (or known to be unavailable). */
+  async modelLoaded(): Promise<void> {
+    await this.model.loading;
   }
 
   /** See CollectionRegistry.checkForNewVersions: hot swap, at most every `pointerCheckSeconds`. */

@@ -79,11 +79,13 @@ export async function openMcpApp(processEnv: NodeJS.ProcessEnv = process.env): P
   // A collection answers as soon as its keyword index is in; its vector index loads behind (heartbeat says so).
   // On Lambda a function is frozen between requests, so a load moves only while one runs: hybrid searches wait
   // for it (within API Gateway's 29 s) rather than leave it stalled. A local server keeps loading on its own.
-  // A collection answers its first keyword searches from byte ranges of its version while the files come in.
+  // A collection answers its first keyword searches from byte ranges of its version while the files come in,
+  // and keyword searches do not wait for the model.
   const kb = await KnowledgeBase.open({
     ...runtime,
     vectors: "background",
     firstAnswers: "ranges",
+    modelWait: "background",
     hybridWaitMs: hybridWaitMs(processEnv),
   });
   const opened = new Set(kb.collectionNames());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BUNDLE_FILES, bundleKeys, readPointer } from "../../../functions/core/bundle.js";
-import { KnowledgeBase } from "../../../functions/core/knowledge-base.js";
+import { KnowledgeBase, MODEL_LOADING } from "../../../functions/core/knowledge-base.js";
+import type { ModelLoad } from "../../../functions/core/ports.js";
 import { STILL_LOADING } from "../../../functions/core/ranged-version.js";
 import { beforeRequest, readsWholeVersions } from "../../../functions/mcp-server/app.js";
 import { mcpClient, mcpDeps } from "../../helpers/mcp-http.js";
@@ -185,6 +186,35 @@ describe("first answers read by range while a collection's files come in", () =>
     expect((await listing).isError).toBeFalsy();
     expect(JSON.stringify((await listing).structuredContent)).toContain("handbook");
     await client.close();
+  });
+
+  it("answers keyword searches before the model is in; hybrid ones wait for it, and heartbeat says so meanwhile", async () => {
+    const store = new SlowFilesStore();
+    const embedder = new HashingEmbedder();
+    await publishHandbook(store, embedder);
+    store.open();
+    let loadModel = (_: ModelLoad) => {};
+    const model = new Promise<ModelLoad>((resolve) => (loadModel = resolve));
+    // As the MCP app opens it.
+    const kb = await KnowledgeBase.open({
+      store,
+      ...codecs,
+      model,
+      modelWait: "background",
+      firstAnswers: "ranges",
+      vectors: "background",
+    });
+    expect(kb.embedder).toBeNull();
+    expect(kb.degradations()).toContain(MODEL_LOADING);
+    expect((await kb.search({ query: "vacation days", mode: "keyword" })).results.length).toBeGreaterThan(0);
+    let answered = false;
+    const hybrid = kb.search({ query: "vacation days", mode: "hybrid" }).then((r) => ((answered = true), r));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toBe(false);
+    loadModel({ embedder });
+    expect((await hybrid).results.length).toBeGreaterThan(0);
+    expect(kb.embedder).toBe(embedder);
+    expect(kb.degradations()).not.toContain(MODEL_LOADING);
   });
 
   it("lets searches and heartbeat through at once, and holds what reads documents or listings", () => {
