@@ -136,12 +136,15 @@ function scaleMarkdown(scale: {
 function firstAnswerMarkdown(f: FirstAnswerFigures | undefined): string[] {
   if (!f) return [];
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const chunks = (n: number) => (Number.isFinite(n) ? `~${(n / 1e6).toFixed(1)}M chunks` : "no limit (flat)");
+  const chunks = (n: number) =>
+    Number.isFinite(n)
+      ? `~${(n / 1e6).toFixed(1)}M chunks`
+      : "no size (it did not grow from the smaller size to the larger)";
   const lines = [
     "",
     "## First answer of a fresh process (`bench/first-answer.ts`)",
     "",
-    `Measured ${f.date}. The packaged MCP handler, laid out as the image's /var/task, in a fresh Node process with an empty /tmp, opens a collection of real text with 384-d vectors from s3rver on its first event. One process's first request is a keyword search, another's a hybrid search (as a long-running server answers it: by keyword until the vectors are in); the second then asks heartbeat every 25 ms until the vector index is in. A third asks hybrid as on Lambda (\`AWS_LAMBDA_FUNCTION_NAME\` set), where a function is frozen between requests and nothing loads behind them: there a hybrid search waits up to 20 s for the vector index. Median of 3 runs each. Queries are embedded by a generated 384-d test model (no real model can be downloaded here; a real one adds its load, ~0.2 s for the test model, before the first answer).`,
+    `Measured ${f.date}. The packaged MCP handler, laid out as the image's /var/task, in a fresh Node process with an empty /tmp, opens a collection of real text with 384-d vectors (bundle format 3) from s3rver on its first event: it answers keyword searches from byte ranges (the keyword index's directory, one range per query term, its hits' cards) while the whole files come in, and starts loading them once the first answer's hits are read. One process's first request is a keyword search, another's a hybrid search (as a long-running server answers it: by keyword until the vectors are in); the second then asks heartbeat every 25 ms until the vector index is in. A third asks hybrid as on Lambda (\`AWS_LAMBDA_FUNCTION_NAME\` set), where a function is frozen between requests and nothing loads behind them: there a hybrid search waits up to 20 s for the vector index. Median of 3 runs each. Queries are embedded by a generated 384-d test model (no real model can be downloaded here; a real one adds its load, ~0.2 s for the test model, before the first answer).`,
     "",
     "| chunks | bundle (vectors.hnsw) | first keyword answer (import + open + search) | first hybrid answer, server | its mode | vector index in (download + verify + load) | first hybrid answer, as on Lambda |",
     "| --- | --- | --- | --- | --- | --- | --- |",
@@ -149,14 +152,14 @@ function firstAnswerMarkdown(f: FirstAnswerFigures | undefined): string[] {
   for (const size of f.sizes) {
     const { keyword: k, hybrid: h, hybridLambda: l } = size;
     lines.push(
-      `| ${size.chunks} | ${(size.bundleBytes / 1e6).toFixed(0)} MB (${((size.files["vectors.hnsw"] ?? 0) / 1e6).toFixed(0)} MB) | ${s(k.totalMs)} (${k.importMs} + ${k.firstCallMs} ms) | ${s(h.totalMs)} | ${h.mode}${h.notices.length ? " (says the vectors are loading)" : ""} | ${h.vectorsReadyMs ? s(h.vectorsReadyMs) : "—"}${h.loadTimings?.vectorsMs ? ` (${h.loadTimings.vectorsMs} ms after open)` : ""} | ${l ? `${s(l.totalMs)} (${l.mode})` : "—"} |`,
+      `| ${size.chunks} | ${(size.bundleBytes / 1e6).toFixed(0)} MB (${((size.files["vectors.hnsw"] ?? 0) / 1e6).toFixed(0)} MB) | ${s(k.totalMs)} (${k.importMs} + ${k.firstCallMs} ms) | ${s(h.totalMs)} | ${h.mode}${h.notices.length ? " (and says why)" : ""} | ${h.vectorsReadyMs ? s(h.vectorsReadyMs) : "—"}${h.loadTimings?.vectorsMs ? ` (${h.loadTimings.vectorsMs} ms after open)` : ""} | ${l ? `${s(l.totalMs)} (${l.mode})` : "—"} |`,
     );
   }
   lines.push(
     "",
-    `Before (2026-12-06, every file loaded before the first answer): opening the 130k-chunk collection with vectors took 11.45 s (7.7 s download + verify, 3.4 s load, hnswlib reading a second copy of vectors.hnsw) before any answer, keyword-only 2.8 s.`,
+    `Before (2026-12-06, the same bench, the first answer waiting for documents.json, chunks.bin, texts.bin and keyword.bin whole): at 29,826 chunks first keyword answer 1.49 s (267 + 1227 ms), first hybrid answer in a server 1.39 s, vector index in 2.82 s, first hybrid answer as on Lambda 2.73 s; at 129,997 chunks 2.71 s (267 + 2439 ms), 3.42 s, 9.84 s and 8.77 s. Earlier still, every file loaded before any answer: 11.45 s at 130k with vectors.`,
     "",
-    `Extrapolated linearly through the two sizes, API Gateway's 29 s is reached by the first keyword answer at ${chunks(f.limitChunks.firstKeyword)}, the first hybrid answer at ${chunks(f.limitChunks.firstHybrid)} (as on Lambda, where it waits for the vectors, it stays hybrid within 29 s up to ${f.limitChunks.firstHybridLambda ? chunks(f.limitChunks.firstHybridLambda) : "—"}; beyond, it ranks by keyword 20 s after the open), and the vector index (what a first semantic search waits for) at ${chunks(f.limitChunks.vectorsReady)}, on this machine against s3rver. Beyond that, split the collection (each collection loads on its own, in parallel) or raise the function's memory (Lambda's network and CPU grow with it); a function's 10 GB of memory and /tmp bound it too (about 1.7 KB of vectors and graph per chunk at 384-d, plus ~0.7 KB of keyword and text).`,
+    `Extrapolated linearly through the two sizes, API Gateway's 29 s is reached by the first keyword answer at ${chunks(f.limitChunks.firstKeyword)}, the first hybrid answer at ${chunks(f.limitChunks.firstHybrid)} (as on Lambda, where it waits for the vectors, it stays hybrid within 29 s up to ${f.limitChunks.firstHybridLambda ? chunks(f.limitChunks.firstHybridLambda) : "—"}; beyond, it ranks by keyword 20 s after the open), and the vector index (what a first semantic search waits for) at ${chunks(f.limitChunks.vectorsReady)}, on this machine against s3rver. A first answer read by range grows only with the reads before it: the keyword directory (vocabulary, offsets, one chunk → document entry per chunk: 4 bytes) and the card table (8 bytes per chunk), ~2.3 MB at 130k chunks, so at 10M chunks about 180 MB would be read before the first answer: there, and for what waits for the whole version (the vectors, filters, documents), split the collection (each collection loads on its own, in parallel) or raise the function's memory (Lambda's network and CPU grow with it); a function's 10 GB of memory and /tmp bound it too (about 1.7 KB of vectors and graph per chunk at 384-d, plus ~0.9 KB of keyword, text and cards). cards.bin costs ~220 bytes per chunk in the bundle (29 MB of 336 MB at 130k).`,
   );
   return lines;
 }
