@@ -6,6 +6,7 @@ import {
   dynamoDocumentClient,
 } from "../../functions/adapters/aws/dynamo-document-cache.js";
 import { S3ObjectStore, s3Client } from "../../functions/adapters/aws/s3-object-store.js";
+import { CachedObjectStore } from "../../functions/adapters/aws/cached-object-store.js";
 import {
   SecretUnavailableError,
   SecretsManagerSource,
@@ -167,6 +168,14 @@ describe.each(S3_BACKENDS)("S3 object store against %s", (_, start) => {
     expect((await kb.search({ query: "parental leave weeks" })).results[0]!.path).toBe(
       "people/parental-leave.md",
     );
+    // As a fresh server opens it: answering by range from S3 (through the /tmp cache) before the files are in.
+    const cached = new CachedObjectStore(store, await tempDir());
+    const fresh = await KnowledgeBase.open({ store: cached, embedder, ...codecs, firstAnswers: "ranges" });
+    expect(fresh.collectionNames()).toEqual([]);
+    const request = { query: "parental leave weeks", mode: "keyword" as const };
+    expect(await fresh.search(request)).toEqual(await kb.search(request));
+    await fresh.loaded();
+    expect(fresh.collectionNames()).toEqual(["handbook"]);
   });
 
   it("lets only one of two concurrent refreshes move the pointer", async () => {
