@@ -93,17 +93,19 @@ export async function createRuntime(
 }
 
 /**
- * createRuntime, with the model's load started and not awaited: a server loads its collections' keyword indexes
- * while the model loads (KnowledgeBase.open takes the promise). The promise never rejects for want of a model.
+ * createRuntime, with the model's load to come: it starts when first awaited (a search that needs the model, the
+ * whole load of a version, which checks its vectors against the model, or a caller awaiting it), so a server's
+ * first keyword answer does not share the CPU with it. KnowledgeBase.open takes the promise; it never rejects
+ * for want of a model.
  */
 export async function createServerRuntime(
   env: RuntimeEnv,
   processEnv: NodeJS.ProcessEnv = process.env,
-): Promise<Runtime & { model: Promise<ModelLoad> }> {
+): Promise<Runtime & { model: OnDemand<ModelLoad> }> {
   const runtime = await createRuntime(env, processEnv);
   return {
     ...runtime,
-    model: loadModel({ modelId: env.THOTH_EMBEDDING_MODEL, modelDir: env.THOTH_MODEL_DIR }),
+    model: onDemand(() => loadModel({ modelId: env.THOTH_EMBEDDING_MODEL, modelDir: env.THOTH_MODEL_DIR })),
   };
 }
 
@@ -120,6 +122,26 @@ export async function createModelRuntime(
  * An adapter made on its first call. For ports whose methods all return promises (DocumentCache,
  * SecretSource): each method awaits the adapter, then calls it.
  */
+/** A promise whose work starts when it is first awaited; `peek` gives its value once settled (or undefined). */
+export type OnDemand<T> = Promise<T> & { peek(): T | undefined };
+
+export function onDemand<T>(start: () => Promise<T>): OnDemand<T> {
+  let started: Promise<T> | undefined;
+  let value: T | undefined;
+  const run = () =>
+    (started ??= start().then((v) => {
+      value = v;
+      return v;
+    }));
+  return {
+    then: (onFulfilled, onRejected) => run().then(onFulfilled, onRejected),
+    catch: (onRejected) => run().catch(onRejected),
+    finally: (onFinally) => run().finally(onFinally),
+    [Symbol.toStringTag]: "Promise",
+    peek: () => value,
+  } as OnDemand<T>;
+}
+
 function onFirstUse<T extends object>(make: () => Promise<T>): T {
   let made: Promise<T> | undefined;
   return new Proxy({} as T, {

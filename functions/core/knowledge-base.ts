@@ -32,10 +32,22 @@ export type KnowledgeBaseDeps = CollectionRegistryDeps & {
   modelWait?: "wait" | "background";
 };
 
-/** The model as the knowledge base holds it: loaded (`current`), or still loading. */
+/** The model as the knowledge base holds it: `loading` starts an on-demand load; `current()` once it is in. */
 interface ModelState {
-  current?: ModelLoad;
-  loading: Promise<ModelLoad>;
+  readonly loading: Promise<ModelLoad>;
+  current(): ModelLoad | undefined;
+}
+
+function modelState(source: Promise<ModelLoad> & { peek?: () => ModelLoad | undefined }): ModelState {
+  let current: ModelLoad | undefined;
+  let loading: Promise<ModelLoad> | undefined;
+  return {
+    get loading() {
+      return (loading ??= source.then((model) => (current = model)));
+    },
+    // An on-demand load another reader started (a version's whole load) counts too.
+    current: () => current ?? source.peek?.(),
+  };
 }
 
 /** Why heartbeat says the model is not in yet. */
@@ -56,7 +68,7 @@ export class ScopedKnowledgeBase {
 
   /** The model queries are embedded with: null without one, or while it is still loading. */
   get embedder(): Embedder | null {
-    return this.model.current?.embedder ?? null;
+    return this.model.current()?.embedder ?? null;
   }
 
   async search(request: Omit<SearchRequest, "scope">): Promise<SearchResponse> {
@@ -65,7 +77,7 @@ export class ScopedKnowledgeBase {
     const embedder =
       request.mode === "keyword"
         ? this.embedder
-        : (this.model.current ?? (await this.model.loading)).embedder;
+        : (this.model.current() ?? (await this.model.loading)).embedder;
     const whole = needsWholeVersions(request, embedder, hybridWaitMs);
     const targets = await this.registry.searchTargets(request.collection, this.scope, request.query, whole);
     return searchCollections(targets, { ...request, scope: this.scope }, embedder, hybridWaitMs);
@@ -136,7 +148,7 @@ export class ScopedKnowledgeBase {
   }
 
   degradations(): string[] {
-    return [...(this.model.current ? [] : [MODEL_LOADING]), ...this.registry.degradations(this.scope)];
+    return [...(this.model.current() ? [] : [MODEL_LOADING]), ...this.registry.degradations(this.scope)];
   }
 
   degradationDetails(): string[] {
@@ -153,9 +165,11 @@ export class KnowledgeBase extends ScopedKnowledgeBase {
   /** Loads the live version of every published collection. A collection that fails to load is reported, not fatal. */
   static async open(deps: KnowledgeBaseDeps): Promise<KnowledgeBase> {
     const registry = new CollectionRegistry(deps);
-    // The model, when still loading, loads while the collections do.
-    const state: ModelState = { loading: modelOf(deps) };
-    void state.loading.then((model) => (state.current = model));
+    // The model, when still loading, loads while the collections do; in the background, one loaded on demand
+    // starts when something needs it.
+    const source = modelOf(deps);
+    const state = modelState(source);
+    if (deps.modelWait !== "background" || !("peek" in source)) void state.loading;
     await Promise.all([
       registry.checkForNewVersions(Date.now(), true),
       deps.modelWait === "background" ? undefined : state.loading,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BUNDLE_FILES, bundleKeys, readPointer } from "../../../functions/core/bundle.js";
 import { KnowledgeBase, MODEL_LOADING } from "../../../functions/core/knowledge-base.js";
 import type { ModelLoad } from "../../../functions/core/ports.js";
+import { onDemand } from "../../../functions/composition.js";
 import { STILL_LOADING } from "../../../functions/core/ranged-version.js";
 import { beforeRequest, readsWholeVersions } from "../../../functions/mcp-server/app.js";
 import { mcpClient, mcpDeps } from "../../helpers/mcp-http.js";
@@ -215,6 +216,42 @@ describe("first answers read by range while a collection's files come in", () =>
     expect((await hybrid).results.length).toBeGreaterThan(0);
     expect(kb.embedder).toBe(embedder);
     expect(kb.degradations()).not.toContain(MODEL_LOADING);
+  });
+
+  it("loads a model on demand only when something needs it: not for a keyword first answer, at once for hybrid", async () => {
+    const store = new SlowFilesStore();
+    const embedder = new HashingEmbedder();
+    await publishHandbook(store, embedder);
+    const open = async () => {
+      let loads = 0;
+      const model = onDemand(async (): Promise<ModelLoad> => (loads++, { embedder }));
+      const kb = await KnowledgeBase.open({
+        store,
+        ...codecs,
+        model,
+        modelWait: "background",
+        firstAnswers: "ranges",
+        vectors: "background",
+      });
+      return { kb, loads: () => loads };
+    };
+    const first = await open();
+    await first.kb.search({ query: "vacation days", mode: "keyword" });
+    expect(first.loads()).toBe(0);
+    expect(first.kb.degradations()).toContain(MODEL_LOADING);
+    // The whole version's load (held here) is what would start it, to check the vectors against the model.
+    store.open();
+    await first.kb.loaded();
+    expect(first.loads()).toBe(1);
+    expect(first.kb.embedder).toBe(embedder);
+    expect(first.kb.degradations()).not.toContain(MODEL_LOADING);
+    store.hold();
+    const second = await open();
+    expect(
+      (await second.kb.search({ query: "vacation days", mode: "hybrid" })).results.length,
+    ).toBeGreaterThan(0);
+    expect(second.loads()).toBe(1);
+    store.open();
   });
 
   it("lets searches and heartbeat through at once, and holds what reads documents or listings", () => {
