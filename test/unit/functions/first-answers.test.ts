@@ -64,6 +64,17 @@ async function publishHandbook(store: SlowFilesStore, embedder: HashingEmbedder 
   store.hold();
 }
 
+/** As the MCP app opens it: by range, vectors and model behind. */
+const openAsTheApp = (store: MemoryObjectStore, model: Promise<ModelLoad>) =>
+  KnowledgeBase.open({
+    store,
+    ...codecs,
+    model,
+    modelWait: "background",
+    firstAnswers: "ranges",
+    vectors: "background",
+  });
+
 const open = (store: MemoryObjectStore, embedder: HashingEmbedder | null, firstAnswers?: "ranges") =>
   KnowledgeBase.open({
     store,
@@ -196,15 +207,7 @@ describe("first answers read by range while a collection's files come in", () =>
     store.open();
     let loadModel = (_: ModelLoad) => {};
     const model = new Promise<ModelLoad>((resolve) => (loadModel = resolve));
-    // As the MCP app opens it.
-    const kb = await KnowledgeBase.open({
-      store,
-      ...codecs,
-      model,
-      modelWait: "background",
-      firstAnswers: "ranges",
-      vectors: "background",
-    });
+    const kb = await openAsTheApp(store, model);
     expect(kb.embedder).toBeNull();
     expect(kb.degradations()).toContain(MODEL_LOADING);
     expect((await kb.search({ query: "vacation days", mode: "keyword" })).results.length).toBeGreaterThan(0);
@@ -224,15 +227,10 @@ describe("first answers read by range while a collection's files come in", () =>
     await publishHandbook(store, embedder);
     const open = async () => {
       let loads = 0;
-      const model = onDemand(async (): Promise<ModelLoad> => (loads++, { embedder }));
-      const kb = await KnowledgeBase.open({
+      const kb = await openAsTheApp(
         store,
-        ...codecs,
-        model,
-        modelWait: "background",
-        firstAnswers: "ranges",
-        vectors: "background",
-      });
+        onDemand(async (): Promise<ModelLoad> => (loads++, { embedder })),
+      );
       return { kb, loads: () => loads };
     };
     const first = await open();
