@@ -137,14 +137,16 @@ function firstAnswerMarkdown(f: FirstAnswerFigures | undefined): string[] {
   if (!f) return [];
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const chunks = (n: number) =>
-    Number.isFinite(n)
-      ? `~${(n / 1e6).toFixed(1)}M chunks`
-      : "no size (it did not grow from the smaller size to the larger)";
+    !Number.isFinite(n)
+      ? "no size (it did not grow from the smaller size to the larger)"
+      : n > 1e8
+        ? "well beyond 100M chunks (it barely grew between the two sizes: the line says little)"
+        : `~${(n / 1e6).toFixed(1)}M chunks`;
   const lines = [
     "",
     "## First answer of a fresh process (`bench/first-answer.ts`)",
     "",
-    `Measured ${f.date}. The packaged MCP handler, laid out as the image's /var/task, in a fresh Node process with an empty /tmp, opens a collection of real text with 384-d vectors (bundle format 3) from s3rver on its first event: it answers keyword searches from byte ranges (the keyword index's directory, one range per query term, its hits' cards) while the whole files come in, and starts loading them once the first answer's hits are read. One process's first request is a keyword search, another's a hybrid search (as a long-running server answers it: by keyword until the vectors are in); the second then asks heartbeat every 25 ms until the vector index is in. A third asks hybrid as on Lambda (\`AWS_LAMBDA_FUNCTION_NAME\` set), where a function is frozen between requests and nothing loads behind them: there a hybrid search waits up to 20 s for the vector index. Median of 3 runs each. Queries are embedded by a generated 384-d test model (no real model can be downloaded here; a real one adds its load, ~0.2 s for the test model, before the first answer).`,
+    `Measured ${f.date}. The packaged MCP handler, laid out as the image's /var/task, in a fresh Node process with an empty /tmp, opens a collection of real text with 384-d vectors (bundle format 3) from s3rver on its first event: it answers keyword searches from byte ranges (the keyword index's directory, one range per query term, its hits' cards) while the whole files come in, and starts loading them once the first answer's hits are read. One process's first request is a keyword search, another's a hybrid search (as a long-running server answers it: by keyword until the vectors are in); the second then asks heartbeat every 25 ms until the vector index is in. A third asks hybrid as on Lambda (\`AWS_LAMBDA_FUNCTION_NAME\` set), where a function is frozen between requests and nothing loads behind them: there a hybrid search waits up to 20 s for the vector index. Median of 3 runs each. Queries are embedded by a generated 384-d test model (no real model can be downloaded here). The model loads on demand: a first keyword answer neither waits for it nor shares the CPU with it; a first hybrid answer waits for its load (a real model's is longer than the test model's).`,
     "",
     "| chunks | bundle (vectors.hnsw) | first keyword answer (import + open + search) | first hybrid answer, server | its mode | vector index in (download + verify + load) | first hybrid answer, as on Lambda |",
     "| --- | --- | --- | --- | --- | --- | --- |",
