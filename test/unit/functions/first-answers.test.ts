@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BUNDLE_FILES, bundleKeys, readPointer } from "../../../functions/core/bundle.js";
+import { BUNDLE_FILES, bundleKeys, readPointer, sha256 } from "../../../functions/core/bundle.js";
+import { decode, encodeKW3 } from "../../../functions/adapters/keyword/bm25-file.js";
 import { KnowledgeBase, MODEL_LOADING } from "../../../functions/core/knowledge-base.js";
 import type { ModelLoad } from "../../../functions/core/ports.js";
 import { onDemand } from "../../../functions/composition.js";
@@ -134,18 +135,26 @@ describe("first answers read by range while a collection's files come in", () =>
     expect((await semantic).mode).toBe("semantic");
   });
 
-  it("loads whole what cannot be read by range: a version without cards.bin, or with a corrupt one", async () => {
-    for (const damage of ["remove", "corrupt"] as const) {
+  it("loads whole what cannot be read by range: a format-2 version, or one with a corrupt cards.bin", async () => {
+    for (const damage of ["format 2", "corrupt"] as const) {
       const store = new SlowFilesStore();
       await publishHandbook(store, null);
+      const whole = await open(store.withoutGate(), null);
       const { version } = (await readPointer(store, "handbook"))!;
       const key = bundleKeys.file("handbook", version, BUNDLE_FILES.cards);
-      if (damage === "remove") {
-        // As a format-2 version would be: the manifest no longer lists it.
+      if (damage === "format 2") {
+        // As the previous format wrote it: no cards.bin, a section-major keyword.bin, format 2 in manifest and pointer.
         const manifestKey = bundleKeys.manifest("handbook", version);
         const manifest = JSON.parse(new TextDecoder().decode(store.objects.get(manifestKey)!));
+        const keywordKey = bundleKeys.file("handbook", version, "keyword.bin");
+        const kw3 = encodeKW3(decode(store.objects.get(keywordKey)!));
+        expect(new TextDecoder().decode(kw3.subarray(0, 8))).toBe("THOTHKW3");
+        store.objects.set(keywordKey, kw3);
+        store.objects.delete(key);
         delete manifest.files[BUNDLE_FILES.cards];
-        await rewriteManifest(store, manifest);
+        manifest.files["keyword.bin"] = { sha256: sha256(kw3), bytes: kw3.length };
+        manifest.formatVersion = 2;
+        await rewriteManifest(store, manifest, 2);
       } else store.objects.set(key, new TextEncoder().encode("THOTHCD1 not really"));
       const opening = open(store, null, "ranges");
       let opened = false;
@@ -155,9 +164,10 @@ describe("first answers read by range while a collection's files come in", () =>
       store.open();
       const kb = await opening;
       expect(kb.collectionNames(), damage).toEqual(["handbook"]);
-      expect((await kb.search({ query: "vacation days", mode: "keyword" })).results.length).toBeGreaterThan(
-        0,
-      );
+      for (const query of QUERIES) {
+        const request = { query, mode: "keyword" as const };
+        expect(await kb.search(request), damage).toEqual(await whole.search(request));
+      }
     }
   });
 
@@ -271,13 +281,23 @@ describe("first answers read by range while a collection's files come in", () =>
   });
 });
 
-async function rewriteManifest(store: MemoryObjectStore, manifest: { version: string }) {
-  const { sha256 } = await import("../../../functions/core/bundle.js");
+/** The manifest written again, and the pointer signed for it (with `formatVersion` when given). */
+async function rewriteManifest(
+  store: MemoryObjectStore,
+  manifest: { version: string },
+  formatVersion?: number,
+) {
   const bytes = new TextEncoder().encode(JSON.stringify(manifest));
   store.objects.set(bundleKeys.manifest("handbook", manifest.version), bytes);
   const pointer = (await readPointer(store, "handbook"))!;
   store.objects.set(
     bundleKeys.pointer("handbook"),
-    new TextEncoder().encode(JSON.stringify({ ...pointer, manifestSha256: sha256(bytes) })),
+    new TextEncoder().encode(
+      JSON.stringify({
+        ...pointer,
+        manifestSha256: sha256(bytes),
+        ...(formatVersion ? { formatVersion } : {}),
+      }),
+    ),
   );
 }
