@@ -99,11 +99,16 @@ function textsLayout(bytes: Uint8Array, name: string) {
   return { header, offsetsAt: at, dataAt: at + (header.blocks + 1) * 4 };
 }
 
-/** The text at `ref` from blocks of `total` bytes in all, each given by `block(b)`. */
-function readText(ref: TextRef, total: number, block: (b: number) => Uint8Array, name: string): string {
+/** Refuses a text range outside a stream of `total` bytes. */
+function checkRef(ref: TextRef, total: number, name: string): void {
   if (ref.start < 0 || ref.start + ref.length > total) {
     throw new BundleIntegrityError(`a text range (${ref.start}+${ref.length}) is outside ${name}`);
   }
+}
+
+/** The text at `ref` from blocks of `total` bytes in all, each given by `block(b)`. */
+function readText(ref: TextRef, total: number, block: (b: number) => Uint8Array, name: string): string {
+  checkRef(ref, total, name);
   if (!ref.length) return "";
   const first = Math.floor(ref.start / BLOCK);
   const last = Math.floor((ref.start + ref.length - 1) / BLOCK);
@@ -200,8 +205,7 @@ export class RangedTextStore {
   }
 
   async text(ref: TextRef): Promise<string> {
-    if (ref.start < 0 || ref.start + ref.length > this.total)
-      return readText(ref, this.total, () => new Uint8Array(0), this.name);
+    checkRef(ref, this.total, this.name);
     const first = Math.floor(ref.start / BLOCK);
     const last = ref.length ? Math.floor((ref.start + ref.length - 1) / BLOCK) : first - 1;
     const blocks = new Map<number, Uint8Array>();

@@ -2,7 +2,7 @@
  * The collections a reader serves: opens the live version of each published collection, swaps to new versions
  * without a restart (hot swap), refuses versions it cannot use, and says why (degradations).
  */
-import { bundleKeys, listPublishedCollections, readPointer, type Pointer } from "./bundle.js";
+import { bundleKeys, listPublishedCollections, readPointer, type Manifest, type Pointer } from "./bundle.js";
 import { ModelMismatchError, NativeModuleUnavailableError, NotFoundError } from "./errors.js";
 import { message, pathFree } from "./messages.js";
 import type { IndexCodecs, ModelLoad, ObjectStore, VectorIndex } from "./ports.js";
@@ -205,21 +205,18 @@ export class CollectionRegistry {
     query: string,
     whole: boolean,
   ): Promise<LoadedCollection[]> {
-    const visible = (name: string) => !scope || scope.has(name);
-    const pending = [...this.#pending.keys()].filter(visible);
-    const names = collection ? [collection] : [...this.collectionNames(scope), ...pending].sort();
+    const pending = this.#pendingIn(scope);
+    const names = collection ? [collection] : [...this.collectionNames(scope), ...pending.keys()].sort();
     return Promise.all(
       names.map(async (name) => {
-        const first = visible(name) ? this.#pending.get(name) : undefined;
+        const first = pending.get(name);
         if (!first) return this.collection(name, scope);
         if (!whole) {
-          const provisional = await provisionalCollection(name, first.ranged, query).catch(() => undefined);
-          if (provisional) {
-            // Once this search's hits are read, the whole load need not wait any longer.
-            const readHits = provisional.readHits!;
-            provisional.readHits = (labels) => readHits(labels).finally(first.start);
-            return provisional;
-          }
+          // Once this search's hits are read, the whole load need not wait any longer.
+          const provisional = await provisionalCollection(name, first.ranged, query, first.start).catch(
+            () => undefined,
+          );
+          if (provisional) return provisional;
         }
         first.start();
         await first.loaded;
@@ -350,30 +347,21 @@ export class CollectionRegistry {
   }
 
   listCollections(scope?: Scope): CollectionSummary[] {
-    const loading = [...this.#pending]
-      .filter(([name]) => !scope || scope.has(name))
-      .map(([name, { ranged }]): CollectionSummary => ({
-        name,
-        version: ranged.manifest.version,
-        builtAt: ranged.manifest.builtAt,
-        documents: ranged.manifest.counts.documents,
-        chunks: ranged.manifest.counts.chunks,
-        model: ranged.manifest.model?.id ?? null,
-        modes: ranged.manifest.model ? ["hybrid", "semantic", "keyword"] : ["keyword"],
-        source: publicSource(ranged.manifest.source),
-      }));
-    const loaded = this.targets(undefined, scope).map((c): CollectionSummary => ({
-      name: c.name,
-      version: c.manifest.version,
-      builtAt: c.manifest.builtAt,
-      documents: c.documents.length,
-      chunks: c.chunks.length,
-      model: c.manifest.model?.id ?? null,
-      // A vector index still loading counts: hybrid answers meanwhile (by keyword, saying so), semantic waits.
-      modes: c.vectors || c.vectorsLoading ? ["hybrid", "semantic", "keyword"] : ["keyword"],
-      source: publicSource(c.manifest.source),
-    }));
+    // A vector index still loading counts: hybrid answers meanwhile (by keyword, saying so), semantic waits; so
+    // does a collection still on its first load whose version has vectors.
+    const loaded = this.targets(undefined, scope).map((c) =>
+      summary(c.name, c.manifest, c.documents.length, c.chunks.length, !!(c.vectors || c.vectorsLoading)),
+    );
+    const loading = [...this.#pendingIn(scope)].map(([name, { ranged }]) => {
+      const { manifest } = ranged;
+      return summary(name, manifest, manifest.counts.documents, manifest.counts.chunks, !!manifest.model);
+    });
     return [...loaded, ...loading].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** The collections still on their first load that `scope` may see. */
+  #pendingIn(scope: Scope): Map<string, Pending> {
+    return new Map([...this.#pending].filter(([name]) => !scope || scope.has(name)));
   }
 
   /**
@@ -388,9 +376,9 @@ export class CollectionRegistry {
     const lines = this.targets(undefined, scope)
       .filter((c) => c.semanticUnavailable)
       .map((c) => `${c.name}: keyword search only: ${c.semanticUnavailable}`);
-    const loading = [...this.#pending.keys()]
-      .filter((name) => !scope || scope.has(name))
-      .map((name) => `${name}: keyword search only: ${STILL_LOADING}`);
+    const loading = [...this.#pendingIn(scope).keys()].map(
+      (name) => `${name}: keyword search only: ${STILL_LOADING}`,
+    );
     return [
       ...lines,
       ...loading,
@@ -403,7 +391,24 @@ export class CollectionRegistry {
   }
 }
 
-/** A local folder's origin is a path on the server: callers learn only that it is a folder. */
-function publicSource(source: CollectionSummary["source"]): CollectionSummary["source"] {
-  return source.type === "local" ? { type: "local", origin: "a local folder" } : source;
+/** What listings say of a collection. */
+function summary(
+  name: string,
+  manifest: Manifest,
+  documents: number,
+  chunks: number,
+  semantic: boolean,
+): CollectionSummary {
+  const { source } = manifest;
+  return {
+    name,
+    version: manifest.version,
+    builtAt: manifest.builtAt,
+    documents,
+    chunks,
+    model: manifest.model?.id ?? null,
+    modes: semantic ? ["hybrid", "semantic", "keyword"] : ["keyword"],
+    // A local folder's origin is a path on the server: callers learn only that it is a folder.
+    source: source.type === "local" ? { type: "local", origin: "a local folder" } : source,
+  };
 }

@@ -66,11 +66,13 @@ export async function openRangedVersion(
 /**
  * The collection as one query sees it before its files are in: the keyword index of the query's terms, and
  * (once `readHits` has read them) the cards of the hits it returns. Nothing else of it can be read.
+ * `hitsRead` is called once a search's hits are read (or failed to be).
  */
 export async function provisionalCollection(
   name: string,
   ranged: RangedVersion,
   query: string,
+  hitsRead: () => void = () => {},
 ): Promise<LoadedCollection> {
   const { manifest, keyword: index, cards } = ranged;
   const keyword = await index.forQuery(query);
@@ -101,18 +103,22 @@ export async function provisionalCollection(
     docsByPath: new Map(),
     loadTimings: { downloadMs: 0, indexLoadMs: 0 },
     async readHits(labels) {
-      await Promise.all(
-        labels.map(async (label) => {
-          const c = await cards.card(label);
-          if (c.doc !== index.docOf(label) || c.doc >= documents.length) {
-            throw new BundleIntegrityError(
-              `${name}@${manifest.version}: card ${label} names another document`,
-            );
-          }
-          read.set(label, c);
-          documents[c.doc] = c.document;
-        }),
-      );
+      try {
+        await Promise.all(
+          labels.map(async (label) => {
+            const c = await cards.card(label);
+            if (c.doc !== index.docOf(label) || c.doc >= documents.length) {
+              throw new BundleIntegrityError(
+                `${name}@${manifest.version}: card ${label} names another document`,
+              );
+            }
+            read.set(label, c);
+            documents[c.doc] = c.document;
+          }),
+        );
+      } finally {
+        hitsRead();
+      }
     },
   };
 }

@@ -114,6 +114,16 @@ function asFormatKW2(parts: IndexParts): IndexParts {
   };
 }
 
+/**
+ * A search's options from drawn values: at most `cap` chunks a document, and a document-level filter, as the
+ * server's are (path, source, type), keeping documents whose ordinal `modulus` does not divide.
+ */
+function searchOptions(index: Bm25Index, cap: number | null, modulus: number | null) {
+  const filter = modulus === null ? undefined : (label: number) => index.docOf(label) % modulus !== 0;
+  const options = { ...(filter ? { filter } : {}), ...(cap === null ? {} : { maxPerDocument: cap }) };
+  return { filter, options };
+}
+
 describe("the keyword index", () => {
   it("search equals exhaustive scoring on random corpora, queries, depths, filters and caps (property)", () => {
     fc.assert(
@@ -126,12 +136,7 @@ describe("the keyword index", () => {
         fc.constantFrom(0, 0.5, 1, 3),
         (docs, query, k, cap, modulus, docWeight) => {
           const index = build(docs, { ...DEFAULT_BM25, doc: { ...DEFAULT_BM25.doc, weight: docWeight } });
-          // A document-level filter, as the server's are (path, source, type).
-          const filter = modulus === null ? undefined : (label: number) => index.docOf(label) % modulus !== 0;
-          const options = {
-            ...(filter ? { filter } : {}),
-            ...(cap === null ? {} : { maxPerDocument: cap }),
-          };
+          const { filter, options } = searchOptions(index, cap, modulus);
           expect(index.search(query, k, options)).toEqual(
             exhaustiveSearch(index, referenceQuery(docs, query), k, filter, cap ?? Infinity),
           );
@@ -317,8 +322,7 @@ describe("the keyword index", () => {
             return file.slice(start, end);
           }))!;
           const sliced = await ranged.forQuery(query);
-          const filter = modulus === null ? undefined : (label: number) => index.docOf(label) % modulus !== 0;
-          const options = { ...(filter ? { filter } : {}), ...(cap === null ? {} : { maxPerDocument: cap }) };
+          const { options } = searchOptions(index, cap, modulus);
           expect(sliced.search(query, k, options)).toEqual(index.search(query, k, options));
           // The header and directory (small here: one read), then one block per distinct known query term.
           expect(reads).toHaveLength(1 + index.lists(query).chunk.length);
